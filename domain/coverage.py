@@ -1,0 +1,426 @@
+"""The coverage engine: schedules → expected visits, matched against scans.
+
+Rules (see DOMAIN.md):
+- A visit is due at its occurrence (plus the point's "not before" offset on the route).
+  A scan from `early_minutes` before that is *early*, then *on time* until the window
+  closes, then *late* until the grace period ends; with no scan it is *missed* once the
+  grace has passed and *upcoming* before that.
+- Device time decides, so records that arrive days late still count where they belong.
+- A scan made inside a scheduled round can only meet that round's visits; a scan made
+  inside a voluntary round is extra coverage and never changes scheduled figures; a scan
+  outside any round meets the best open visit of its point. Each scan meets at most one
+  visit and each visit is met by at most one scan: two schedules on one checkpoint need
+  two scans. Preference: on time, then late, then early; ties go to the earlier visit.
+- A round is judged against the route version named by the device when it started the
+  round, else the version in force at the occurrence: editing a route never changes
+  past reports.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from domain.models import RouteVersion, Schedule, TargetKind
+from domain.schedules import occurrences
+
+__all__ = [
+    "Coverage",
+    "RoundFact",
+    "RoundState",
+    "RoundSummary",
+    "ScanFact",
+    "Tally",
+    "Visit",
+    "VisitStatus",
+    "expected_visits",
+    "judge",
+    "round_key",
+    "route_version_at",
+]
+
+
+class VisitStatus(StrEnum):
+    EARLY = "early"
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSED = "missed"
+    UPCOMING = "upcoming"
+
+
+class RoundState(StrEnum):
+    UPCOMING = "upcoming"
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    INCOMPLETE = "incomplete"
+    MISSED = "missed"
+
+
+_RANK = {VisitStatus.ON_TIME: 0, VisitStatus.LATE: 1, VisitStatus.EARLY: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanFact:
+    """What coverage needs to know of one scan record."""
+
+    id: str
+    point_id: str
+    user_id: str
+    device_time: datetime
+    round_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFact:
+    """A round as the device recorded it: its start and, if any, its finish."""
+
+    id: str
+    route_id: str
+    user_id: str
+    started_at: datetime
+    schedule_id: str | None = None
+    occurrence: datetime | None = None  # None: a voluntary round
+    route_version: int | None = None
+    for_user_id: str | None = None  # whose round it was, when a lead handed it over
+    handover_reason: str = ""
+    finished_at: datetime | None = None
+    finish_reason: str = ""
+
+    @property
+    def key(self) -> str | None:
+        if self.schedule_id is None or self.occurrence is None:
+            return None
+        return round_key(self.schedule_id, self.occurrence)
+
+
+@dataclass(slots=True)
+class Visit:
+    """One expected visit of one point, and how it went."""
+
+    round_key: str
+    schedule_id: str
+    point_id: str
+    route_id: str | None
+    seq: int  # position on the route (0 for an area)
+    opens: datetime  # earliest scan that counts (as early)
+    due: datetime
+    closes: datetime
+    grace_end: datetime
+    status: VisitStatus = VisitStatus.UPCOMING
+    scan: ScanFact | None = None
+    out_of_order: bool = False
+
+    def classify(self, at: datetime) -> VisitStatus | None:
+        if at < self.opens or at > self.grace_end:
+            return None
+        if at < self.due:
+            return VisitStatus.EARLY
+        if at < self.closes:
+            return VisitStatus.ON_TIME
+        return VisitStatus.LATE
+
+
+@dataclass(slots=True)
+class RoundSummary:
+    key: str
+    schedule_id: str
+    route_id: str
+    route_version: int
+    ordered: bool
+    due: datetime
+    closes: datetime
+    grace_end: datetime
+    visits: list[Visit]
+    state: RoundState = RoundState.UPCOMING
+    not_started_alert: bool = False
+    fact: RoundFact | None = None
+
+    @property
+    def done(self) -> int:
+        return sum(1 for v in self.visits if v.scan is not None)
+
+    @property
+    def total(self) -> int:
+        return len(self.visits)
+
+    @property
+    def points_left(self) -> list[str]:
+        return [v.point_id for v in self.visits if v.scan is None]
+
+
+@dataclass(slots=True)
+class Tally:
+    expected: int = 0
+    on_time: int = 0
+    late: int = 0
+    early: int = 0
+    missed: int = 0
+    upcoming: int = 0
+
+    def add(self, status: VisitStatus) -> None:
+        self.expected += 1
+        setattr(self, status.value, getattr(self, status.value) + 1)
+
+    @property
+    def met(self) -> int:
+        return self.on_time + self.late + self.early
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the visits already due that were met (upcoming ones do not count)."""
+        judged = self.expected - self.upcoming
+        return self.met / judged if judged else None
+
+    @property
+    def punctuality(self) -> float | None:
+        return self.on_time / self.met if self.met else None
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {
+            "expected": self.expected,
+            "on_time": self.on_time,
+            "late": self.late,
+            "early": self.early,
+            "missed": self.missed,
+            "upcoming": self.upcoming,
+            "coverage": self.coverage,
+            "punctuality": self.punctuality,
+        }
+
+
+@dataclass(slots=True)
+class Coverage:
+    visits: list[Visit]
+    rounds: list[RoundSummary]
+    unmatched_scans: list[ScanFact] = field(default_factory=list)
+    voluntary_rounds: list[RoundFact] = field(default_factory=list)
+    voluntary_scans: list[ScanFact] = field(default_factory=list)
+
+    def tally_by(self, key: Callable[[Visit], str | None]) -> dict[str, Tally]:
+        tallies: dict[str, Tally] = defaultdict(Tally)
+        for visit in self.visits:
+            k = key(visit)
+            if k is not None:
+                tallies[k].add(visit.status)
+        return dict(sorted(tallies.items()))
+
+    def total(self) -> Tally:
+        tally = Tally()
+        for visit in self.visits:
+            tally.add(visit.status)
+        return tally
+
+    def by_day(self, tz: ZoneInfo) -> dict[str, Tally]:
+        return self.tally_by(lambda v: _local_date(v.due, tz).isoformat())
+
+    def by_person(self) -> dict[str, Tally]:
+        """Visits met, per person who made the scan (a missed visit has no one to credit)."""
+        return self.tally_by(lambda v: v.scan.user_id if v.scan else None)
+
+
+def _local_date(at: datetime, tz: ZoneInfo) -> date:
+    return at.astimezone(tz).date()
+
+
+def round_key(schedule_id: str, occurrence: datetime) -> str:
+    """Names one occurrence of a schedule, the same whatever offset the time came with."""
+    return f"{schedule_id}@{occurrence.astimezone(UTC).strftime('%Y-%m-%dT%H:%MZ')}"
+
+
+def route_version_at(versions: Sequence[RouteVersion], at: datetime) -> RouteVersion | None:
+    """The version in force at `at`; `versions` sorted by effective_from."""
+    current = None
+    for version in versions:
+        if version.effective_from <= at:
+            current = version
+        else:
+            break
+    return current
+
+
+def expected_visits(
+    schedules: Iterable[Schedule],
+    routes: Mapping[str, Sequence[RouteVersion]],
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    round_versions: Mapping[str, int] | None = None,
+) -> tuple[list[Visit], list[RoundSummary]]:
+    """Every visit due in [start, end), and the rounds they make up.
+
+    `round_versions` maps a round key to the route version the device started it with.
+    """
+    round_versions = round_versions or {}
+    visits: list[Visit] = []
+    rounds: list[RoundSummary] = []
+    for schedule in schedules:
+        window = timedelta(minutes=schedule.window_minutes)
+        grace = timedelta(minutes=schedule.grace_minutes)
+        early = timedelta(minutes=schedule.early_minutes)
+        for at in occurrences(schedule, tz, start, end):
+            key = round_key(schedule.id, at)
+            closes = at + window
+            grace_end = closes + grace
+            if schedule.target_kind is TargetKind.AREA:
+                visits.append(
+                    Visit(
+                        key,
+                        schedule.id,
+                        schedule.target_id,
+                        None,
+                        0,
+                        at - early,
+                        at,
+                        closes,
+                        grace_end,
+                    )
+                )
+                continue
+            versions = routes.get(schedule.target_id, ())
+            route = _pick_version(versions, at, round_versions.get(key))
+            if route is None:
+                continue
+            members = []
+            for seq, point_id in enumerate(route.checkpoint_ids):
+                due = at + timedelta(minutes=route.not_before.get(point_id, 0))
+                members.append(
+                    Visit(
+                        key,
+                        schedule.id,
+                        point_id,
+                        route.route_id,
+                        seq,
+                        due - early,
+                        due,
+                        closes,
+                        grace_end,
+                    )
+                )
+            visits.extend(members)
+            rounds.append(
+                RoundSummary(
+                    key,
+                    schedule.id,
+                    route.route_id,
+                    route.version,
+                    route.ordered,
+                    at,
+                    closes,
+                    grace_end,
+                    members,
+                )
+            )
+    return visits, rounds
+
+
+def _pick_version(
+    versions: Sequence[RouteVersion], at: datetime, wanted: int | None
+) -> RouteVersion | None:
+    if wanted is not None:
+        for version in versions:
+            if version.version == wanted:
+                return version
+    return route_version_at(versions, at)
+
+
+class _PointVisits:
+    """One point's visits, sorted by opening time, for fast lookup of open windows."""
+
+    __slots__ = ("opens", "span", "visits")
+
+    def __init__(self, visits: list[Visit]) -> None:
+        visits.sort(key=lambda v: (v.opens, v.due))
+        self.visits = visits
+        self.opens = [v.opens for v in visits]
+        self.span = max((v.grace_end - v.opens for v in visits), default=timedelta(0))
+
+    def best_for(self, scan: ScanFact, only_round: str | None) -> tuple[Visit, VisitStatus] | None:
+        at = scan.device_time
+        best: tuple[int, datetime, Visit, VisitStatus] | None = None
+        i = bisect_right(self.opens, at) - 1
+        while i >= 0 and self.opens[i] >= at - self.span:
+            visit = self.visits[i]
+            i -= 1
+            if visit.scan is not None or (only_round and visit.round_key != only_round):
+                continue
+            status = visit.classify(at)
+            if status is None:
+                continue
+            rank = (_RANK[status], visit.due)
+            if best is None or rank < best[:2]:
+                best = (*rank, visit, status)
+        return None if best is None else (best[2], best[3])
+
+
+def judge(
+    visits: list[Visit],
+    rounds: list[RoundSummary],
+    scans: Iterable[ScanFact],
+    round_facts: Mapping[str, RoundFact],
+    now: datetime,
+) -> Coverage:
+    """Match scans to visits and give each visit and round its status as of `now`."""
+    by_point: dict[str, list[Visit]] = defaultdict(list)
+    for visit in visits:
+        by_point[visit.point_id].append(visit)
+    index = {point: _PointVisits(vs) for point, vs in by_point.items()}
+
+    coverage = Coverage(visits, rounds)
+    for scan in sorted(scans, key=lambda s: (s.device_time, s.id)):
+        fact = round_facts.get(scan.round_id) if scan.round_id else None
+        if fact is not None and fact.key is None:
+            coverage.voluntary_scans.append(scan)
+            continue
+        point = index.get(scan.point_id)
+        found = point.best_for(scan, fact.key if fact else None) if point else None
+        if found is None:
+            coverage.unmatched_scans.append(scan)
+            continue
+        visit, status = found
+        visit.scan, visit.status = scan, status
+
+    for visit in visits:
+        if visit.scan is None:
+            visit.status = VisitStatus.MISSED if now > visit.grace_end else VisitStatus.UPCOMING
+
+    facts_by_key = {f.key: f for f in round_facts.values() if f.key is not None}
+    for summary in rounds:
+        summary.fact = facts_by_key.get(summary.key)
+        _judge_round(summary, now)
+    coverage.voluntary_rounds = sorted(
+        (f for f in round_facts.values() if f.key is None), key=lambda f: f.started_at
+    )
+    return coverage
+
+
+def _judge_round(summary: RoundSummary, now: datetime) -> None:
+    done, total = summary.done, summary.total
+    if summary.ordered:
+        latest: datetime | None = None
+        for visit in summary.visits:  # visits are in route order
+            if visit.scan is None:
+                continue
+            if latest is not None and visit.scan.device_time < latest:
+                visit.out_of_order = True
+            latest = max(latest or visit.scan.device_time, visit.scan.device_time)
+    finished = summary.fact is not None and summary.fact.finished_at is not None
+    if total and done == total:
+        summary.state = RoundState.COMPLETED
+    elif finished or (now > summary.grace_end and done):
+        summary.state = RoundState.INCOMPLETE
+    elif now > summary.grace_end:
+        summary.state = RoundState.MISSED
+    elif done or summary.fact is not None:
+        summary.state = RoundState.IN_PROGRESS
+    elif now >= summary.due:
+        summary.state = RoundState.NOT_STARTED
+        grace = summary.grace_end - summary.closes
+        summary.not_started_alert = now > summary.due + grace
+    else:
+        summary.state = RoundState.UPCOMING

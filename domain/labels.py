@@ -1,0 +1,89 @@
+"""Signed QR label payloads that a phone can verify offline.
+
+A label reads ``RND1.<site_id>.<point_id>.<signature>``: an Ed25519 signature by the
+site's private key (kept on the server) over the text before it. Phones get the site's
+public key with their config, so they can refuse a forged or foreign label with no network,
+but cannot make new labels. A photo of a real label still scans: the fraud signals
+(GPS distance, walking speed) are what catch that.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+__all__ = [
+    "PREFIX",
+    "LabelError",
+    "ScannedLabel",
+    "label_payload",
+    "new_site_key",
+    "public_key_of",
+    "read_label",
+]
+
+PREFIX = "RND1"
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+class LabelError(ValueError):
+    """Why a scanned code is not a visit: `reason` is not_ours, other_site or bad_signature."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedLabel:
+    site_id: str
+    point_id: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def new_site_key() -> bytes:
+    """A new private key, as 32 raw bytes."""
+    return Ed25519PrivateKey.generate().private_bytes_raw()
+
+
+def public_key_of(private_key: bytes) -> str:
+    raw = Ed25519PrivateKey.from_private_bytes(private_key).public_key()
+    return _b64(raw.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def label_payload(site_id: str, point_id: str, private_key: bytes) -> str:
+    if not (_ID.match(site_id) and _ID.match(point_id)):
+        raise ValueError("site and point ids must be 1-40 letters, digits, '-' or '_'")
+    body = f"{PREFIX}.{site_id}.{point_id}"
+    signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(body.encode())
+    return f"{body}.{_b64(signature)}"
+
+
+def read_label(payload: str, public_keys: dict[str, str]) -> ScannedLabel:
+    """Check a scanned payload against the public keys of the sites this device works on."""
+    parts = payload.strip().split(".")
+    if len(parts) != 4 or parts[0] != PREFIX or not all(_ID.match(p) for p in parts[1:3]):
+        raise LabelError("not_ours", "This QR code is not a Rounds label.")
+    site_id, point_id, signature = parts[1], parts[2], parts[3]
+    key = public_keys.get(site_id)
+    if key is None:
+        raise LabelError("other_site", "This label belongs to another site.")
+    try:
+        Ed25519PublicKey.from_public_bytes(_unb64(key)).verify(
+            _unb64(signature), f"{PREFIX}.{site_id}.{point_id}".encode()
+        )
+    except (InvalidSignature, ValueError) as exc:
+        raise LabelError("bad_signature", "This label failed its signature check.") from exc
+    return ScannedLabel(site_id, point_id)

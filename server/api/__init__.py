@@ -1,0 +1,11 @@
+"""HTTP routes, one module per resource, gathered under /api/v1."""
+
+from fastapi import APIRouter
+
+from server.api import auth, config, photos, reports, sync
+
+api_router = APIRouter(prefix="/api/v1")
+for module in (auth, config, sync, photos, reports):
+    api_router.include_router(module.router)
+
+__all__ = ["api_router"]

@@ -1,0 +1,58 @@
+"""Login and logout: a revocable bearer token per device."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from server.api.deps import AppSettings, CurrentCaller, Store, hash_token
+from server.passwords import hash_password, needs_rehash, verify_password
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=128)
+    device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class UserPublic(BaseModel):
+    id: str
+    name: str
+    role: str
+    site_ids: list[str]
+
+
+class LoginResponse(BaseModel):
+    token: str
+    user: UserPublic
+
+
+@router.post("/login")
+async def login(body: LoginRequest, storage: Store, settings: AppSettings) -> LoginResponse:
+    user = storage.user_by_name(body.username)
+    if user is None or not verify_password(user.password_hash, body.password):
+        raise HTTPException(401, "wrong username or password")
+    if needs_rehash(user.password_hash):
+        storage.set_password_hash(user.id, hash_password(body.password))
+    token = secrets.token_urlsafe(settings.token_bytes)
+    storage.add_token(hash_token(token), user.id, body.device_id, datetime.now(UTC))
+    return LoginResponse(
+        token=token,
+        user=UserPublic(id=user.id, name=user.name, role=user.role, site_ids=list(user.site_ids)),
+    )
+
+
+@router.post("/logout", status_code=204)
+async def logout(caller: CurrentCaller, storage: Store) -> None:
+    storage.revoke_token(caller.token_hash, datetime.now(UTC))
+
+
+@router.get("/me")
+async def me(caller: CurrentCaller) -> UserPublic:
+    u = caller.user
+    return UserPublic(id=u.id, name=u.name, role=u.role, site_ids=list(u.site_ids))

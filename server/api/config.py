@@ -1,0 +1,104 @@
+"""Config pull: what a device needs to work a whole shift offline, with an ETag."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from domain.coverage import route_version_at
+from domain.templates import template_to_dict
+from server.api.deps import CurrentCaller, Store
+from server.storage import Storage, UserRow
+
+router = APIRouter(tags=["config"])
+
+
+def device_config(storage: Storage, user: UserRow, now: datetime) -> dict[str, Any]:
+    """The caller's sites with their points, current routes, schedules and templates.
+
+    Schedules are sent with every version still in force or starting later, so a phone
+    that works offline across a planned change follows it.
+    """
+    sites = []
+    for site in storage.sites(user.site_ids):
+        routes = []
+        for versions in storage.route_versions(site["id"]).values():
+            current = route_version_at(versions, now) or versions[0]
+            routes.append(
+                {
+                    "id": current.route_id,
+                    "version": current.version,
+                    "name": current.name,
+                    "checkpoint_ids": list(current.checkpoint_ids),
+                    "ordered": current.ordered,
+                    "not_before": current.not_before,
+                }
+            )
+        schedules = [
+            {
+                "id": s.id,
+                "version": s.version,
+                "name": s.name,
+                "target_kind": s.target_kind.value,
+                "target_id": s.target_id,
+                "effective_from": s.effective_from.isoformat(),
+                "effective_to": s.effective_to.isoformat() if s.effective_to else None,
+                "fixed_times": [t.strftime("%H:%M") for t in s.fixed_times],
+                "every_minutes": s.every_minutes,
+                "start": s.start.strftime("%H:%M") if s.start else None,
+                "end": s.end.strftime("%H:%M") if s.end else None,
+                "weekdays": sorted(s.weekdays),
+                "window_minutes": s.window_minutes,
+                "grace_minutes": s.grace_minutes,
+                "early_minutes": s.early_minutes,
+            }
+            for s in storage.schedules(site["id"])
+            if s.effective_to is None or s.effective_to > now
+        ]
+        sites.append(
+            {
+                "id": site["id"],
+                "name": site["name"],
+                "tz": site["tz"],
+                "label_public_key": site["label_public_key"],
+                "points": [
+                    {
+                        "id": p.id,
+                        "kind": p.kind.value,
+                        "name": p.name,
+                        "zone": p.zone,
+                        "plan_x": p.plan_x,
+                        "plan_y": p.plan_y,
+                        "lat": p.lat,
+                        "lon": p.lon,
+                        "checks": list(p.checks),
+                        "template_id": p.template_id,
+                        "requires_photo": p.requires_photo,
+                        "short_code": p.short_code,
+                    }
+                    for p in storage.points(site["id"])
+                ],
+                "routes": routes,
+                "schedules": schedules,
+                "templates": [template_to_dict(t) for t in storage.templates(site["id"])],
+                "people": storage.site_users(site["id"]),
+            }
+        )
+    return {
+        "user": {"id": user.id, "name": user.name, "role": user.role},
+        "sites": sites,
+    }
+
+
+@router.get("/config", responses={304: {"description": "config unchanged since the ETag"}})
+async def get_config(request: Request, caller: CurrentCaller, storage: Store) -> Response:
+    config = device_config(storage, caller.user, datetime.now(UTC))
+    body = json.dumps(config, ensure_ascii=False, sort_keys=True).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type="application/json", headers={"ETag": etag})

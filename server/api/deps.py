@@ -1,0 +1,119 @@
+"""Request dependencies: storage, the signed-in user, and site scoping.
+
+Everything here and in the routes is `async def`: requests run one at a time on the event
+loop, which is how one SQLite connection is shared safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from domain.models import Role
+from server.blobs import BlobStore
+from server.settings import Settings
+from server.storage import Storage, UserRow
+
+__all__ = [
+    "AppSettings",
+    "Blobs",
+    "BodyTooLarge",
+    "Caller",
+    "CurrentCaller",
+    "Store",
+    "hash_token",
+    "read_body",
+    "require_reports",
+    "require_site",
+]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _storage(request: Request) -> Storage:
+    return request.app.state.storage
+
+
+async def _blobs(request: Request) -> BlobStore:
+    return request.app.state.blobs
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+Store = Annotated[Storage, Depends(_storage)]
+Blobs = Annotated[BlobStore, Depends(_blobs)]
+AppSettings = Annotated[Settings, Depends(_settings)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user: UserRow
+    device_id: str
+    token_hash: str
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+
+async def _caller(
+    storage: Store,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    unauthorised = HTTPException(
+        401,
+        "sign in again: the login is missing, expired or revoked",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if credentials is None:
+        raise unauthorised
+    token_hash = hash_token(credentials.credentials)
+    found = storage.token_user(token_hash)
+    user = storage.user(found[0]) if found else None
+    if found is None or user is None:
+        raise unauthorised
+    return Caller(user, found[1], token_hash)
+
+
+CurrentCaller = Annotated[Caller, Depends(_caller)]
+
+
+def require_site(caller: Caller, site_id: str) -> None:
+    """Another site's data answers 404, exactly like a site that does not exist."""
+    if site_id not in caller.user.site_ids:
+        raise HTTPException(404, "site not found")
+
+
+def require_reports(caller: Caller, site_id: str) -> None:
+    require_site(caller, site_id)
+    if not caller.role.sees_reports:
+        raise HTTPException(403, "your role cannot read reports")
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body is over the {limit // 1024} KiB limit")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing it as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)

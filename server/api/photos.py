@@ -1,0 +1,80 @@
+"""Photos: uploaded once, addressed by SHA-256, readable only from the caller's sites."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from server.api.deps import AppSettings, Blobs, CurrentCaller, Store, read_body, require_site
+from server.blobs import sha256_hex
+from server.images import ImageRejected, inspect_image
+
+router = APIRouter(prefix="/sites/{site_id}", tags=["photos"])
+
+
+@router.post(
+    "/photos",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}
+    },
+)
+async def upload_photo(
+    site_id: str,
+    request: Request,
+    caller: CurrentCaller,
+    storage: Store,
+    blobs: Blobs,
+    settings: AppSettings,
+) -> dict[str, object]:
+    """Upload the raw image bytes; uploading the same photo again is harmless."""
+    require_site(caller, site_id)
+    data = await read_body(request, settings.max_photo_bytes)
+    try:
+        info = inspect_image(data, settings.max_photo_pixels)
+    except ImageRejected as exc:
+        raise HTTPException(415, str(exc)) from exc
+    sha = sha256_hex(data)
+    expected = request.headers.get("x-content-sha256")
+    if expected and expected.lower() != sha:
+        raise HTTPException(400, "photo arrived damaged: its SHA-256 does not match")
+    blobs.put(data)
+    storage.add_photo(
+        sha=sha,
+        site_id=site_id,
+        mime=info.mime,
+        size=len(data),
+        width=info.width,
+        height=info.height,
+        uploaded_by=caller.user.id,
+        at=datetime.now(UTC),
+    )
+    return {"sha256": sha, "mime": info.mime, "width": info.width, "height": info.height}
+
+
+@router.get("/photos/{sha}", response_class=Response)
+async def get_photo(
+    site_id: str, sha: str, caller: CurrentCaller, storage: Store, blobs: Blobs
+) -> Response:
+    require_site(caller, site_id)
+    meta = storage.photo([site_id], sha)
+    data = blobs.get(sha) if meta else None
+    if meta is None or data is None:
+        raise HTTPException(404, "photo not found")
+    return Response(
+        data,
+        media_type=meta["mime"],
+        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+    )
+
+
+@router.get("/plan", response_class=Response)
+async def site_plan(site_id: str, caller: CurrentCaller, storage: Store, blobs: Blobs) -> Response:
+    """The site plan image on which checkpoints and areas are placed."""
+    require_site(caller, site_id)
+    site = storage.site(site_id)
+    data = blobs.get(site["plan_sha"]) if site and site["plan_sha"] else None
+    if data is None:
+        raise HTTPException(404, "this site has no plan yet")
+    return Response(data, media_type="image/png")

@@ -1,0 +1,69 @@
+"""Coverage and rectification reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query
+
+from domain.schedules import period_bounds
+from server import reports
+from server.api.deps import CurrentCaller, Store, require_reports, require_site
+
+router = APIRouter(prefix="/sites/{site_id}", tags=["reports"])
+
+MAX_PERIOD = timedelta(days=31)
+
+
+@router.get("/coverage")
+async def coverage(
+    site_id: str,
+    caller: CurrentCaller,
+    storage: Store,
+    period: Literal["day", "shift", "week", "month"] = "day",
+    day: Annotated[
+        date | None, Query(alias="date", description="local date; today if left out")
+    ] = None,
+    shift_start: Annotated[time, Query(description="start of the shift, local time")] = time(8),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    visits: bool = True,
+) -> dict[str, Any]:
+    """Expected visits with their status, rounds with their state, and totals.
+
+    Give either a `period` around `date` (site time), or an explicit `start` and `end`
+    (with UTC offsets; at most 31 days).
+    """
+    require_reports(caller, site_id)
+    site = storage.site(site_id)
+    assert site is not None
+    tz = ZoneInfo(site["tz"])
+    now = datetime.now(UTC)
+    if start is not None or end is not None:
+        if start is None or end is None or start.tzinfo is None or end.tzinfo is None:
+            raise HTTPException(422, "give both start and end, with UTC offsets")
+        if not timedelta(0) < end - start <= MAX_PERIOD:
+            raise HTTPException(422, "end must be after start, at most 31 days later")
+    else:
+        start, end = period_bounds(period, day or now.astimezone(tz).date(), tz, shift_start)
+    return reports.coverage_report(storage, site_id, start, end, now, include_visits=visits)
+
+
+@router.get("/rectifications")
+async def rectifications(
+    site_id: str,
+    caller: CurrentCaller,
+    storage: Store,
+    include_closed: bool = False,
+    days: Annotated[int, Query(ge=1, le=366)] = 60,
+) -> dict[str, Any]:
+    """Open rectifications (整改): field staff see those assigned to them or to no one."""
+    require_site(caller, site_id)
+    now = datetime.now(UTC)
+    assignee = None if caller.role.sees_reports else caller.user.id
+    items = reports.rectifications(
+        storage, site_id, now, now - timedelta(days=days), assignee, include_closed
+    )
+    return {"data": items, "count": len(items)}

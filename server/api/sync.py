@@ -1,0 +1,35 @@
+"""Sync push: a batch of device records, one result each."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+
+from server.api.deps import AppSettings, CurrentCaller, Store, read_body
+from server.ingest import BatchError, ingest_batch
+
+router = APIRouter(tags=["sync"])
+
+
+@router.post("/sync", openapi_extra={"requestBody": {"content": {"application/json": {}}}})
+async def push(
+    request: Request, caller: CurrentCaller, storage: Store, settings: AppSettings
+) -> dict[str, Any]:
+    """Store a batch `{device_id?, sent_at, records: [...]}`.
+
+    Each record's result is accepted (with any flags), duplicate (already stored: safe to
+    forget locally) or rejected with a reason (will never be accepted as sent).
+    """
+    raw = await read_body(request, settings.max_batch_bytes)
+    try:
+        batch = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, f"batch is not valid JSON: {exc}") from exc
+    try:
+        results = ingest_batch(storage, caller.user, caller.device_id, batch, datetime.now(UTC))
+    except BatchError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return {"results": results, "server_time": datetime.now(UTC).isoformat()}

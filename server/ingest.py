@@ -1,0 +1,342 @@
+"""Sync push: checking a batch of device records and storing the good ones.
+
+Each record gets its own result; a bad record never sinks the batch; a record whose id is
+already stored is a duplicate, so resending a batch any number of times stores each record
+once. Suspicious facts become flags on the record, never a rejection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from domain.labels import LabelError, read_label
+from domain.models import Point, PointKind, Role
+from domain.scoring import (
+    ItemResult,
+    RectificationEvent,
+    recheck_refusal,
+    rectification_state,
+)
+from domain.signals import Flag, LastScan, clock_flags, scan_flags
+from domain.wire import MAX_BATCH_RECORDS, Record, RecordKind, WireError, parse_record, parse_time
+from server.storage import Storage, StoredRecord, UserRow
+
+__all__ = ["BatchError", "ingest_batch"]
+
+INSPECTORS = {Role.CLEANING_SUPERVISOR, Role.MANAGER, Role.ADMIN}
+
+
+class BatchError(ValueError):
+    """The batch as a whole is malformed; nothing in it was looked at."""
+
+
+@lru_cache(maxsize=4096)
+def _label_ok(payload: str, site_id: str, public_key: str) -> str | None:
+    """The point a label names when it is genuine for this site, else None.
+
+    Cached: a site has a few hundred labels, scanned over and over.
+    """
+    try:
+        return read_label(payload, {site_id: public_key}).point_id
+    except LabelError:
+        return None
+
+
+@dataclass
+class _Site:
+    id: str
+    public_key: str
+    points: dict[str, Point]
+    templates: dict[tuple[str, int], set[str]]
+    routes: set[str]
+    schedules: set[str]
+
+
+@dataclass
+class _Batch:
+    storage: Storage
+    user: UserRow
+    device_id: str
+    sent_at: datetime
+    received_at: datetime
+    sites: dict[str, _Site | None] = field(default_factory=dict)
+    accepted: dict[str, StoredRecord] = field(default_factory=dict)
+    last_scan: LastScan | None = None
+    photos_seen: set[str] = field(default_factory=set)
+
+    def site(self, site_id: str) -> _Site | None:
+        if site_id not in self.sites:
+            self.sites[site_id] = self._load_site(site_id)
+        return self.sites[site_id]
+
+    def _load_site(self, site_id: str) -> _Site | None:
+        if site_id not in self.user.site_ids:
+            return None
+        row = self.storage.site(site_id)
+        if row is None:
+            return None
+        templates = {
+            (t.id, t.version): {i.key for i in t.items} for t in self.storage.templates(site_id)
+        }
+        return _Site(
+            site_id,
+            row["label_public_key"],
+            {p.id: p for p in self.storage.points(site_id)},
+            templates,
+            set(self.storage.route_versions(site_id)),
+            {s.id for s in self.storage.schedules(site_id)},
+        )
+
+    def earlier(self, record_id: str) -> StoredRecord | None:
+        return self.accepted.get(record_id) or self.storage.record(record_id)
+
+
+def ingest_batch(
+    storage: Storage, user: UserRow, device_id: str, batch: object, received_at: datetime
+) -> list[dict[str, Any]]:
+    if not isinstance(batch, dict) or not isinstance(batch.get("records"), list):
+        raise BatchError("a batch is an object with a 'records' list")
+    raw_records: list[Any] = batch["records"]
+    if len(raw_records) > MAX_BATCH_RECORDS:
+        raise BatchError(f"a batch holds at most {MAX_BATCH_RECORDS} records")
+    try:
+        sent_at = parse_time(batch.get("sent_at"), "sent_at")
+    except WireError as exc:
+        raise BatchError(str(exc)) from exc
+
+    state = _Batch(storage, user, device_id, sent_at, received_at)
+    ids = [r["id"] for r in raw_records if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    stored_before = storage.existing_record_ids(ids)
+    all_photos = {sha for r in raw_records if isinstance(r, dict) for sha in _photo_list(r)}
+    state.photos_seen = storage.photos_used(all_photos)
+    previous = storage.last_scan(user.id)
+    if previous is not None:
+        state.last_scan = _last_scan_of(previous)
+
+    results = []
+    for raw in raw_records:
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(raw_id, str) and (raw_id in stored_before or raw_id in state.accepted):
+            results.append({"id": raw_id, "status": "duplicate"})
+            continue
+        try:
+            stored = _check(state, parse_record(raw))
+        except WireError as exc:
+            results.append({"id": raw_id, "status": "rejected", "reason": str(exc)})
+            continue
+        state.accepted[stored.id] = stored
+        result: dict[str, Any] = {"id": stored.id, "status": "accepted"}
+        if stored.flags:
+            result["flags"] = stored.flags
+        results.append(result)
+    if state.accepted:
+        storage.insert_records(list(state.accepted.values()))
+    return results
+
+
+def _photo_list(raw: dict[str, Any]) -> list[str]:
+    photos = list(raw.get("photos") or [])
+    item_photos = raw.get("item_photos")
+    if isinstance(item_photos, dict):
+        for value in item_photos.values():
+            photos.extend(value or [])
+    return [p for p in photos if isinstance(p, str)]
+
+
+def _last_scan_of(record: StoredRecord) -> LastScan:
+    gps = record.body.get("gps") or {}
+    return LastScan(record.point_id or "", record.device_time, gps.get("lat"), gps.get("lon"))
+
+
+def _check(state: _Batch, record: Record) -> StoredRecord:
+    site = state.site(record.site_id)
+    if site is None:
+        raise WireError("site not found")
+    flags: list[str] = [
+        f.value for f in clock_flags(record.device_time, state.sent_at, state.received_at)
+    ]
+    if record.photos:
+        missing = set(record.photos) - state.storage.photos_on_site(site.id, record.photos)
+        if missing:
+            raise WireError(f"photo not uploaded yet: {sorted(missing)[0][:12]}…")
+        if any(sha in state.photos_seen for sha in record.photos):
+            flags.append(Flag.PHOTO_REUSED.value)
+    point = None
+    if record.point_id is not None:
+        point = site.points.get(record.point_id)
+        if point is None:
+            raise WireError(f"point not found: {record.point_id}")
+    flags.extend(_KIND_CHECKS[record.kind](state, site, record, point))
+    state.photos_seen.update(record.photos)
+    return StoredRecord(
+        record.id,
+        record.kind.value,
+        record.site_id,
+        state.user.id,
+        state.device_id,
+        record.device_time,
+        state.received_at,
+        record.point_id,
+        record.refers_to,
+        record.body,
+        list(record.photos),
+        flags,
+    )
+
+
+def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
+    assert point is not None
+    payload = record.body["payload"]
+    typed = record.body["method"] == "typed"
+    if typed:
+        if payload.strip().upper() != point.short_code.upper():
+            raise WireError("typed code does not match the point")
+        label_ok = True
+    else:
+        label_point = _label_ok(payload, site.id, site.public_key)
+        if label_point is not None and label_point != point.id:
+            raise WireError("the scanned label names another point")
+        label_ok = label_point is not None
+    round_id = record.body["round_id"]
+    if round_id is not None:
+        start = state.earlier(round_id)
+        if start is None or start.kind != RecordKind.ROUND_START or start.site_id != site.id:
+            raise WireError(f"round not found: {round_id}")
+    gps = record.body["gps"] or {}
+    flags = scan_flags(
+        device_time=record.device_time,
+        lat=gps.get("lat"),
+        lon=gps.get("lon"),
+        point_lat=point.lat,
+        point_lon=point.lon,
+        previous=state.last_scan,
+        label_ok=label_ok,
+        typed=typed,
+    )
+    if state.last_scan is None or record.device_time >= state.last_scan.device_time:
+        state.last_scan = LastScan(point.id, record.device_time, gps.get("lat"), gps.get("lon"))
+    return [f.value for f in flags]
+
+
+def _check_checks(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
+    scan = state.earlier(record.refers_to or "")
+    if scan is None or scan.kind != RecordKind.SCAN or scan.point_id != record.point_id:
+        raise WireError("checks must follow a scan of the same point")
+    assert point is not None
+    unknown = set(record.body["answers"]) - set(point.checks)
+    if unknown:
+        raise WireError(f"not a check of this point: {sorted(unknown)[0][:40]}")
+    return []
+
+
+def _check_inspection(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
+    if Role(state.user.role) not in INSPECTORS:
+        raise WireError("only a cleaning supervisor or manager can record an inspection")
+    assert point is not None
+    if point.kind is not PointKind.AREA:
+        raise WireError("inspections are made of cleaning areas")
+    body = record.body
+    items = site.templates.get((body["template_id"], body["template_version"]))
+    if items is None:
+        raise WireError(f"template not found: {body['template_id']} v{body['template_version']}")
+    if set(body["results"]) != items:
+        missing = sorted(items - set(body["results"]))
+        raise WireError(
+            f"results must answer every item of the template (missing: {', '.join(missing)})"
+            if missing
+            else "results name items that are not in the template"
+        )
+    assignee = body["assignee_id"]
+    if assignee is not None:
+        user = state.storage.user(assignee)
+        if user is None or site.id not in user.site_ids:
+            raise WireError(f"assignee not found: {assignee}")
+    return []
+
+
+def rectification_events(records: Sequence[StoredRecord], item: str) -> list[RectificationEvent]:
+    return [
+        RectificationEvent(
+            r.body["action"],
+            r.user_id,
+            r.device_time,
+            r.body.get("passed"),
+            tuple(r.photos),
+            r.body.get("note", ""),
+        )
+        for r in records
+        if r.kind == RecordKind.RECTIFICATION and r.body["item"] == item
+    ]
+
+
+def _check_rectification(
+    state: _Batch, site: _Site, record: Record, point: Point | None
+) -> list[str]:
+    inspection = state.earlier(record.refers_to or "")
+    item = record.body["item"]
+    if (
+        inspection is None
+        or inspection.kind != RecordKind.INSPECTION
+        or inspection.site_id != site.id
+    ):
+        raise WireError(f"inspection not found: {record.refers_to}")
+    if inspection.body["results"].get(item) != ItemResult.FAIL:
+        raise WireError(f"item {item!r} did not fail in that inspection")
+    if record.body["action"] == "rechecked" and Role(state.user.role) not in INSPECTORS:
+        raise WireError("only a cleaning supervisor or manager can re-check")
+    history = state.storage.records_referring_to([inspection.id]) + [
+        r for r in state.accepted.values() if r.refers_to == inspection.id
+    ]
+    deadline = inspection.device_time + timedelta(hours=inspection.body["deadline_hours"])
+    current = rectification_state(
+        f"{inspection.id}/{item}",
+        deadline,
+        rectification_events(history, item),
+        record.device_time,
+    )
+    refusal = recheck_refusal(current, record.body["action"], state.user.id)
+    if refusal:
+        raise WireError(refusal)
+    return []
+
+
+def _check_round_start(
+    state: _Batch, site: _Site, record: Record, point: Point | None
+) -> list[str]:
+    body = record.body
+    if body["route_id"] not in site.routes:
+        raise WireError(f"route not found: {body['route_id']}")
+    if body["schedule_id"] is not None and body["schedule_id"] not in site.schedules:
+        raise WireError(f"schedule not found: {body['schedule_id']}")
+    return []
+
+
+def _check_refers_to_site_record(kind: RecordKind | None):
+    def check(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
+        earlier = state.earlier(record.refers_to or "")
+        if earlier is None or earlier.site_id != site.id or (kind and earlier.kind != kind):
+            raise WireError(f"{'round' if kind else 'record'} not found: {record.refers_to}")
+        return []
+
+    return check
+
+
+def _no_check(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
+    return []
+
+
+_KIND_CHECKS = {
+    RecordKind.SCAN: _check_scan,
+    RecordKind.CHECKS: _check_checks,
+    RecordKind.ANOMALY: _no_check,
+    RecordKind.INSPECTION: _check_inspection,
+    RecordKind.RECTIFICATION: _check_rectification,
+    RecordKind.ROUND_START: _check_round_start,
+    RecordKind.ROUND_FINISH: _check_refers_to_site_record(RecordKind.ROUND_START),
+    RecordKind.HANDOVER: _no_check,
+    RecordKind.CORRECTION: _check_refers_to_site_record(None),
+}

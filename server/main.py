@@ -1,0 +1,45 @@
+"""The FastAPI application: `create_app(settings)` builds one over its own data folder."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from server.api import api_router
+from server.blobs import LocalBlobStore
+from server.settings import Settings
+from server.storage import Storage
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.storage = Storage(settings.db_path)
+        yield
+        app.state.storage.close()
+
+    app = FastAPI(
+        title="Rounds",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Patrol and cleaning-inspection coverage for property-management teams.",
+    )
+    app.state.settings = settings
+    app.state.blobs = LocalBlobStore(settings.blob_dir)
+    app.include_router(api_router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

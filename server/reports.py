@@ -1,0 +1,233 @@
+"""Reads for managers and devices: coverage and rectifications, built from stored records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from domain.coverage import Coverage, RoundFact, ScanFact, Visit, expected_visits, judge
+from domain.scoring import inspection_score, rectification_state
+from domain.wire import RecordKind
+from server.ingest import rectification_events
+from server.storage import Storage, StoredRecord
+
+__all__ = ["coverage_report", "rectifications", "site_coverage"]
+
+
+def _round_facts(
+    storage: Storage, site_id: str, start: datetime, end: datetime
+) -> dict[str, RoundFact]:
+    starts = list(storage.records(site_id, [RecordKind.ROUND_START], start, end))
+    finishes = (
+        {
+            r.refers_to: r
+            for r in storage.records_referring_to([s.id for s in starts])
+            if r.kind == "round_finish"
+        }
+        if starts
+        else {}
+    )
+    facts = {}
+    for s in starts:
+        body, finish = s.body, finishes.get(s.id)
+        facts[s.id] = RoundFact(
+            s.id,
+            body["route_id"],
+            s.user_id,
+            s.device_time,
+            body["schedule_id"],
+            datetime.fromisoformat(body["occurrence"]) if body["occurrence"] else None,
+            body["route_version"],
+            body["for_user_id"],
+            body["reason"],
+            finish.device_time if finish else None,
+            finish.body["reason"] if finish else "",
+        )
+    return facts
+
+
+def site_coverage(
+    storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
+) -> tuple[Coverage, ZoneInfo]:
+    """Coverage of the visits due in [start, end), judged as of `now`."""
+    site = storage.site(site_id)
+    if site is None:
+        raise KeyError(site_id)
+    tz = ZoneInfo(site["tz"])
+    schedules = storage.schedules(site_id)
+    routes = storage.route_versions(site_id)
+    before = timedelta(minutes=max((s.early_minutes for s in schedules), default=0))
+    longest_offset = max(
+        (m for versions in routes.values() for v in versions for m in v.not_before.values()),
+        default=0,
+    )
+    after = timedelta(
+        minutes=max((s.window_minutes + s.grace_minutes for s in schedules), default=0)
+        + longest_offset
+    )
+    facts = _round_facts(storage, site_id, start - before - after, end + after)
+    versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
+    visits, rounds = expected_visits(schedules, routes, tz, start, end, versions)
+    scans = [
+        ScanFact(r.id, r.point_id or "", r.user_id, r.device_time, r.body.get("round_id"))
+        for r in storage.records(site_id, [RecordKind.SCAN], start - before, end + after)
+    ]
+    return judge(visits, rounds, scans, facts, now), tz
+
+
+def _visit_json(v: Visit, names: dict[str, str]) -> dict[str, Any]:
+    scan = v.scan
+    return {
+        "point_id": v.point_id,
+        "point_name": names.get(v.point_id, v.point_id),
+        "route_id": v.route_id,
+        "schedule_id": v.schedule_id,
+        "round_key": v.round_key,
+        "due": v.due.isoformat(),
+        "closes": v.closes.isoformat(),
+        "grace_end": v.grace_end.isoformat(),
+        "status": v.status.value,
+        "scan_id": scan.id if scan else None,
+        "scanned_by": scan.user_id if scan else None,
+        "scanned_at": scan.device_time.isoformat() if scan else None,
+        "out_of_order": v.out_of_order,
+    }
+
+
+def coverage_report(
+    storage: Storage,
+    site_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    include_visits: bool = True,
+) -> dict[str, Any]:
+    coverage, tz = site_coverage(storage, site_id, start, end, now)
+    names = {p.id: p.name for p in storage.points(site_id)}
+    tallies = {
+        "total": coverage.total().as_dict(),
+        "by_route": _dicts(coverage.tally_by(lambda v: v.route_id)),
+        "by_area": _dicts(coverage.tally_by(lambda v: None if v.route_id else v.point_id)),
+        "by_checkpoint": _dicts(coverage.tally_by(lambda v: v.point_id if v.route_id else None)),
+        "by_person": _dicts(coverage.by_person()),
+        "by_day": _dicts(coverage.by_day(tz)),
+    }
+    report: dict[str, Any] = {
+        "site_id": site_id,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "as_of": now.isoformat(),
+        "totals": tallies,
+        "rounds": [
+            {
+                "key": r.key,
+                "route_id": r.route_id,
+                "route_version": r.route_version,
+                "schedule_id": r.schedule_id,
+                "due": r.due.isoformat(),
+                "grace_end": r.grace_end.isoformat(),
+                "state": r.state.value,
+                "not_started_alert": r.not_started_alert,
+                "done": r.done,
+                "total": r.total,
+                "points_left": r.points_left,
+                "round_id": r.fact.id if r.fact else None,
+                "started_by": r.fact.user_id if r.fact else None,
+                "for_user_id": r.fact.for_user_id if r.fact else None,
+                "finish_reason": r.fact.finish_reason if r.fact else "",
+            }
+            for r in coverage.rounds
+        ],
+        "unmatched_scans": [
+            {
+                "scan_id": s.id,
+                "point_id": s.point_id,
+                "user_id": s.user_id,
+                "device_time": s.device_time.isoformat(),
+            }
+            for s in coverage.unmatched_scans
+            if start <= s.device_time < end
+        ],
+        "voluntary_rounds": [
+            {
+                "round_id": f.id,
+                "route_id": f.route_id,
+                "user_id": f.user_id,
+                "started_at": f.started_at.isoformat(),
+                "scans": sum(1 for s in coverage.voluntary_scans if s.round_id == f.id),
+            }
+            for f in coverage.voluntary_rounds
+            if start <= f.started_at < end
+        ],
+    }
+    if include_visits:
+        report["visits"] = [_visit_json(v, names) for v in coverage.visits]
+    return report
+
+
+def _dicts(tallies: dict[str, Any]) -> dict[str, Any]:
+    return {k: t.as_dict() for k, t in tallies.items()}
+
+
+def rectifications(
+    storage: Storage,
+    site_id: str,
+    now: datetime,
+    since: datetime,
+    assignee_id: str | None = None,
+    include_closed: bool = False,
+) -> list[dict[str, Any]]:
+    """Rectifications opened by failed inspection items since `since`, newest first."""
+    inspections = [
+        r
+        for r in storage.records(site_id, [RecordKind.INSPECTION], since)
+        if any(v == "fail" for v in r.body["results"].values())
+    ]
+    events: dict[str, list[StoredRecord]] = defaultdict(list)
+    if inspections:
+        for r in storage.records_referring_to([i.id for i in inspections]):
+            if r.kind == RecordKind.RECTIFICATION and r.refers_to:
+                events[r.refers_to].append(r)
+    names = {p.id: p.name for p in storage.points(site_id)}
+    out = []
+    for inspection in inspections:
+        body = inspection.body
+        if assignee_id is not None and body["assignee_id"] not in (None, assignee_id):
+            continue
+        deadline = inspection.device_time + timedelta(hours=body["deadline_hours"])
+        for item, result in body["results"].items():
+            if result != "fail":
+                continue
+            item_events = events.get(inspection.id, [])
+            rect = rectification_state(
+                f"{inspection.id}/{item}", deadline, rectification_events(item_events, item), now
+            )
+            if rect.state == "closed" and not include_closed:
+                continue
+            after = [e.photos for e in item_events if e.body["item"] == item and e.photos]
+            out.append(
+                {
+                    "id": rect.id,
+                    "inspection_id": inspection.id,
+                    "item": item,
+                    "point_id": inspection.point_id,
+                    "point_name": names.get(inspection.point_id or "", ""),
+                    "template_id": body["template_id"],
+                    "opened_at": inspection.device_time.isoformat(),
+                    "opened_by": inspection.user_id,
+                    "assignee_id": body["assignee_id"],
+                    "deadline": deadline.isoformat(),
+                    "state": rect.state.value,
+                    "overdue": rect.overdue,
+                    "reopened": rect.reopened,
+                    "fixed_by": rect.fixed_by,
+                    "note": body["item_notes"].get(item, ""),
+                    "before_photos": body["item_photos"].get(item, []),
+                    "after_photos": after[-1] if after else [],
+                    "inspection_score": inspection_score(body["results"]),
+                }
+            )
+    out.sort(key=lambda r: r["opened_at"], reverse=True)
+    return out

@@ -1,0 +1,30 @@
+"""Server settings, read once from the environment (ROUNDS_*)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = Path("var/server")
+    max_batch_bytes: int = 4 * 1024 * 1024
+    max_photo_bytes: int = 10 * 1024 * 1024
+    max_photo_pixels: int = 50_000_000
+    token_bytes: int = 32
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "rounds.db"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(data_dir=Path(os.environ.get("ROUNDS_DATA_DIR", "var/server")))

@@ -1,0 +1,647 @@
+"""All of the server's SQL, behind one narrow interface.
+
+Everything else talks to `Storage` in domain terms (points, route versions, schedules,
+records), so a PostgreSQL backend can be added beside this one without touching routes
+or domain code. One SQLite file in WAL mode; schema changes are sqlite-utils migrations.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind, Template
+from domain.templates import template_from_dict, template_to_dict
+
+__all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
+
+migrations = Migrations("rounds")
+
+
+def iso(at: datetime) -> str:
+    """Fixed-width UTC text, so stored times sort and compare as strings."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["companies"].create({"id": str, "name": str}, pk="id")
+    db["sites"].create(
+        {
+            "id": str,
+            "company_id": str,
+            "name": str,
+            "tz": str,
+            "plan_sha": str,
+            "label_key": bytes,
+            "label_public_key": str,
+        },
+        pk="id",
+        foreign_keys=[("company_id", "companies")],
+    )
+    db["points"].create(
+        {
+            "id": str,
+            "site_id": str,
+            "kind": str,
+            "name": str,
+            "zone": str,
+            "plan_x": float,
+            "plan_y": float,
+            "lat": float,
+            "lon": float,
+            "checks": str,
+            "template_id": str,
+            "requires_photo": int,
+            "short_code": str,
+        },
+        pk="id",
+        foreign_keys=[("site_id", "sites")],
+    )
+    db["points"].create_index(["site_id"])
+    db["route_versions"].create(
+        {
+            "route_id": str,
+            "version": int,
+            "site_id": str,
+            "name": str,
+            "effective_from": str,
+            "checkpoint_ids": str,
+            "ordered": int,
+            "not_before": str,
+        },
+        pk=("route_id", "version"),
+    )
+    db["schedules"].create(
+        {
+            "id": str,
+            "version": int,
+            "site_id": str,
+            "name": str,
+            "target_kind": str,
+            "target_id": str,
+            "effective_from": str,
+            "effective_to": str,
+            "fixed_times": str,
+            "every_minutes": int,
+            "start": str,
+            "end": str,
+            "weekdays": str,
+            "window_minutes": int,
+            "grace_minutes": int,
+            "early_minutes": int,
+        },
+        pk=("id", "version"),
+    )
+    # site_id '' holds the company-wide defaults; a site's own edits are new versions.
+    db["templates"].create(
+        {"site_id": str, "id": str, "version": int, "data": str},
+        pk=("site_id", "id", "version"),
+    )
+    db["users"].create(
+        {
+            "id": str,
+            "company_id": str,
+            "username": str,
+            "name": str,
+            "role": str,
+            "password_hash": str,
+            "active": int,
+        },
+        pk="id",
+    )
+    db["users"].create_index(["username"], unique=True)
+    db["user_sites"].create({"user_id": str, "site_id": str}, pk=("user_id", "site_id"))
+    db["tokens"].create(
+        {"token_hash": str, "user_id": str, "device_id": str, "created_at": str, "revoked_at": str},
+        pk="token_hash",
+    )
+    db["records"].create(
+        {
+            "id": str,
+            "kind": str,
+            "site_id": str,
+            "user_id": str,
+            "device_id": str,
+            "device_time": str,
+            "received_at": str,
+            "point_id": str,
+            "refers_to": str,
+            "body": str,
+            "photos": str,
+            "flags": str,
+        },
+        pk="id",
+    )
+    db["records"].create_index(["site_id", "kind", "device_time"])
+    db["records"].create_index(["user_id", "kind", "device_time"])
+    db["records"].create_index(["refers_to"])
+    db["record_photos"].create({"sha": str, "record_id": str}, pk=("sha", "record_id"))
+    db["photos"].create(
+        {
+            "sha": str,
+            "site_id": str,
+            "mime": str,
+            "bytes": int,
+            "width": int,
+            "height": int,
+            "uploaded_by": str,
+            "uploaded_at": str,
+        },
+        pk=("sha", "site_id"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    id: str
+    company_id: str
+    username: str
+    name: str
+    role: str
+    password_hash: str
+    site_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    id: str
+    kind: str
+    site_id: str
+    user_id: str
+    device_id: str
+    device_time: datetime
+    received_at: datetime
+    point_id: str | None
+    refers_to: str | None
+    body: dict[str, Any]
+    photos: list[str]
+    flags: list[str]
+
+
+class Storage:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self.db = sqlite_utils.Database(conn)
+        self.db.enable_wal()
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- sites and places --------------------------------------------------------------
+
+    def add_company(self, company_id: str, name: str) -> None:
+        self.db["companies"].insert({"id": company_id, "name": name})
+
+    def add_site(
+        self,
+        *,
+        site_id: str,
+        company_id: str,
+        name: str,
+        tz: str,
+        label_key: bytes,
+        label_public_key: str,
+        plan_sha: str | None = None,
+    ) -> None:
+        self.db["sites"].insert(
+            {
+                "id": site_id,
+                "company_id": company_id,
+                "name": name,
+                "tz": tz,
+                "plan_sha": plan_sha,
+                "label_key": label_key,
+                "label_public_key": label_public_key,
+            }
+        )
+
+    def site(self, site_id: str) -> dict[str, Any] | None:
+        rows = list(self.db["sites"].rows_where("id = ?", [site_id]))
+        return rows[0] if rows else None
+
+    def sites(self, site_ids: Iterable[str]) -> list[dict[str, Any]]:
+        ids = list(site_ids)
+        marks = ",".join("?" * len(ids))
+        return list(self.db["sites"].rows_where(f"id in ({marks})", ids, order_by="id"))
+
+    def add_points(self, points: Iterable[Point]) -> None:
+        self.db["points"].insert_all(
+            {
+                "id": p.id,
+                "site_id": p.site_id,
+                "kind": p.kind.value,
+                "name": p.name,
+                "zone": p.zone,
+                "plan_x": p.plan_x,
+                "plan_y": p.plan_y,
+                "lat": p.lat,
+                "lon": p.lon,
+                "checks": json.dumps(list(p.checks), ensure_ascii=False),
+                "template_id": p.template_id,
+                "requires_photo": int(p.requires_photo),
+                "short_code": p.short_code,
+            }
+            for p in points
+        )
+
+    def points(self, site_id: str) -> list[Point]:
+        return [
+            Point(
+                r["id"],
+                r["site_id"],
+                PointKind(r["kind"]),
+                r["name"],
+                r["zone"] or "",
+                r["plan_x"],
+                r["plan_y"],
+                r["lat"],
+                r["lon"],
+                tuple(json.loads(r["checks"])),
+                r["template_id"],
+                bool(r["requires_photo"]),
+                r["short_code"] or "",
+            )
+            for r in self.db["points"].rows_where("site_id = ?", [site_id], order_by="id")
+        ]
+
+    def add_route_version(self, site_id: str, route: RouteVersion) -> None:
+        self.db["route_versions"].insert(
+            {
+                "route_id": route.route_id,
+                "version": route.version,
+                "site_id": site_id,
+                "name": route.name,
+                "effective_from": iso(route.effective_from),
+                "checkpoint_ids": json.dumps(list(route.checkpoint_ids)),
+                "ordered": int(route.ordered),
+                "not_before": json.dumps(route.not_before),
+            }
+        )
+
+    def route_versions(self, site_id: str) -> dict[str, list[RouteVersion]]:
+        routes: dict[str, list[RouteVersion]] = {}
+        for r in self.db["route_versions"].rows_where(
+            "site_id = ?", [site_id], order_by="route_id, effective_from, version"
+        ):
+            routes.setdefault(r["route_id"], []).append(
+                RouteVersion(
+                    r["route_id"],
+                    r["version"],
+                    r["name"],
+                    _time(r["effective_from"]),
+                    tuple(json.loads(r["checkpoint_ids"])),
+                    bool(r["ordered"]),
+                    json.loads(r["not_before"]),
+                )
+            )
+        return routes
+
+    def add_schedule(self, schedule: Schedule) -> None:
+        self.db["schedules"].insert(_schedule_row(schedule))
+
+    def change_schedule(self, schedule: Schedule) -> None:
+        """Start a new version at `schedule.effective_from`; the old one ends there."""
+        with self.db.atomic():
+            self.db.execute(
+                "update schedules set effective_to = ? where id = ? and effective_to is null",
+                [iso(schedule.effective_from), schedule.id],
+            )
+            self.db["schedules"].insert(_schedule_row(schedule))
+
+    def schedules(self, site_id: str) -> list[Schedule]:
+        return [
+            _schedule_from_row(r)
+            for r in self.db["schedules"].rows_where(
+                "site_id = ?", [site_id], order_by="id, version"
+            )
+        ]
+
+    def add_template(self, template: Template, site_id: str = "") -> None:
+        self.db["templates"].insert(
+            {
+                "site_id": site_id,
+                "id": template.id,
+                "version": template.version,
+                "data": json.dumps(template_to_dict(template), ensure_ascii=False),
+            }
+        )
+
+    def templates(self, site_id: str) -> list[Template]:
+        """Every version a site can use: the defaults and its own edits."""
+        rows = self.db["templates"].rows_where(
+            "site_id in ('', ?)", [site_id], order_by="id, version"
+        )
+        return [template_from_dict(json.loads(r["data"])) for r in rows]
+
+    # -- users and tokens ----------------------------------------------------------------
+
+    def add_user(
+        self,
+        *,
+        user_id: str,
+        company_id: str,
+        username: str,
+        name: str,
+        role: str,
+        password_hash: str,
+        site_ids: Sequence[str],
+    ) -> None:
+        with self.db.atomic():
+            self.db["users"].insert(
+                {
+                    "id": user_id,
+                    "company_id": company_id,
+                    "username": username,
+                    "name": name,
+                    "role": role,
+                    "password_hash": password_hash,
+                    "active": 1,
+                }
+            )
+            self.db["user_sites"].insert_all({"user_id": user_id, "site_id": s} for s in site_ids)
+
+    def _user(self, where: str, args: list[str]) -> UserRow | None:
+        rows = list(self.db["users"].rows_where(f"{where} and active = 1", args))
+        if not rows:
+            return None
+        r = rows[0]
+        sites = tuple(
+            s["site_id"]
+            for s in self.db["user_sites"].rows_where("user_id = ?", [r["id"]], order_by="site_id")
+        )
+        return UserRow(
+            r["id"], r["company_id"], r["username"], r["name"], r["role"], r["password_hash"], sites
+        )
+
+    def user_by_name(self, username: str) -> UserRow | None:
+        return self._user("username = ?", [username])
+
+    def user(self, user_id: str) -> UserRow | None:
+        return self._user("id = ?", [user_id])
+
+    def site_users(self, site_id: str) -> list[dict[str, str]]:
+        return list(
+            self.db.query(
+                "select u.id, u.name, u.role from users u join user_sites s on s.user_id = u.id"
+                " where s.site_id = ? and u.active = 1 order by u.id",
+                [site_id],
+            )
+        )
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.db["users"].update(user_id, {"password_hash": password_hash})
+
+    def add_token(self, token_hash: str, user_id: str, device_id: str, at: datetime) -> None:
+        self.db["tokens"].insert(
+            {
+                "token_hash": token_hash,
+                "user_id": user_id,
+                "device_id": device_id,
+                "created_at": iso(at),
+                "revoked_at": None,
+            }
+        )
+
+    def token_user(self, token_hash: str) -> tuple[str, str] | None:
+        """(user id, device id) of a live token."""
+        rows = list(
+            self.db.query(
+                "select user_id, device_id from tokens where token_hash = ? and revoked_at is null",
+                [token_hash],
+            )
+        )
+        return (rows[0]["user_id"], rows[0]["device_id"]) if rows else None
+
+    def revoke_token(self, token_hash: str, at: datetime) -> None:
+        self.db.execute(
+            "update tokens set revoked_at = ? where token_hash = ?", [iso(at), token_hash]
+        )
+
+    # -- records -------------------------------------------------------------------------
+
+    def existing_record_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk_start in range(0, len(ids), 500):
+            chunk = list(ids[chunk_start : chunk_start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                row[0]
+                for row in self.db.execute(f"select id from records where id in ({marks})", chunk)
+            )
+        return found
+
+    def insert_records(self, records: Sequence[StoredRecord]) -> None:
+        """Append records in one transaction. Records are never updated or deleted."""
+        rows = [
+            (
+                r.id,
+                r.kind,
+                r.site_id,
+                r.user_id,
+                r.device_id,
+                iso(r.device_time),
+                iso(r.received_at),
+                r.point_id,
+                r.refers_to,
+                json.dumps(r.body, ensure_ascii=False),
+                json.dumps(r.photos),
+                json.dumps(r.flags),
+            )
+            for r in records
+        ]
+        links = [(sha, r.id) for r in records for sha in r.photos]
+        conn = self.db.conn
+        with self.db.atomic():
+            conn.executemany(
+                "insert into records (id, kind, site_id, user_id, device_id, device_time,"
+                " received_at, point_id, refers_to, body, photos, flags)"
+                " values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            conn.executemany("insert or ignore into record_photos values (?, ?)", links)
+
+    def records(
+        self,
+        site_id: str,
+        kinds: Sequence[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+        user_id: str | None = None,
+    ) -> Iterator[StoredRecord]:
+        where = ["site_id = ?", f"kind in ({','.join('?' * len(kinds))})"]
+        args: list[Any] = [site_id, *kinds]
+        if start is not None:
+            where.append("device_time >= ?")
+            args.append(iso(start))
+        if end is not None:
+            where.append("device_time < ?")
+            args.append(iso(end))
+        if user_id is not None:
+            where.append("user_id = ?")
+            args.append(user_id)
+        sql = f"select * from records where {' and '.join(where)} order by device_time, id"
+        return (_record_from_row(r) for r in self.db.query(sql, args))
+
+    def record(self, record_id: str) -> StoredRecord | None:
+        rows = list(self.db.query("select * from records where id = ?", [record_id]))
+        return _record_from_row(rows[0]) if rows else None
+
+    def records_referring_to(self, record_ids: Sequence[str]) -> list[StoredRecord]:
+        marks = ",".join("?" * len(record_ids))
+        return [
+            _record_from_row(r)
+            for r in self.db.query(
+                f"select * from records where refers_to in ({marks}) order by device_time",
+                list(record_ids),
+            )
+        ]
+
+    def last_scan(self, user_id: str) -> StoredRecord | None:
+        rows = list(
+            self.db.query(
+                "select * from records where user_id = ? and kind = 'scan'"
+                " order by device_time desc limit 1",
+                [user_id],
+            )
+        )
+        return _record_from_row(rows[0]) if rows else None
+
+    def photos_used(self, shas: Iterable[str]) -> set[str]:
+        """Photo hashes that some stored record already refers to."""
+        wanted = list(set(shas))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        return {
+            r[0]
+            for r in self.db.execute(
+                f"select distinct sha from record_photos where sha in ({marks})", wanted
+            )
+        }
+
+    # -- photos --------------------------------------------------------------------------
+
+    def add_photo(
+        self,
+        *,
+        sha: str,
+        site_id: str,
+        mime: str,
+        size: int,
+        width: int,
+        height: int,
+        uploaded_by: str,
+        at: datetime,
+    ) -> None:
+        self.db["photos"].insert(
+            {
+                "sha": sha,
+                "site_id": site_id,
+                "mime": mime,
+                "bytes": size,
+                "width": width,
+                "height": height,
+                "uploaded_by": uploaded_by,
+                "uploaded_at": iso(at),
+            },
+            ignore=True,
+        )
+
+    def photos_on_site(self, site_id: str, shas: Iterable[str]) -> set[str]:
+        wanted = list(set(shas))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        return {
+            r[0]
+            for r in self.db.execute(
+                f"select sha from photos where site_id = ? and sha in ({marks})", [site_id, *wanted]
+            )
+        }
+
+    def photo(self, site_ids: Sequence[str], sha: str) -> dict[str, Any] | None:
+        marks = ",".join("?" * len(site_ids))
+        rows = list(
+            self.db.query(
+                f"select * from photos where sha = ? and site_id in ({marks}) limit 1",
+                [sha, *site_ids],
+            )
+        )
+        return rows[0] if rows else None
+
+
+def _schedule_row(s: Schedule) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "version": s.version,
+        "site_id": s.site_id,
+        "name": s.name,
+        "target_kind": s.target_kind.value,
+        "target_id": s.target_id,
+        "effective_from": iso(s.effective_from),
+        "effective_to": iso(s.effective_to) if s.effective_to else None,
+        "fixed_times": json.dumps([t.strftime("%H:%M") for t in s.fixed_times]),
+        "every_minutes": s.every_minutes,
+        "start": s.start.strftime("%H:%M") if s.start else None,
+        "end": s.end.strftime("%H:%M") if s.end else None,
+        "weekdays": json.dumps(sorted(s.weekdays)),
+        "window_minutes": s.window_minutes,
+        "grace_minutes": s.grace_minutes,
+        "early_minutes": s.early_minutes,
+    }
+
+
+def _schedule_from_row(r: dict[str, Any]) -> Schedule:
+    return Schedule(
+        id=r["id"],
+        version=r["version"],
+        site_id=r["site_id"],
+        target_kind=TargetKind(r["target_kind"]),
+        target_id=r["target_id"],
+        effective_from=_time(r["effective_from"]),
+        effective_to=_time(r["effective_to"]) if r["effective_to"] else None,
+        fixed_times=tuple(time.fromisoformat(t) for t in json.loads(r["fixed_times"])),
+        every_minutes=r["every_minutes"],
+        start=time.fromisoformat(r["start"]) if r["start"] else None,
+        end=time.fromisoformat(r["end"]) if r["end"] else None,
+        weekdays=frozenset(json.loads(r["weekdays"])),
+        window_minutes=r["window_minutes"],
+        grace_minutes=r["grace_minutes"],
+        early_minutes=r["early_minutes"],
+        name=r["name"] or "",
+    )
+
+
+def _record_from_row(r: dict[str, Any]) -> StoredRecord:
+    return StoredRecord(
+        r["id"],
+        r["kind"],
+        r["site_id"],
+        r["user_id"],
+        r["device_id"],
+        _time(r["device_time"]),
+        _time(r["received_at"]),
+        r["point_id"],
+        r["refers_to"],
+        json.loads(r["body"]),
+        json.loads(r["photos"]),
+        json.loads(r["flags"]),
+    )

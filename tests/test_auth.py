@@ -1,0 +1,78 @@
+"""Login, tokens, roles and site isolation over real HTTP."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx
+import pytest
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(live_server):
+    with httpx.Client(base_url=live_server.url) as client:
+        for username, password in (("guard", "nope"), ("ghost", "x")):
+            response = client.post(
+                "/api/v1/auth/login",
+                json={"username": username, "password": password, "device_id": "d1"},
+            )
+            assert response.status_code == 401
+            assert response.json()["detail"] == "wrong username or password"
+
+
+def test_passwords_are_stored_as_argon2_hashes(live_server):
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        hashes = [r[0] for r in db.execute("select password_hash from users")]
+    assert all(h.startswith("$argon2id$") for h in hashes)
+
+
+@pytest.mark.parametrize("header", [None, "Bearer not-a-token", "Basic abc"])
+def test_requests_without_a_live_token_are_refused(live_server, header):
+    headers = {"Authorization": header} if header else {}
+    response = httpx.get(f"{live_server.url}/api/v1/config", headers=headers)
+    assert response.status_code == 401
+
+
+def test_logout_revokes_the_device_token(live_server):
+    guard = live_server.login("guard")
+    assert guard.get("/api/v1/auth/me").json()["role"] == "guard"
+    assert guard.post("/api/v1/auth/logout").status_code == 204
+    response = guard.get("/api/v1/auth/me")
+    assert response.status_code == 401 and "sign in again" in response.json()["detail"]
+
+
+def test_config_holds_only_the_callers_sites_and_answers_304_when_unchanged(live_server):
+    guard = live_server.login("guard")
+    response = guard.get("/api/v1/config")
+    config = response.json()
+    assert [s["id"] for s in config["sites"]] == ["alpha"]
+    site = config["sites"][0]
+    assert {p["id"] for p in site["points"]} >= {"c01", "a01"}
+    assert "label_key" not in site and site["label_public_key"]
+    assert site["routes"][0]["checkpoint_ids"][:2] == ["c01", "c02"]
+    assert {t["id"] for t in site["templates"]} >= {"six-clean-three-none"}
+    again = guard.get("/api/v1/config", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/sites/alpha/coverage",
+        "/api/v1/sites/alpha/rectifications",
+        "/api/v1/sites/alpha/plan",
+        "/api/v1/sites/alpha/photos/" + "a" * 64,
+    ],
+)
+def test_another_sites_objects_answer_404_like_missing_ones(live_server, path):
+    outsider = live_server.login("beta-manager")
+    response = outsider.get(path)
+    missing = outsider.get(path.replace("alpha", "no-such-site"))
+    assert response.status_code == missing.status_code == 404
+    assert response.json() == missing.json()
+
+
+def test_field_staff_cannot_read_reports(live_server):
+    for username in ("guard", "cleaner"):
+        response = live_server.login(username).get("/api/v1/sites/alpha/coverage")
+        assert response.status_code == 403
+    assert live_server.login("manager").get("/api/v1/sites/alpha/coverage").status_code == 200

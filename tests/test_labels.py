@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from domain.labels import LabelError, label_payload, new_site_key, public_key_of, read_label
+
+
+def test_genuine_label_reads_back_its_site_and_point():
+    key = new_site_key()
+    payload = label_payload("alpha", "c01", key)
+    assert payload.startswith("RND1.alpha.c01.")
+    label = read_label(payload, {"alpha": public_key_of(key)})
+    assert (label.site_id, label.point_id) == ("alpha", "c01")
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: "https://example.com/not-ours", "not_ours"),
+        (lambda p: p.replace("RND1.alpha", "RND1.beta"), "other_site"),
+        (lambda p: p.replace(".c01.", ".c02."), "bad_signature"),
+        (lambda p: p[:-4] + "AAAA", "bad_signature"),
+        (lambda p: p + "x", "bad_signature"),
+    ],
+)
+def test_foreign_forged_or_damaged_labels_are_refused(make, reason):
+    key = new_site_key()
+    payload = make(label_payload("alpha", "c01", key))
+    with pytest.raises(LabelError) as exc:
+        read_label(payload, {"alpha": public_key_of(key)})
+    assert exc.value.reason == reason
+
+
+def test_label_signed_by_another_sites_key_fails():
+    payload = label_payload("alpha", "c01", new_site_key())
+    with pytest.raises(LabelError, match="signature"):
+        read_label(payload, {"alpha": public_key_of(new_site_key())})
+
+
+def test_ids_with_separator_are_refused():
+    with pytest.raises(ValueError):
+        label_payload("al.pha", "c01", new_site_key())
