@@ -21,7 +21,7 @@ from domain.scoring import (
     recheck_refusal,
     rectification_state,
 )
-from domain.signals import Flag, LastScan, clock_flags, scan_flags
+from domain.signals import Flag, LastScan, clock_flags, is_future, scan_flags
 from domain.wire import MAX_BATCH_RECORDS, Record, RecordKind, WireError, parse_record, parse_time
 from server.storage import Storage, StoredRecord, UserRow
 
@@ -66,6 +66,7 @@ class _Batch:
     sites: dict[str, _Site | None] = field(default_factory=dict)
     accepted: dict[str, StoredRecord] = field(default_factory=dict)
     last_scan: LastScan | None = None
+    clock_flags: list[str] = field(default_factory=list)
     photos_seen: set[str] = field(default_factory=set)
 
     def site(self, site_id: str) -> _Site | None:
@@ -109,6 +110,7 @@ def ingest_batch(
         raise BatchError(str(exc)) from exc
 
     state = _Batch(storage, user, device_id, sent_at, received_at)
+    state.clock_flags = clock_flags(sent_at, received_at)
     ids = [r["id"] for r in raw_records if isinstance(r, dict) and isinstance(r.get("id"), str)]
     stored_before = storage.existing_record_ids(ids)
     all_photos = {sha for r in raw_records if isinstance(r, dict) for sha in _photo_list(r)}
@@ -156,15 +158,15 @@ def _check(state: _Batch, record: Record) -> StoredRecord:
     site = state.site(record.site_id)
     if site is None:
         raise WireError("site not found")
-    flags: list[str] = [
-        f.value for f in clock_flags(record.device_time, state.sent_at, state.received_at)
-    ]
+    flags = list(state.clock_flags)
+    if is_future(record.device_time, state.sent_at):
+        flags.append(Flag.FUTURE_TIME)
     if record.photos:
         missing = set(record.photos) - state.storage.photos_on_site(site.id, record.photos)
         if missing:
             raise WireError(f"photo not uploaded yet: {sorted(missing)[0][:12]}…")
         if any(sha in state.photos_seen for sha in record.photos):
-            flags.append(Flag.PHOTO_REUSED.value)
+            flags.append(Flag.PHOTO_REUSED)
     point = None
     if record.point_id is not None:
         point = site.points.get(record.point_id)
@@ -219,7 +221,7 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
     )
     if state.last_scan is None or record.device_time >= state.last_scan.device_time:
         state.last_scan = LastScan(point.id, record.device_time, gps.get("lat"), gps.get("lon"))
-    return [f.value for f in flags]
+    return flags
 
 
 def _check_checks(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.coverage import Coverage, RoundFact, ScanFact, Visit, expected_visits, judge
+from domain.coverage import Coverage, RoundFact, Visit, expected_visits, judge
 from domain.scoring import inspection_score, rectification_state
 from domain.wire import RecordKind
 from server.ingest import rectification_events
@@ -70,10 +70,7 @@ def site_coverage(
     facts = _round_facts(storage, site_id, start - before - after, end + after)
     versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
     visits, rounds = expected_visits(schedules, routes, tz, start, end, versions)
-    scans = [
-        ScanFact(r.id, r.point_id or "", r.user_id, r.device_time, r.body.get("round_id"))
-        for r in storage.records(site_id, [RecordKind.SCAN], start - before, end + after)
-    ]
+    scans = storage.scan_facts(site_id, start - before, end + after)
     return judge(visits, rounds, scans, facts, now), tz
 
 

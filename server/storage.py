@@ -15,15 +15,22 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from domain.coverage import ScanFact
 from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind, Template
 from domain.templates import template_from_dict, template_to_dict
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
 
 migrations = Migrations("rounds")
+
+
+def _to_json(value: object) -> str:
+    """Record bodies go through orjson: sync ingest and coverage reads are the hot paths."""
+    return orjson.dumps(value).decode()
 
 
 def iso(at: datetime) -> str:
@@ -175,8 +182,11 @@ class UserRow:
     site_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredRecord:
+    """A record as stored. Not frozen only because frozen dataclasses are slow to build
+    on the sync hot path; nothing updates one after it is made."""
+
     id: str
     kind: str
     site_id: str
@@ -450,6 +460,7 @@ class Storage:
 
     def insert_records(self, records: Sequence[StoredRecord]) -> None:
         """Append records in one transaction. Records are never updated or deleted."""
+        received = {r.received_at: iso(r.received_at) for r in records}  # one per batch
         rows = [
             (
                 r.id,
@@ -458,12 +469,12 @@ class Storage:
                 r.user_id,
                 r.device_id,
                 iso(r.device_time),
-                iso(r.received_at),
+                received[r.received_at],
                 r.point_id,
                 r.refers_to,
-                json.dumps(r.body, ensure_ascii=False),
-                json.dumps(r.photos),
-                json.dumps(r.flags),
+                _to_json(r.body),
+                _to_json(r.photos),
+                _to_json(r.flags),
             )
             for r in records
         ]
@@ -499,6 +510,16 @@ class Storage:
             args.append(user_id)
         sql = f"select * from records where {' and '.join(where)} order by device_time, id"
         return (_record_from_row(r) for r in self.db.query(sql, args))
+
+    def scan_facts(self, site_id: str, start: datetime, end: datetime) -> list[ScanFact]:
+        """Just what coverage needs of the scans in [start, end): the hot read."""
+        rows = self.db.execute(
+            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
+            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?",
+            [site_id, iso(start), iso(end)],
+        )
+        parse = datetime.fromisoformat
+        return [ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows]
 
     def record(self, record_id: str) -> StoredRecord | None:
         rows = list(self.db.query("select * from records where id = ?", [record_id]))
@@ -641,7 +662,7 @@ def _record_from_row(r: dict[str, Any]) -> StoredRecord:
         _time(r["received_at"]),
         r["point_id"],
         r["refers_to"],
-        json.loads(r["body"]),
-        json.loads(r["photos"]),
-        json.loads(r["flags"]),
+        orjson.loads(r["body"]),
+        orjson.loads(r["photos"]),
+        orjson.loads(r["flags"]),
     )

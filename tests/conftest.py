@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,17 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from server.main import create_app
+from server.serve import ServerThread
 from server.settings import Settings
 from tests.factory import PASSWORD, build_company
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -41,31 +31,6 @@ class LiveServer:
         return client
 
 
-class ServerThread:
-    """A real uvicorn server on 127.0.0.1, in a background thread."""
-
-    def __init__(self, settings: Settings, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
-            )
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     settings = Settings(data_dir=tmp_path / "server")
@@ -75,9 +40,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[LiveServer]:
-    server = ServerThread(settings)
-    server.start()
-    yield LiveServer(f"http://127.0.0.1:{server.port}", settings)
+    server = ServerThread(settings).start()
+    yield LiveServer(server.url, settings)
     server.stop()
 
 

@@ -2,22 +2,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.signals import Flag, LastScan, clock_flags, distance_m, scan_flags
+from domain.signals import Flag, LastScan, clock_flags, distance_m, is_future, scan_flags
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
-def test_distance_of_a_degree_of_latitude():
-    assert 111_000 < distance_m(31.0, 121.0, 32.0, 121.0) < 111_400
+def test_distance_matches_known_lengths():
+    assert 111_000 < distance_m(31.0, 121.0, 32.0, 121.0) < 111_400  # a degree of latitude
+    # 1 km east at Shanghai's latitude, against the haversine figure of 1000.0 m
+    assert abs(distance_m(31.2, 121.4, 31.2, 121.4 + 1000 / 95_184.7) - 1000.0) < 1.0
 
 
-def test_offline_record_days_old_is_not_clock_skew():
-    assert clock_flags(T0, T0 + timedelta(days=3), T0 + timedelta(days=3, seconds=2)) == []
+def test_batch_sent_days_after_its_records_is_not_clock_skew():
+    sent = T0 + timedelta(days=3)
+    assert clock_flags(sent, sent + timedelta(seconds=2)) == []
+    assert not is_future(T0, sent)
 
 
 def test_device_clock_far_from_server_is_flagged():
-    assert clock_flags(T0, T0, T0 + timedelta(hours=1)) == [Flag.CLOCK_SKEW]
-    assert Flag.FUTURE_TIME in clock_flags(T0 + timedelta(hours=2), T0, T0)
+    assert clock_flags(T0, T0 + timedelta(hours=1)) == [Flag.CLOCK_SKEW]
+    assert is_future(T0 + timedelta(hours=2), T0)
 
 
 def flags(**kw):

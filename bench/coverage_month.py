@@ -1,0 +1,137 @@
+"""A month's coverage for a generated site of 500 checkpoints and areas.
+
+    .venv/bin/python -m bench.coverage_month
+
+Prints the time to compute the month (target ≤ 1 s) and its ratio to a baseline measured
+in the same run: reading the month's scan rows out of SQLite and nothing more.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from time import perf_counter
+from zoneinfo import ZoneInfo
+
+from domain.coverage import expected_visits
+from domain.labels import new_site_key, public_key_of
+from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
+from server.reports import coverage_report
+from server.storage import Storage, StoredRecord
+
+TZ = ZoneInfo("Asia/Shanghai")
+CHECKPOINTS, AREAS, ROUTES = 440, 60, 11
+
+
+def build(storage: Storage, start: datetime, end: datetime) -> int:
+    """11 routes of 40 checkpoints (3 day rounds, and a 2-hourly night round on 3 of them),
+    60 areas cleaned 4 times a day, and scans meeting ~90 % of the visits."""
+    rng = random.Random(1)
+    key = new_site_key()
+    storage.add_company("c", "C")
+    storage.add_site(
+        site_id="big",
+        company_id="c",
+        name="Big",
+        tz=TZ.key,
+        label_key=key,
+        label_public_key=public_key_of(key),
+    )
+    points = [
+        Point(f"c{i:03d}", "big", PointKind.CHECKPOINT, f"CP {i}") for i in range(CHECKPOINTS)
+    ]
+    points += [Point(f"a{i:03d}", "big", PointKind.AREA, f"Area {i}") for i in range(AREAS)]
+    storage.add_points(points)
+    epoch = start - timedelta(days=1)
+    schedules = []
+    per_route = CHECKPOINTS // ROUTES
+    for r in range(ROUTES):
+        ids = tuple(p.id for p in points[r * per_route : (r + 1) * per_route])
+        storage.add_route_version("big", RouteVersion(f"r{r}", 1, f"R{r}", epoch, ids))
+        times = (time(h) for h in (9, 14, 19))
+        schedules.append(
+            Schedule(f"s{r}", 1, "big", TargetKind.ROUTE, f"r{r}", epoch, fixed_times=tuple(times))
+        )
+        if r < 3:
+            schedules.append(
+                Schedule(
+                    f"n{r}",
+                    1,
+                    "big",
+                    TargetKind.ROUTE,
+                    f"r{r}",
+                    epoch,
+                    every_minutes=120,
+                    start=datetime.min.replace(hour=20).time(),
+                    end=datetime.min.replace(hour=6).time(),
+                )
+            )
+    for i in range(AREAS):
+        times = tuple(time(h) for h in (8, 11, 14, 17))
+        schedules.append(
+            Schedule(f"a{i}", 1, "big", TargetKind.AREA, f"a{i:03d}", epoch, fixed_times=times)
+        )
+    for s in schedules:
+        storage.add_schedule(s)
+    visits, _ = expected_visits(schedules, storage.route_versions("big"), TZ, start, end)
+    records = [
+        StoredRecord(
+            uuid.uuid4().hex,
+            "scan",
+            "big",
+            f"u{rng.randrange(20)}",
+            "d",
+            v.due + timedelta(minutes=rng.uniform(-5, 70)),
+            end,
+            v.point_id,
+            None,
+            {"method": "qr", "payload": "x", "gps": None, "round_id": None},
+            [],
+            [],
+        )
+        for v in visits
+        if rng.random() < 0.9
+    ]
+    for i in range(0, len(records), 5000):
+        storage.insert_records(records[i : i + 5000])
+    return len(visits)
+
+
+def main() -> None:
+    start = datetime(2026, 10, 1, tzinfo=TZ).astimezone(UTC)
+    end = datetime(2026, 11, 1, tzinfo=TZ).astimezone(UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = Storage(Path(tmp) / "big.db")
+        expected = build(storage, start, end)
+        runs = []
+        for _ in range(3):
+            started = perf_counter()
+            report = coverage_report(storage, "big", start, end, end, include_visits=False)
+            runs.append(perf_counter() - started)
+        baseline = []
+        for _ in range(3):
+            started = perf_counter()
+            rows = storage.db.execute(
+                "select * from records where site_id = ? and kind = 'scan'"
+                " and device_time >= ? and device_time < ?",
+                ["big", start.isoformat(), (end + timedelta(hours=3)).isoformat()],
+            ).fetchall()
+            baseline.append(perf_counter() - started)
+        storage.close()
+    best, base = min(runs), min(baseline)
+    total = report["totals"]["total"]
+    print(
+        f"site: {CHECKPOINTS} checkpoints on {ROUTES} routes + {AREAS} areas, month of "
+        f"{expected} expected visits, {len(rows)} scans"
+    )
+    print(f"coverage {total['coverage']:.3f}, on time {total['on_time']}, missed {total['missed']}")
+    print(f"baseline (read the month's scan rows): {base * 1000:.0f} ms")
+    print(f"month's coverage report:               {best * 1000:.0f} ms (target <= 1000 ms)")
+    print(f"ratio report/baseline: {best / base:.1f}")
+
+
+if __name__ == "__main__":
+    main()
