@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Rounds needs on a fresh Debian machine: a virtualenv with the project and
-# its dev dependencies, Debian's chromium (browser tests) and the CJK font. Safe to re-run.
+# its dev dependencies, and Debian's chromium for the browser tests. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing ${need_apt[*]} (apt)"
     SUDO=""

@@ -25,6 +25,7 @@ from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
 from domain.templates import load_templates
 from server.blobs import LocalBlobStore
 from server.ingest import ingest_batch
+from server.label_images import FONT_FILE
 from server.passwords import hash_password
 from server.settings import Settings
 from server.storage import Storage
@@ -164,14 +165,8 @@ def site_plan_png(points: list[Point]) -> bytes:
     return buf.getvalue()
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    for path in (
-        Path(__file__).resolve().parent.parent / "assets" / "fonts" / "NotoSansSC-Regular.ttf",
-        Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    ):
-        if path.exists():
-            return ImageFont.truetype(str(path), size)
-    return ImageFont.load_default()
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_FILE), size)
 
 
 def _evidence_jpeg(rng: random.Random, text: str) -> bytes:

@@ -1,0 +1,1 @@
+"""Rounds field app (Flet): guards, cleaners and cleaning supervisors."""

@@ -1,0 +1,578 @@
+"""The field app without its screens: what guards, cleaners and supervisors do.
+
+Every action writes its record to the local store before it returns, so the screen can
+say "saved" with no network. Today's rounds and areas are computed on the phone with the
+same coverage engine the server uses, from the config and this device's own records.
+Refusals carry an i18n key (`Refusal.key`) that the screen shows to the user.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.photos import process_photo
+from app.store import PENDING, LocalStore, OutboxRecord
+from app.sync import AuthExpired, ServerClient, SyncError, SyncReport, backoff_seconds, sync_once
+from domain.coverage import RoundFact, RoundState, ScanFact, expected_visits, judge
+from domain.labels import LabelError, read_label
+from domain.models import PointKind, RouteVersion, Schedule, TargetKind
+from domain.scoring import inspection_score
+
+__all__ = ["FieldApp", "Inspection", "Refusal", "RoundItem", "Status"]
+
+ClientFactory = Callable[[str, str | None], ServerClient]
+
+
+class Refusal(Exception):
+    """An action that cannot be done; `key` names the message shown to the user."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    pending: int
+    photos_waiting: int
+    last_sync: datetime | None
+    error: str
+    offline: bool
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundItem:
+    key: str
+    schedule_id: str | None
+    route_id: str
+    route_name: str
+    due: datetime | None
+    grace_end: datetime | None
+    state: RoundState
+    done: int
+    total: int
+    overdue: bool
+    round_id: str | None  # set once this device started it
+
+
+@dataclass(slots=True)
+class ActiveRound:
+    round_id: str
+    route_id: str
+    route_name: str
+    checkpoint_ids: list[str]
+    scanned: dict[str, str]  # point id -> scan record id
+
+    @property
+    def done(self) -> int:
+        return len(self.scanned)
+
+    @property
+    def total(self) -> int:
+        return len(self.checkpoint_ids)
+
+    @property
+    def left(self) -> list[str]:
+        return [p for p in self.checkpoint_ids if p not in self.scanned]
+
+
+@dataclass(slots=True)
+class Inspection:
+    point: dict[str, Any]
+    template: dict[str, Any]
+    results: dict[str, str] = field(default_factory=dict)
+    photos: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float | None:
+        return inspection_score(self.results)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _route_version(route: dict[str, Any], since: datetime) -> RouteVersion:
+    return RouteVersion(
+        route["id"],
+        route["version"],
+        route["name"],
+        since,
+        tuple(route["checkpoint_ids"]),
+        route["ordered"],
+        route["not_before"],
+    )
+
+
+def _schedule(s: dict[str, Any], site_id: str) -> Schedule:
+    return Schedule(
+        s["id"],
+        s["version"],
+        site_id,
+        TargetKind(s["target_kind"]),
+        s["target_id"],
+        datetime.fromisoformat(s["effective_from"]),
+        datetime.fromisoformat(s["effective_to"]) if s["effective_to"] else None,
+        tuple(time.fromisoformat(x) for x in s["fixed_times"]),
+        s["every_minutes"],
+        time.fromisoformat(s["start"]) if s["start"] else None,
+        time.fromisoformat(s["end"]) if s["end"] else None,
+        frozenset(s["weekdays"]),
+        s["window_minutes"],
+        s["grace_minutes"],
+        s["early_minutes"],
+        s["name"],
+    )
+
+
+class FieldApp:
+    def __init__(
+        self,
+        store: LocalStore,
+        client_factory: ClientFactory = ServerClient,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.clock = clock
+        self.sync_failures = 0
+
+    # -- session ---------------------------------------------------------------------------
+
+    @property
+    def signed_in(self) -> bool:
+        return bool(self.store.get("token")) and self.store.get("config") is not None
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.store.get("user") or {}
+
+    @property
+    def role(self) -> str:
+        return self.user.get("role", "")
+
+    @property
+    def lang(self) -> str:
+        return self.store.get("lang", "zh")
+
+    def toggle_lang(self) -> None:
+        self.store.put(lang="en" if self.lang == "zh" else "zh")
+
+    @property
+    def device_id(self) -> str:
+        device_id = self.store.get("device_id")
+        if not device_id:
+            device_id = f"dev-{_new_id()[:16]}"
+            self.store.put(device_id=device_id)
+        return device_id
+
+    @property
+    def site(self) -> dict[str, Any]:
+        sites = (self.store.get("config") or {}).get("sites", [])
+        chosen = self.store.get("site_id")
+        return next((s for s in sites if s["id"] == chosen), sites[0] if sites else {})
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.site.get("tz", "Asia/Shanghai"))
+
+    def point(self, point_id: str) -> dict[str, Any] | None:
+        return next((p for p in self.site.get("points", []) if p["id"] == point_id), None)
+
+    async def login(self, server_url: str, username: str, password: str) -> None:
+        client = self.client_factory(server_url.rstrip("/"), None)
+        try:
+            session = await client.login(username.strip(), password, self.device_id)
+        except SyncError as exc:
+            raise Refusal(
+                "first_login_needs_network" if "offline" in str(exc) else "wrong_login"
+            ) from exc
+        finally:
+            await client.close()
+        self.store.put(
+            server_url=server_url.rstrip("/"),
+            token=session["token"],
+            user=session["user"],
+            config_etag=None,
+            needs_login=False,
+        )
+        await self.sync()
+        if self.store.get("config") is None:
+            raise Refusal("first_login_needs_network")
+
+    def logout(self) -> None:
+        self.store.forget("token", "user", "config", "config_etag", "active_round", "site_id")
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def status(self) -> Status:
+        last = self.store.get("last_sync")
+        return Status(
+            self.store.count("pending"),
+            self.store.count_photos_waiting(),
+            datetime.fromisoformat(last) if last else None,
+            self.store.get("sync_error", ""),
+            self.sync_failures > 0,
+            self.store.count("rejected"),
+        )
+
+    def next_sync_in(self) -> float:
+        return backoff_seconds(self.sync_failures)
+
+    async def sync(self) -> SyncReport | None:
+        """One sync attempt; failures are recorded for the status line, never raised."""
+        token = self.store.get("token")
+        if not token:
+            return None
+        client = self.client_factory(self.store.get("server_url"), token)
+        try:
+            report = await sync_once(self.store, client)
+        except AuthExpired:
+            self.store.put(sync_error="login_expired", needs_login=True)
+            return None
+        except SyncError as exc:
+            self.sync_failures += 1
+            self.store.put(sync_error=str(exc))
+            return None
+        finally:
+            await client.close()
+        self.sync_failures = 0
+        if report.rejected:
+            self.store.put(last_rejection=report.rejected[-1][1])
+        return report
+
+    # -- records ----------------------------------------------------------------------------
+
+    def _record(self, kind: str, photos: list[str] | None = None, **fields: Any) -> dict[str, Any]:
+        record = {
+            "id": _new_id(),
+            "kind": kind,
+            "site_id": self.site["id"],
+            "device_time": self.clock().isoformat(),
+            **fields,
+        }
+        self.store.add_record(record, photos or [])
+        return record
+
+    def take_photo(self, raw: bytes, place: str) -> str:
+        """Process a camera image (stamp, resize) and keep it; returns its hash."""
+        now = self.clock()
+        stamp = [
+            f"{now.astimezone(self.tz):%Y-%m-%d %H:%M:%S} {self.site.get('name', '')}",
+            f"{place} · {self.user.get('name', '')}",
+        ]
+        photo = process_photo(raw, stamp)
+        self.store.save_photo(photo.sha256, photo.jpeg, photo.thumbnail, self.site["id"], now)
+        return photo.sha256
+
+    def _my_records(self, since: datetime, *kinds: str) -> list[OutboxRecord]:
+        return self.store.records(self.site["id"], since, kinds)
+
+    # -- reading labels ------------------------------------------------------------------
+
+    def identify(self, payload: str, method: str = "qr") -> dict[str, Any]:
+        """The point a scanned label or typed code names, checked offline."""
+        if method == "typed":
+            code = payload.strip().upper()
+            point = next(
+                (p for p in self.site.get("points", []) if p["short_code"].upper() == code), None
+            )
+            if point is None:
+                raise Refusal("unknown_code")
+            return point
+        sites = (self.store.get("config") or {}).get("sites", [])
+        try:
+            label = read_label(payload, {s["id"]: s["label_public_key"] for s in sites})
+        except LabelError as exc:
+            raise Refusal(exc.reason) from exc
+        if label.site_id != self.site["id"]:
+            raise Refusal("other_site")
+        point = self.point(label.point_id)
+        if point is None:
+            raise Refusal("point_removed")
+        return point
+
+    # -- guards ---------------------------------------------------------------------------
+
+    def _round_facts(self, since: datetime) -> dict[str, RoundFact]:
+        records = self._my_records(since, "round_start", "round_finish")
+        finishes = {r.record["round_id"]: r for r in records if r.kind == "round_finish"}
+        facts = {}
+        for r in records:
+            if r.kind != "round_start":
+                continue
+            body, finish = r.record, finishes.get(r.id)
+            occurrence = body.get("occurrence")
+            facts[r.id] = RoundFact(
+                r.id,
+                body["route_id"],
+                self.user.get("id", ""),
+                r.device_time,
+                body.get("schedule_id"),
+                datetime.fromisoformat(occurrence) if occurrence else None,
+                body.get("route_version"),
+                finished_at=finish.device_time if finish else None,
+                finish_reason=finish.record.get("reason", "") if finish else "",
+            )
+        return facts
+
+    def _window(self) -> tuple[datetime, datetime]:
+        """Rounds shown on the today screen: the last 12 hours and the next 12."""
+        now = self.clock()
+        return now - timedelta(hours=12), now + timedelta(hours=12)
+
+    def today_rounds(self) -> list[RoundItem]:
+        site, now = self.site, self.clock()
+        start, end = self._window()
+        routes = {r["id"]: r for r in site.get("routes", [])}
+        schedules = [
+            _schedule(s, site["id"])
+            for s in site.get("schedules", [])
+            if s["target_kind"] == "route" and s["target_id"] in routes
+        ]
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
+        versions = {rid: [_route_version(r, epoch)] for rid, r in routes.items()}
+        visits, rounds = expected_visits(schedules, versions, self.tz, start, end)
+        facts = self._round_facts(start - timedelta(hours=2))
+        scans = [
+            ScanFact(r.id, r.record["point_id"], "me", r.device_time, r.record.get("round_id"))
+            for r in self._my_records(start - timedelta(hours=2), "scan")
+        ]
+        judge(visits, rounds, scans, facts, now)
+        by_key = {f.key: f for f in facts.values() if f.key}
+        items = []
+        for r in rounds:
+            if r.state is RoundState.MISSED and r.fact is None:
+                continue  # long gone; the lead sees it in reports
+            fact = by_key.get(r.key)
+            items.append(
+                RoundItem(
+                    r.key,
+                    r.schedule_id,
+                    r.route_id,
+                    routes[r.route_id]["name"],
+                    r.due,
+                    r.grace_end,
+                    r.state,
+                    r.done,
+                    r.total,
+                    overdue=r.state in (RoundState.NOT_STARTED, RoundState.IN_PROGRESS)
+                    and now > r.closes,
+                    round_id=fact.id if fact else None,
+                )
+            )
+        items.sort(key=lambda i: (i.state is RoundState.COMPLETED, i.due or now))
+        return items
+
+    def start_round(self, route_id: str, item: RoundItem | None = None) -> ActiveRound:
+        """Start (or resume) a scheduled round, or an extra one when `item` is None."""
+        if item is not None and item.round_id:
+            self.store.put(active_round=item.round_id)
+            return self.active_round()  # type: ignore[return-value]
+        route = next(r for r in self.site["routes"] if r["id"] == route_id)
+        fields: dict[str, Any] = {"route_id": route_id, "route_version": route["version"]}
+        if item is not None and item.schedule_id and item.due:
+            fields |= {"schedule_id": item.schedule_id, "occurrence": item.due.isoformat()}
+        record = self._record("round_start", **fields)
+        self.store.put(active_round=record["id"])
+        return self.active_round()  # type: ignore[return-value]
+
+    def active_round(self) -> ActiveRound | None:
+        round_id = self.store.get("active_round")
+        if not round_id:
+            return None
+        since = self.clock() - timedelta(days=2)
+        records = self._my_records(since, "round_start", "scan", "round_finish")
+        start = next((r for r in records if r.id == round_id), None)
+        if start is None or any(
+            r.kind == "round_finish" and r.record["round_id"] == round_id for r in records
+        ):
+            self.store.forget("active_round")
+            return None
+        route = next(
+            (r for r in self.site.get("routes", []) if r["id"] == start.record["route_id"]), None
+        )
+        if route is None:
+            raise Refusal("point_removed")
+        scanned = {
+            r.record["point_id"]: r.id
+            for r in records
+            if r.kind == "scan" and r.record.get("round_id") == round_id
+        }
+        return ActiveRound(
+            round_id, route["id"], route["name"], list(route["checkpoint_ids"]), scanned
+        )
+
+    def scan_checkpoint(
+        self, payload: str, method: str = "qr", gps: dict[str, float] | None = None
+    ) -> tuple[dict[str, Any], str]:
+        """Record a scan in the active round; returns the point and the scan's id."""
+        active = self.active_round()
+        point = self.identify(payload, method)
+        if active is None:
+            raise Refusal("not_on_route", name=point["name"])
+        if point["id"] not in active.checkpoint_ids:
+            raise Refusal("not_on_route", name=point["name"])
+        if point["id"] in active.scanned:
+            raise Refusal("already_scanned", name=point["name"])
+        record = self._record(
+            "scan",
+            point_id=point["id"],
+            payload=payload,
+            method=method,
+            round_id=active.round_id,
+            gps=gps,
+        )
+        return point, record["id"]
+
+    def answer_checks(self, point_id: str, scan_id: str, answers: dict[str, bool]) -> None:
+        if answers:
+            self._record("checks", point_id=point_id, scan_id=scan_id, answers=answers)
+
+    def report_anomaly(
+        self, point_id: str | None, scan_id: str | None, category: str, note: str, photo: str | None
+    ) -> None:
+        photos = [photo] if photo else []
+        self._record(
+            "anomaly",
+            photos,
+            point_id=point_id,
+            scan_id=scan_id,
+            category=category,
+            note=note,
+            photos=photos,
+        )
+
+    def finish_round(self, reason: str = "") -> None:
+        active = self.active_round()
+        if active is None:
+            return
+        if active.left and not reason.strip():
+            raise Refusal("finish_reason")
+        self._record("round_finish", round_id=active.round_id, reason=reason.strip())
+        self.store.forget("active_round")
+
+    def handover(self, note: str) -> None:
+        if not note.strip():
+            raise Refusal("handover_note")
+        self._record("handover", note=note.strip())
+
+    # -- cleaners -------------------------------------------------------------------------
+
+    def areas_today(self) -> list[tuple[dict[str, Any], list[datetime], int]]:
+        """(area, due times today, scans today) for the site's scheduled areas."""
+        site = self.site
+        day = self.clock().astimezone(self.tz).date()
+        start = datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
+        schedules = [
+            _schedule(s, site["id"])
+            for s in site.get("schedules", [])
+            if s["target_kind"] == "area"
+        ]
+        visits, _ = expected_visits(schedules, {}, self.tz, start, start + timedelta(days=1))
+        scans = self._my_records(start, "scan")
+        out = []
+        for area in (p for p in site.get("points", []) if p["kind"] == PointKind.AREA):
+            due = sorted(v.due for v in visits if v.point_id == area["id"])
+            if due:
+                done = sum(1 for s in scans if s.record["point_id"] == area["id"])
+                out.append((area, due, done))
+        return out
+
+    def scan_area(self, payload: str, method: str = "qr") -> dict[str, Any]:
+        point = self.identify(payload, method)
+        if point["kind"] != PointKind.AREA:
+            raise Refusal("not_an_area")
+        self._record("scan", point_id=point["id"], payload=payload, method=method)
+        return point
+
+    def _rectifications(self) -> list[dict[str, Any]]:
+        """The server's list, with this device's unsent fixes and re-checks applied on top
+        (sent ones are in the server's list already)."""
+        cached = self.store.get(f"rectifications:{self.site.get('id')}") or []
+        local = self._my_records(self.clock() - timedelta(days=60), "rectification")
+        out = []
+        for rect in cached:
+            mine = [
+                r
+                for r in local
+                if r.status == PENDING
+                and r.record["inspection_id"] == rect["inspection_id"]
+                and r.record["item"] == rect["item"]
+            ]
+            state = rect["state"]
+            for r in mine:
+                if r.record["action"] == "fixed":
+                    state = "fixed"
+                elif r.record["action"] == "rechecked":
+                    state = "closed" if r.record["passed"] else "open"
+            if state != "closed":
+                out.append(rect | {"state": state})
+        return out
+
+    def my_rectifications(self) -> list[dict[str, Any]]:
+        return [r for r in self._rectifications() if r["state"] == "open"]
+
+    def fix_rectification(self, rect: dict[str, Any], photo: str, note: str = "") -> None:
+        self._record(
+            "rectification",
+            [photo],
+            inspection_id=rect["inspection_id"],
+            item=rect["item"],
+            action="fixed",
+            photos=[photo],
+            note=note,
+        )
+
+    # -- cleaning supervisors --------------------------------------------------------------
+
+    def start_inspection(self, payload: str, method: str = "qr") -> Inspection:
+        point = self.identify(payload, method)
+        if point["kind"] != PointKind.AREA:
+            raise Refusal("not_an_area")
+        templates = [t for t in self.site["templates"] if t["id"] == point["template_id"]]
+        template = max(templates, key=lambda t: t["version"])
+        return Inspection(point, template)
+
+    def submit_inspection(self, inspection: Inspection, assignee_id: str | None = None) -> int:
+        items = [i["key"] for i in inspection.template["items"]]
+        missing = [k for k in items if k not in inspection.results]
+        if missing:
+            raise Refusal("unanswered", items=len(missing))
+        failed = [k for k in items if inspection.results[k] == "fail"]
+        no_photo = [k for k in failed if not inspection.photos.get(k)]
+        if no_photo:
+            raise Refusal("fail_needs_photo", items=len(no_photo))
+        item_photos = {k: inspection.photos[k] for k in failed}
+        self._record(
+            "inspection",
+            [s for k in failed for s in item_photos[k]],
+            point_id=inspection.point["id"],
+            template_id=inspection.template["id"],
+            template_version=inspection.template["version"],
+            results=dict(inspection.results),
+            item_photos=item_photos,
+            assignee_id=assignee_id,
+        )
+        return len(failed)
+
+    def recheck_queue(self) -> list[dict[str, Any]]:
+        return [r for r in self._rectifications() if r["state"] == "fixed"]
+
+    def recheck(self, rect: dict[str, Any], passed: bool, note: str = "") -> None:
+        if rect.get("fixed_by") == self.user.get("id"):
+            raise Refusal("own_fix")
+        self._record(
+            "rectification",
+            inspection_id=rect["inspection_id"],
+            item=rect["item"],
+            action="rechecked",
+            passed=passed,
+            note=note,
+        )

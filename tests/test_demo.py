@@ -1,0 +1,68 @@
+"""The demo site: built through the real ingest path, with history worth looking at."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from server.demo import DEMO_PASSWORD, DEMO_USERS, SITE_ID, build_demo
+from server.serve import ServerThread
+from server.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo"))
+    build_demo(settings, days=7)
+    server = ServerThread(settings).start()
+    yield server.url
+    server.stop()
+
+
+def login(url: str, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=30)
+    token = client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": DEMO_PASSWORD, "device_id": "t"},
+    ).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def test_every_demo_login_works(demo_server):
+    for _, username, _, role in DEMO_USERS:
+        assert login(demo_server, username).get("/api/v1/auth/me").json()["role"] == role
+
+
+def test_demo_config_has_the_promised_shape(demo_server):
+    [site] = login(demo_server, "guard1").get("/api/v1/config").json()["sites"]
+    kinds = Counter(p["kind"] for p in site["points"])
+    assert kinds == {"checkpoint": 40, "area": 12}
+    assert len(site["routes"]) == 3 and len(site["templates"]) == 4
+    assert any(s["every_minutes"] == 120 for s in site["schedules"])
+
+
+def test_demo_history_has_on_time_late_missed_and_open_rectifications(demo_server):
+    manager = login(demo_server, "manager")
+    now = datetime.now(UTC)
+    report = manager.get(
+        f"/api/v1/sites/{SITE_ID}/coverage",
+        params={
+            "start": (now - timedelta(days=6)).isoformat(),
+            "end": now.isoformat(),
+            "visits": "false",
+        },
+    ).json()
+    total = report["totals"]["total"]
+    assert total["on_time"] > 500 and total["late"] > 10 and total["missed"] > 10
+    assert total["early"] > 0
+    assert 0.8 < total["coverage"] < 0.99
+    states = Counter(r["state"] for r in report["rounds"])
+    assert states["completed"] > 10 and states["incomplete"] > 0
+    rects = manager.get(f"/api/v1/sites/{SITE_ID}/rectifications").json()
+    assert rects["count"] > 0 and all(r["before_photos"] for r in rects["data"])
+    plan = manager.get(f"/api/v1/sites/{SITE_ID}/plan")
+    assert plan.headers["content-type"] == "image/png" and len(plan.content) > 10_000
