@@ -21,8 +21,7 @@ MAX_SIDE = 1600
 MAX_BYTES = 300 * 1024
 THUMB_SIDE = 240
 FONT_FILE = Path(__file__).resolve().parent / "assets" / "fonts" / "NotoSansSC-Regular.ttf"
-# Decoding a phone photo must not be a way to exhaust memory.
-Image.MAX_IMAGE_PIXELS = 60_000_000
+MAX_PIXELS = 60_000_000  # a 50 MP phone camera fits; a decompression bomb does not
 
 
 class PhotoError(ValueError):
@@ -70,6 +69,8 @@ def _jpeg(img: Image.Image, limit: int) -> bytes:
 def process_photo(raw: bytes, stamp_lines: list[str]) -> ProcessedPhoto:
     try:
         with Image.open(io.BytesIO(raw)) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
+                raise PhotoError("the camera image is too large")
             opened.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at reduced size, fast
             img = ImageOps.exif_transpose(opened).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError) as exc:

@@ -249,7 +249,11 @@ class FieldApp:
 
     # -- records ----------------------------------------------------------------------------
 
-    def _record(self, kind: str, photos: list[str] | None = None, **fields: Any) -> dict[str, Any]:
+    def _record(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Commit a record to the outbox; the photos it names are already on disk."""
+        photos = list(fields.get("photos") or [])
+        for shas in (fields.get("item_photos") or {}).values():
+            photos += shas
         record = {
             "id": _new_id(),
             "kind": kind,
@@ -257,7 +261,7 @@ class FieldApp:
             "device_time": self.clock().isoformat(),
             **fields,
         }
-        self.store.add_record(record, photos or [])
+        self.store.add_record(record, photos)
         return record
 
     def take_photo(self, raw: bytes, place: str) -> str:
@@ -438,15 +442,13 @@ class FieldApp:
     def report_anomaly(
         self, point_id: str | None, scan_id: str | None, category: str, note: str, photo: str | None
     ) -> None:
-        photos = [photo] if photo else []
         self._record(
             "anomaly",
-            photos,
             point_id=point_id,
             scan_id=scan_id,
             category=category,
             note=note,
-            photos=photos,
+            photos=[photo] if photo else [],
         )
 
     def finish_round(self, reason: str = "") -> None:
@@ -522,7 +524,6 @@ class FieldApp:
     def fix_rectification(self, rect: dict[str, Any], photo: str, note: str = "") -> None:
         self._record(
             "rectification",
-            [photo],
             inspection_id=rect["inspection_id"],
             item=rect["item"],
             action="fixed",
@@ -552,7 +553,6 @@ class FieldApp:
         item_photos = {k: inspection.photos[k] for k in failed}
         self._record(
             "inspection",
-            [s for k in failed for s in item_photos[k]],
             point_id=inspection.point["id"],
             template_id=inspection.template["id"],
             template_version=inspection.template["version"],

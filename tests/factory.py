@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from domain.labels import label_payload, new_site_key, public_key_of
+from domain.labels import label_payload, public_key_of
 from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
 from domain.templates import load_templates
 from server.passwords import hash_password
@@ -14,7 +15,8 @@ from server.storage import Storage
 
 PASSWORD = "correct horse"
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-KEYS = {"alpha": new_site_key(), "beta": new_site_key()}
+# Fixed keys, so that a test's subprocess (a phone) makes the same labels.
+KEYS = {site: hashlib.sha256(f"test-key-{site}".encode()).digest() for site in ("alpha", "beta")}
 USERS = {
     # username: (id, role, sites)
     "guard": ("u-guard", "guard", ["alpha"]),

@@ -1,0 +1,201 @@
+"""Every field flow without a UI: FieldApp on a real local store, against real uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from app.qr import decode_qr
+from app.state import Refusal
+from domain.coverage import RoundState
+from tests.client.helpers import Clock, camera_photo, field_app, label_image
+from tests.factory import PASSWORD, label
+
+DEAD = "http://127.0.0.1:9"  # nothing listens there: the phone is offline
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def signed_in(live_server, tmp_path, username, **kw):
+    app = field_app(tmp_path / username, **kw)
+    run(app.login(live_server.url, username, PASSWORD))
+    return app
+
+
+def server_rows(live_server, sql):
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_first_login_needs_the_network_and_the_right_password(live_server, tmp_path):
+    app = field_app(tmp_path / "a")
+    with pytest.raises(Refusal) as offline:
+        run(app.login(DEAD, "guard", PASSWORD))
+    assert offline.value.key == "first_login_needs_network"
+    with pytest.raises(Refusal) as wrong:
+        run(app.login(live_server.url, "guard", "nope"))
+    assert wrong.value.key == "wrong_login"
+    assert not app.signed_in
+    run(app.login(live_server.url, "guard", PASSWORD))
+    assert app.signed_in and app.role == "guard" and app.site["id"] == "alpha"
+
+
+def test_guard_round_with_checks_anomaly_and_finish(live_server, tmp_path):
+    walking = Clock(datetime.now(UTC) - timedelta(minutes=30), step=timedelta(minutes=1))
+    app = signed_in(live_server, tmp_path, "guard", clock=walking)
+    rounds = app.today_rounds()
+    assert rounds and all(r.route_id == "r1" for r in rounds)
+    item = next(r for r in rounds if r.state in (RoundState.NOT_STARTED, RoundState.UPCOMING))
+    active = app.start_round("r1", item)
+    assert (active.done, active.total) == (0, 20)
+
+    [payload] = decode_qr(label_image("alpha", "c01"))
+    point, scan_id = app.scan_checkpoint(payload)
+    assert point["id"] == "c01"
+    app.answer_checks("c01", scan_id, {"消防设施完好?": False})
+    photo = app.take_photo(camera_photo(1), point["name"])
+    app.report_anomaly("c01", scan_id, "消防隐患", "灭火器过期", photo)
+    app.scan_checkpoint("CODE02", method="typed")
+    assert app.active_round().done == 2
+
+    for bad, key in [
+        (payload, "already_scanned"),
+        (label("beta", "b01"), "other_site"),
+        (label("alpha", "c03")[:-5] + "AAAAA", "bad_signature"),
+        ("https://weixin.qq.com/x", "not_ours"),
+        (label("alpha", "a01"), "not_on_route"),
+    ]:
+        with pytest.raises(Refusal) as refused:
+            app.scan_checkpoint(bad)
+        assert refused.value.key == key
+    with pytest.raises(Refusal) as no_reason:
+        app.finish_round()
+    assert no_reason.value.key == "finish_reason"
+    app.finish_round("雨太大，地下车库积水")
+    assert app.active_round() is None
+    app.handover("东门门禁故障，已报修")
+
+    assert app.status().pending == 7
+    report = run(app.sync())
+    assert report is not None and report.sent == 7 and report.rejected == []
+    assert app.status().pending == 0 and app.status().photos_waiting == 0
+    kinds = dict(server_rows(live_server, "select kind, count(*) from records group by kind"))
+    assert kinds == {
+        "round_start": 1,
+        "scan": 2,
+        "checks": 1,
+        "anomaly": 1,
+        "round_finish": 1,
+        "handover": 1,
+    }
+    assert server_rows(live_server, "select count(*) from photos") == [(1,)]
+    flags = server_rows(live_server, "select flags from records where kind = 'scan'")
+    assert sorted(flags) == [('["typed_code"]',), ("[]",)]
+    started = next(r for r in app.today_rounds() if r.key == item.key)
+    assert started.state is RoundState.INCOMPLETE and started.done == 2
+
+
+def test_everything_is_saved_offline_and_sent_once_later(live_server, tmp_path):
+    app = signed_in(live_server, tmp_path, "guard")
+    offline = field_app(tmp_path / "guard", server_url=DEAD)  # same phone, no network
+    offline.start_round("r1")
+    for i in range(1, 6):
+        offline.scan_checkpoint(label("alpha", f"c{i:02d}"))
+    assert run(offline.sync()) is None
+    status = offline.status()
+    assert status.offline and status.pending == 6 and "offline" in status.error
+    assert offline.next_sync_in() == 5.0
+    run(offline.sync())
+    assert offline.next_sync_in() == 10.0  # backing off
+
+    for _ in range(2):
+        run(app.sync())
+    assert server_rows(live_server, "select count(*) from records where kind = 'scan'") == [(5,)]
+    assert app.status().pending == 0 and not app.status().offline
+
+
+def test_cleaning_inspection_rectification_fix_and_recheck(live_server, tmp_path):
+    supervisor = signed_in(live_server, tmp_path, "super")
+    cleaner = signed_in(live_server, tmp_path, "cleaner")
+
+    inspection = supervisor.start_inspection(label("alpha", "a01"))
+    keys = [i["key"] for i in inspection.template["items"]]
+    assert inspection.template["id"] == "six-clean-three-none" and len(keys) == 9
+    inspection.results = dict.fromkeys(keys, "pass")
+    inspection.results |= {"floor": "fail", "no_cobwebs": "na"}
+    with pytest.raises(Refusal) as refused:
+        supervisor.submit_inspection(inspection)
+    assert refused.value.key == "fail_needs_photo"
+    inspection.photos["floor"] = [supervisor.take_photo(camera_photo(2), "Lobby")]
+    assert inspection.score == 7 / 8
+    assert supervisor.submit_inspection(inspection, assignee_id="u-cleaner") == 1
+    run(supervisor.sync())
+
+    run(cleaner.sync())
+    [rect] = cleaner.my_rectifications()
+    assert (rect["item"], rect["point_name"]) == ("floor", "Lobby")
+    cleaner.fix_rectification(rect, cleaner.take_photo(camera_photo(3), "Lobby"))
+    assert cleaner.my_rectifications() == []  # fixed locally, before any sync
+    run(cleaner.sync())
+
+    run(supervisor.sync())
+    [to_check] = supervisor.recheck_queue()
+    supervisor.recheck(to_check, passed=False, note="墙角仍有污渍")
+    run(supervisor.sync())
+    run(cleaner.sync())
+    [again] = cleaner.my_rectifications()
+    assert again["reopened"] == 1
+    cleaner.fix_rectification(again, cleaner.take_photo(camera_photo(4), "Lobby"))
+    run(cleaner.sync())
+    run(supervisor.sync())
+    supervisor.recheck(supervisor.recheck_queue()[0], passed=True)
+    run(supervisor.sync())
+    run(cleaner.sync())
+    assert cleaner.my_rectifications() == [] and supervisor.recheck_queue() == []
+
+
+def test_cleaner_scans_areas_not_checkpoints(live_server, tmp_path):
+    cleaner = signed_in(live_server, tmp_path, "cleaner")
+    [(area, due, done)] = cleaner.areas_today()
+    assert area["id"] == "a01" and len(due) == 2 and done == 0
+    assert cleaner.scan_area(label("alpha", "a01"))["name"] == "Lobby"
+    with pytest.raises(Refusal) as refused:
+        cleaner.scan_area(label("alpha", "c01"))
+    assert refused.value.key == "not_an_area"
+    assert cleaner.areas_today()[0][2] == 1
+
+
+def test_revoked_login_asks_to_sign_in_again(live_server, tmp_path):
+    app = signed_in(live_server, tmp_path, "guard")
+    token = app.store.get("token")
+    httpx.post(
+        f"{live_server.url}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}
+    )
+    app.start_round("r1")
+    assert run(app.sync()) is None
+    assert app.store.get("needs_login") and app.status().error == "login_expired"
+    assert app.status().pending == 1  # nothing lost: it goes up after signing in again
+    run(app.login(live_server.url, "guard", PASSWORD))
+    assert app.status().pending == 0
+
+
+def test_record_the_server_refuses_is_shown_not_retried_forever(live_server, tmp_path):
+    app = signed_in(live_server, tmp_path, "guard")
+    app._record("checks", point_id="c01", scan_id="never-made", answers={"x": True})
+    report = run(app.sync())
+    assert report.rejected == [("checks", "checks must follow a scan of the same point")]
+    assert app.status().rejected == 1 and app.status().pending == 0
+    assert run(app.sync()).sent == 0
+
+
+def test_the_device_clock_decides_rounds_shown_today(live_server, tmp_path):
+    start = datetime.now(UTC) - timedelta(days=1)
+    app = signed_in(live_server, tmp_path, "guard", clock=lambda: start)
+    dues = [r.due for r in app.today_rounds()]
+    assert all(start - timedelta(hours=12) <= d < start + timedelta(hours=12) for d in dues)
