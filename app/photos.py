@@ -73,6 +73,8 @@ def process_photo(raw: bytes, stamp_lines: list[str]) -> ProcessedPhoto:
                 raise PhotoError("the camera image is too large")
             opened.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at reduced size, fast
             img = ImageOps.exif_transpose(opened).convert("RGB")
+    except PhotoError:
+        raise
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise PhotoError("the camera image could not be read") from exc
     img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BILINEAR)

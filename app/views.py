@@ -56,12 +56,6 @@ class Ui:
         self.page, self.app, self.default_server = page, app, default_server
         self.screen: Callable[[], ft.Control] = self.home
         self.status_text = ft.Text(size=14)
-        self.status_bar = ft.Container(
-            self.status_text,
-            padding=8,
-            bgcolor=ft.Colors.BLUE_GREY_50,
-            alignment=ft.Alignment.CENTER_LEFT,
-        )
         self.inspection: Inspection | None = None
         self.draft_photo: str | None = None
 
@@ -74,10 +68,17 @@ class Ui:
         self.screen = screen
         if not self.app.signed_in or self.app.store.get("needs_login"):
             screen = self.login
+        self.status_text = ft.Text(size=14)
         self.refresh_status()
         body = screen()
+        status_bar = ft.Container(
+            self.status_text,
+            padding=8,
+            bgcolor=ft.Colors.BLUE_GREY_50,
+            alignment=ft.Alignment.CENTER_LEFT,
+        )
         column = ft.Column(
-            [self.status_bar, body],
+            [status_bar, body],
             expand=True,
             spacing=0,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
@@ -650,7 +651,7 @@ class Ui:
                 allow_empty_selection=True,
                 on_change=lambda e, k=key: self._set_result(k, e.control.selected),
             )
-            row: list[ft.Control] = [ft.Text(item[f"label_{lang}"], size=18)]
+            row: list[ft.Control] = [ft.Text(item[f"label_{lang}"], size=18), choice]
             if insp.results.get(key) == "fail":
                 taken = insp.photos.get(key)
                 row.append(
@@ -664,14 +665,13 @@ class Ui:
                                 ),
                                 filled=False,
                                 icon=ft.Icons.PHOTO_CAMERA,
-                                colour=None,
                             )
                         ]
                     )
                 )
             rows.append(
                 ft.Container(
-                    ft.Column([*row, choice], spacing=6),
+                    ft.Column(row, spacing=6),
                     padding=8,
                     border=ft.Border.all(1, ft.Colors.GREY_300),
                     border_radius=8,
@@ -821,7 +821,8 @@ class Ui:
             return ft.Column(
                 [
                     ft.Container(
-                        self.header(title, back=back), padding=ft.Padding.only(16, 8, 16, 0)
+                        self.header(title, back=back),
+                        padding=ft.Padding.only(left=16, top=8, right=16),
                     ),
                     ft.Container(camera, height=300, bgcolor=ft.Colors.BLACK),
                     ft.Container(

@@ -1,0 +1,130 @@
+"""Driving the real Flet web client in headless chromium (Debian's), at phone size."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = ROOT / "test-artifacts" / "screens"
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 412, "height": 915}
+
+
+def y4m_from_png(png: bytes, path: Path, size: tuple[int, int] = (640, 480)) -> Path:
+    """A still image as a Y4M video, which chromium's fake camera plays in a loop."""
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    frame = Image.new("RGB", size, "white")
+    img.thumbnail((size[0] - 40, size[1] - 40))
+    frame.paste(img, ((size[0] - img.width) // 2, (size[1] - img.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (size[0] // 2, size[1] // 2)
+    data = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    header = f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + (b"FRAME\n" + data) * 2)
+    return path
+
+
+def launch_args(camera_file: Path | None) -> list[str]:
+    args = [
+        "--no-sandbox",
+        "--enable-unsafe-swiftshader",
+        "--use-angle=swiftshader",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+    ]
+    if camera_file is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera_file}")
+    return args
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WebClient:
+    """`python -m app.main --web` as its own process, with its own local store."""
+
+    def __init__(self, data_dir: Path, server_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = os.environ | {"ROUNDS_APP_DATA": str(data_dir)}
+        self.log = (data_dir.parent / f"web-client-{self.port}.log").open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.main",
+                "--web",
+                "--port",
+                str(self.port),
+                "--server",
+                server_url,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("the web client did not start") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        self.log.close()
+
+
+class Phone:
+    """A page of the web client with Flutter's semantics on, so roles and names work."""
+
+    def __init__(self, page, url: str) -> None:
+        self.page = page
+        page.goto(url)
+        page.wait_for_selector("#loading", state="detached", timeout=60_000)
+        page.wait_for_timeout(2500)
+        page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
+        page.wait_for_timeout(500)
+
+    def tap(self, name: str, exact: bool = False) -> None:
+        self.page.get_by_role("button", name=name, exact=exact).first.click()
+        self.page.wait_for_timeout(700)
+
+    def type_into(self, label: str, text: str) -> None:
+        self.page.get_by_role("textbox", name=label).click()
+        self.page.wait_for_timeout(300)
+        self.page.keyboard.type(text, delay=30)
+
+    def sees(self, text: str, timeout: float = 10_000) -> None:
+        try:
+            found = self.page.get_by_text(text).or_(self.page.get_by_label(text))
+            found.first.wait_for(timeout=timeout)
+        except Exception:
+            self.shot(f"failed-waiting-for-{text}")
+            raise
+
+    def shot(self, name: str) -> Path:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTEFACTS / f"{name}.png"
+        self.page.wait_for_timeout(600)
+        self.page.screenshot(path=str(path))
+        return path

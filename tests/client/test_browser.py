@@ -1,0 +1,130 @@
+"""The real web client in headless chromium at phone size (412×915), against real uvicorn.
+
+The fake camera plays a generated label image, so scanning goes through flet-camera's
+take_picture and the Python QR decoder exactly as on a phone. Screenshots of each main
+screen are kept in test-artifacts/screens/.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, launch_args, y4m_from_png
+from tests.client.helpers import label_image
+from tests.factory import PASSWORD
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+@pytest.fixture
+def phone_for(live_server, tmp_path):
+    opened = []
+
+    def open_phone(camera_label: str):
+        camera = y4m_from_png(label_image("alpha", camera_label), tmp_path / "camera.y4m")
+        client = WebClient(tmp_path / "phone", live_server.url)
+        playwright = sync_playwright().start()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=launch_args(camera))
+        context = browser.new_context(viewport=PHONE, permissions=["camera"])
+        opened.append((client, playwright, browser))
+        return Phone(context.new_page(), client.url)
+
+    yield open_phone
+    for client, playwright, browser in opened:
+        browser.close()
+        playwright.stop()
+        client.stop()
+
+
+def sign_in(phone: Phone, username: str) -> None:
+    phone.sees("巡检通 Rounds")
+    phone.shot("00-login")
+    phone.type_into("用户名", username)
+    phone.type_into("密码", PASSWORD)
+    phone.tap("登录")
+
+
+def server_count(live_server, kind: str) -> int:
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        if kind == "photos":
+            return db.execute("select count(*) from photos").fetchone()[0]
+        return db.execute("select count(*) from records where kind = ?", [kind]).fetchone()[0]
+
+
+def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_server, phone_for):
+    phone = phone_for("c01")
+    sign_in(phone, "guard")
+    phone.sees("今日任务")
+    phone.shot("01-guard-today")
+
+    phone.tap("开始")
+    phone.sees("进度 0/20")
+    phone.shot("02-round")
+
+    phone.tap("扫码")
+    phone.page.wait_for_timeout(3000)  # camera starts
+    phone.shot("03-scanner")
+    phone.tap("拍照识别")
+    phone.sees("点位检查")
+    phone.sees("消防设施完好?")
+    phone.shot("04-checks")
+
+    phone.tap("报告异常")
+    phone.sees("异常上报")
+    phone.tap("拍照")
+    phone.page.wait_for_timeout(3000)
+    phone.tap("拍照")
+    phone.sees("重拍")
+    phone.shot("05-anomaly")
+    phone.tap("保存")
+    phone.sees("进度 1/20")
+
+    phone.tap("结束巡更")
+    phone.type_into("还有点位未巡，请说明原因", "大雨，先结束")
+    phone.tap("结束巡更")
+    phone.sees("今日任务")
+    phone.tap("立即同步")
+    phone.sees("已全部上传")
+    phone.shot("06-guard-synced")
+
+    assert server_count(live_server, "scan") == 1
+    assert server_count(live_server, "anomaly") == 1
+    assert server_count(live_server, "round_finish") == 1
+    assert server_count(live_server, "photos") == 1
+
+
+def test_supervisor_inspects_an_area_and_a_failed_item_opens_a_rectification(
+    live_server, phone_for
+):
+    phone = phone_for("a01")
+    sign_in(phone, "super")
+    phone.sees("复检")
+    phone.shot("10-supervisor-home")
+
+    phone.tap("扫码检查")
+    phone.page.wait_for_timeout(3000)
+    phone.tap("拍照识别")
+    phone.sees("六清三无")
+    passes = phone.page.get_by_role("button", name="合格", exact=True)
+    for i in range(9):
+        passes.nth(i).click()
+        phone.page.wait_for_timeout(400)
+    phone.page.get_by_role("button", name="不合格", exact=True).first.click()
+    phone.page.wait_for_timeout(700)
+    phone.tap("拍照")
+    phone.page.wait_for_timeout(3000)
+    phone.tap("拍照")
+    phone.sees("已拍照")
+    phone.sees("得分 89%")
+    phone.shot("11-inspection")
+    phone.tap("提交")
+    phone.sees("1 项整改已开出")
+    phone.tap("立即同步")
+    phone.sees("已全部上传")
+
+    assert server_count(live_server, "inspection") == 1
+    assert server_count(live_server, "photos") == 1
