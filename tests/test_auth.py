@@ -76,3 +76,16 @@ def test_field_staff_cannot_read_reports(live_server):
         response = live_server.login(username).get("/api/v1/sites/alpha/coverage")
         assert response.status_code == 403
     assert live_server.login("manager").get("/api/v1/sites/alpha/coverage").status_code == 200
+
+
+def test_managers_print_labels_that_the_phone_reads_and_guards_cannot(live_server):
+    from app.qr import decode_qr
+    from tests.factory import label
+
+    response = live_server.login("manager").get("/api/v1/sites/alpha/points/c05/label.png")
+    assert response.headers["content-type"] == "image/png"
+    assert decode_qr(response.content) == [label("alpha", "c05")]
+    guard = live_server.login("guard")
+    assert guard.get("/api/v1/sites/alpha/points/c05/label.png").status_code == 403
+    manager = live_server.login("manager")
+    assert manager.get("/api/v1/sites/alpha/points/nope/label.png").status_code == 404

@@ -1,0 +1,37 @@
+"""QR decoding on real generated label images, clean and degraded."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from app.qr import QRDecodeError, decode_qr
+from tests.client.degrade import DEGRADATIONS, degraded_frame
+from tests.client.helpers import camera_photo, label_image
+from tests.factory import label
+
+
+@pytest.mark.parametrize("how", list(DEGRADATIONS))
+@pytest.mark.parametrize("point", ["c01", "c17", "a01"])
+def test_labels_decode_clean_and_degraded(point, how):
+    frame = degraded_frame(label_image("alpha", point), how)
+    assert decode_qr(frame) == [label("alpha", point)]
+
+
+def test_a_photo_without_a_label_decodes_to_nothing():
+    assert decode_qr(camera_photo(7)) == []
+
+
+def test_a_huge_frame_is_retried_smaller():
+    big = Image.new("RGB", (4000, 3000), "white")
+    big.paste(Image.open(io.BytesIO(label_image("alpha", "c02"))).convert("RGB"), (1700, 1100))
+    buf = io.BytesIO()
+    big.save(buf, "JPEG", quality=80)
+    assert decode_qr(buf.getvalue()) == [label("alpha", "c02")]
+
+
+def test_garbage_bytes_are_a_clear_error():
+    with pytest.raises(QRDecodeError):
+        decode_qr(b"not an image")
