@@ -28,7 +28,8 @@ cat <<MSG
 
   Field app (phone screen, open in a browser):  http://$HOST:$APP_PORT
   Server API and its documentation:             http://$HOST:$PORT/docs
-  QR labels to scan, e.g. (signed in as manager): http://$HOST:$PORT/api/v1/sites/lakeside/points/P01/label.png
+  QR labels to print or hold up to the camera:  $ROUNDS_DATA_DIR/labels/
+  (the short code under each QR can be typed in instead)
 
   Demo logins, all with password  rounds2026
     guard1, guard2      guards (秩序维护员)       lead        guard lead (保安队长)

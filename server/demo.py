@@ -25,7 +25,7 @@ from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
 from domain.templates import load_templates
 from server.blobs import LocalBlobStore
 from server.ingest import ingest_batch
-from server.label_images import FONT_FILE
+from server.label_images import FONT_FILE, label_png
 from server.passwords import hash_password
 from server.settings import Settings
 from server.storage import Storage
@@ -611,6 +611,21 @@ def _simulate_cleaning(
         day += timedelta(days=1)
 
 
+def write_labels(settings: Settings) -> Path:
+    """Every point's printable label as PNG, named by point id, to scan with the app."""
+    folder = settings.data_dir / "labels"
+    folder.mkdir(parents=True, exist_ok=True)
+    storage = Storage(settings.db_path)
+    site = storage.site(SITE_ID)
+    assert site is not None
+    for point in storage.points(SITE_ID):
+        payload = label_payload(SITE_ID, point.id, site["label_key"])
+        png = label_png(payload, point.name, point.short_code, site["name"])
+        (folder / f"{point.id}-{point.name}.png").write_bytes(png)
+    storage.close()
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Settings.from_env().data_dir)
@@ -624,7 +639,8 @@ def main() -> None:
         return
     print("building the demo site with four weeks of history…", flush=True)
     build_demo(settings)
-    print(f"demo data written to {settings.data_dir}")
+    labels = write_labels(settings)
+    print(f"demo data written to {settings.data_dir}; QR labels to print in {labels}")
 
 
 if __name__ == "__main__":
