@@ -90,6 +90,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "next_point": ("下一个点", "Next point"),
     "finish_round": ("结束巡更", "Finish round"),
     "finish_reason": ("还有点位未巡，请说明原因", "Points are left: give the reason"),
+    "finish_round_first": ("请先结束当前巡更", "Finish the round in progress first"),
     "round_finished": ("巡更已结束", "Round finished"),
     "areas_today": ("今日保洁区域", "Areas today"),
     "scan_area": ("扫码打卡", "Scan area"),

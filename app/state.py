@@ -182,6 +182,11 @@ class FieldApp:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.site.get("tz", "Asia/Shanghai"))
 
+    def choose_site(self, site_id: str) -> None:
+        if self.store.get("active_round"):
+            raise Refusal("finish_round_first")
+        self.store.put(site_id=site_id)
+
     def point(self, point_id: str) -> dict[str, Any] | None:
         return next((p for p in self.site.get("points", []) if p["id"] == point_id), None)
 
@@ -435,9 +440,18 @@ class FieldApp:
         )
         return point, record["id"]
 
-    def answer_checks(self, point_id: str, scan_id: str, answers: dict[str, bool]) -> None:
-        if answers:
-            self._record("checks", point_id=point_id, scan_id=scan_id, answers=answers)
+    def answer_checks(
+        self, point_id: str, scan_id: str, answers: dict[str, bool], photo: str | None = None
+    ) -> None:
+        """Save the point's check answers, with the photo a critical point requires."""
+        point = self.point(point_id)
+        if point is not None and point["requires_photo"] and not photo:
+            raise Refusal("photo_required")
+        if answers or photo:
+            photos = [photo] if photo else []
+            self._record(
+                "checks", point_id=point_id, scan_id=scan_id, answers=answers, photos=photos
+            )
 
     def report_anomaly(
         self, point_id: str | None, scan_id: str | None, category: str, note: str, photo: str | None

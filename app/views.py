@@ -57,7 +57,8 @@ class Ui:
         self.screen: Callable[[], ft.Control] = self.home
         self.status_text = ft.Text(size=14)
         self.inspection: Inspection | None = None
-        self.draft_photo: str | None = None
+        self.draft_photo: str | None = None  # taken for the form on screen, not yet saved
+        self.draft_answers: dict[str, bool] = {}
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.app.lang, **params)
@@ -212,7 +213,31 @@ class Ui:
             wrap=True,
         )
         who = f"{self.app.user.get('name', '')} · {self.app.site.get('name', '')}"
-        return self.page_body(ft.Text(who, size=16, color=GREY), *content, footer)
+        return self.page_body(
+            ft.Text(who, size=16, color=GREY), *self.site_picker(), *content, footer
+        )
+
+    def site_picker(self) -> list[ft.Control]:
+        """For people who work on several sites; everything else follows the chosen one."""
+        sites = (self.app.store.get("config") or {}).get("sites", [])
+        if len(sites) < 2:
+            return []
+
+        def choose(e: Any) -> None:
+            try:
+                self.app.choose_site(e.control.value)
+            except Refusal as refusal:
+                self.refuse(refusal)
+            self.show(self.home)
+
+        return [
+            ft.Dropdown(
+                value=self.app.site["id"],
+                text_size=18,
+                on_select=choose,
+                options=[ft.DropdownOption(s["id"], text=s["name"]) for s in sites],
+            )
+        ]
 
     def guard_home(self) -> list[ft.Control]:
         active = self.app.active_round()
@@ -341,27 +366,37 @@ class Ui:
     def on_checkpoint(self, payload: str, method: str) -> None:
         point, scan_id = self.app.scan_checkpoint(payload, method)
         self.toast(f"{point['name']} · {self.t('saved')}")
-        self.draft_photo = None
+        self.draft_photo, self.draft_answers = None, {}
         self.show(lambda: self.checks_screen(point, scan_id))
 
     def checks_screen(self, point: dict[str, Any], scan_id: str) -> ft.Control:
-        answers: dict[str, bool] = {}
+        answers = self.draft_answers
         rows: list[ft.Control] = []
         for check in point["checks"]:
-            answers[check] = True
+            answers.setdefault(check, True)
             group = ft.SegmentedButton(
                 segments=[
                     ft.Segment("yes", label=ft.Text(self.t("yes"), size=18)),
                     ft.Segment("no", label=ft.Text(self.t("no"), size=18)),
                 ],
-                selected=["yes"],
+                selected=["yes" if answers[check] else "no"],
                 on_change=lambda e, c=check: answers.__setitem__(c, "yes" in e.control.selected),
             )
             rows += [ft.Text(check, size=20), group]
+        if point["requires_photo"]:
+            rows += [
+                ft.Text(self.t("photo_required"), size=18, color=RED),
+                self.photo_row(point["name"], lambda: self.checks_screen(point, scan_id)),
+            ]
 
         def done(then: Callable[[], ft.Control]) -> Callable[[Any], None]:
             def save(_: Any) -> None:
-                self.app.answer_checks(point["id"], scan_id, answers)
+                try:
+                    self.app.answer_checks(point["id"], scan_id, answers, self.draft_photo)
+                except Refusal as refusal:
+                    self.refuse(refusal)
+                    return
+                self.draft_photo, self.draft_answers = None, {}
                 self.show(then)
 
             return save

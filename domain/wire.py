@@ -158,12 +158,14 @@ def _scan(raw: dict[str, Any]) -> _Parsed:
 
 
 def _checks(raw: dict[str, Any]) -> _Parsed:
+    """Point-check answers after a scan, and the photo a critical point requires."""
     answers = raw.get("answers")
-    if not isinstance(answers, dict) or not answers or len(answers) > 50:
+    photos = _photos(raw.get("photos"))
+    if not isinstance(answers, dict) or len(answers) > 50 or not (answers or photos):
         raise WireError("answers must map each point check to true or false")
     if not all(isinstance(k, str) and isinstance(v, bool) for k, v in answers.items()):
         raise WireError("answers must map each point check to true or false")
-    return {"answers": answers}, _id(raw, "point_id"), _id(raw, "scan_id"), ()
+    return {"answers": answers}, _id(raw, "point_id"), _id(raw, "scan_id"), photos
 
 
 def _anomaly(raw: dict[str, Any]) -> _Parsed:

@@ -58,6 +58,7 @@ def build_company(settings: Settings, checkpoints: int = 20) -> None:
             31.2 + i * 0.0002,
             121.4,
             ("消防设施完好?",),
+            requires_photo=i == 20,  # a critical point
             short_code=f"CODE{i:02d}",
         )
         for i in range(1, checkpoints + 1)

@@ -160,6 +160,21 @@ def test_cleaning_inspection_rectification_fix_and_recheck(live_server, tmp_path
     assert cleaner.my_rectifications() == [] and supervisor.recheck_queue() == []
 
 
+def test_critical_point_needs_a_photo_with_its_checks(live_server, tmp_path):
+    app = signed_in(live_server, tmp_path, "guard")
+    app.start_round("r1")
+    point, scan_id = app.scan_checkpoint(label("alpha", "c20"))
+    with pytest.raises(Refusal) as refused:
+        app.answer_checks("c20", scan_id, {"消防设施完好?": True})
+    assert refused.value.key == "photo_required"
+    photo = app.take_photo(camera_photo(9), point["name"])
+    app.answer_checks("c20", scan_id, {"消防设施完好?": True}, photo)
+    assert run(app.sync()).rejected == []
+    assert server_rows(live_server, "select photos from records where kind = 'checks'") == [
+        (f'["{photo}"]',)
+    ]
+
+
 def test_cleaner_scans_areas_not_checkpoints(live_server, tmp_path):
     cleaner = signed_in(live_server, tmp_path, "cleaner")
     [(area, due, done)] = cleaner.areas_today()
@@ -199,3 +214,21 @@ def test_the_device_clock_decides_rounds_shown_today(live_server, tmp_path):
     app = signed_in(live_server, tmp_path, "guard", clock=lambda: start)
     dues = [r.due for r in app.today_rounds()]
     assert all(start - timedelta(hours=12) <= d < start + timedelta(hours=12) for d in dues)
+
+
+def test_someone_on_two_sites_switches_between_them(live_server, tmp_path):
+    from server.storage import Storage
+
+    storage = Storage(live_server.settings.db_path)
+    storage.db["user_sites"].insert({"user_id": "u-manager", "site_id": "beta"})
+    storage.close()
+    app = signed_in(live_server, tmp_path, "manager")
+    assert app.site["id"] == "alpha"
+    app.choose_site("beta")
+    assert app.site["id"] == "beta" and app.identify(label("beta", "b01"))["id"] == "b01"
+    with pytest.raises(Refusal) as refused:
+        app.identify(label("alpha", "c01"))
+    assert refused.value.key == "other_site"
+    app.start_round("rb")
+    with pytest.raises(Refusal):
+        app.choose_site("alpha")

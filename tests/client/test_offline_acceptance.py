@@ -58,18 +58,18 @@ def test_offline_round_survives_a_kill_and_syncs_exactly_once(settings, tmp_path
     assert "finished" in second_half.stdout
 
     status = app.status()
-    assert status.pending == 1 + 20 * 3 + 1 and status.photos_waiting == 20
+    assert status.pending == 1 + 20 * 2 + 1 and status.photos_waiting == 20
 
     server = ServerThread(settings, port=server.port).start()  # back in signal
     try:
         first, second = asyncio.run(app.sync()), asyncio.run(app.sync())
-        assert first.sent == 62 and first.rejected == [] and second.sent == 0
+        assert first.sent == 42 and first.rejected == [] and second.sent == 0
         with sqlite3.connect(settings.db_path) as db:
             scans = db.execute("select point_id from records where kind = 'scan'").fetchall()
             photos = db.execute("select count(*) from photos").fetchone()[0]
             ids = db.execute("select count(*), count(distinct id) from records").fetchone()
         assert sorted(p for (p,) in scans) == [f"c{i:02d}" for i in range(1, 21)]
-        assert photos == 20 and ids == (62, 62)
+        assert photos == 20 and ids == (42, 42)
         assert (
             all((settings.blob_dir).rglob("*"))
             and len([p for p in settings.blob_dir.rglob("*") if p.is_file()]) == 20

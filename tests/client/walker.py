@@ -3,8 +3,8 @@
     python -m tests.client.walker DATA_DIR START_ISO FIRST LAST [--die]
 
 Resumes (or starts) the round for START's occurrence, scans checkpoints FIRST..LAST by
-decoding real label images, takes a photo at each, and finishes after the 20th. With
---die it kills itself with SIGKILL right after the last scan it made was saved.
+decoding real label images, answers each point's check with a photo, and finishes after
+the 20th. With --die it kills itself with SIGKILL right after its last record was saved.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ def main() -> None:
     for i in range(first, last + 1):
         [payload] = decode_qr(label_image("alpha", f"c{i:02d}"))
         point, scan_id = app.scan_checkpoint(payload)
-        app.answer_checks(point["id"], scan_id, {"消防设施完好?": True})
         photo = app.take_photo(camera_photo(100 + i), point["name"])
-        app.report_anomaly(point["id"], scan_id, "其他", f"照片 {i}", photo)
+        app.answer_checks(point["id"], scan_id, {"消防设施完好?": True}, photo)
         print(f"saved c{i:02d}", flush=True)
     if "--die" in sys.argv:
         os.kill(os.getpid(), signal.SIGKILL)
