@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from app.photos import process_photo
 from app.store import PENDING, LocalStore, OutboxRecord
 from app.sync import AuthExpired, ServerClient, SyncError, SyncReport, backoff_seconds, sync_once
+from domain.config import route_from_dict, schedule_from_dict
 from domain.coverage import RoundFact, RoundState, ScanFact, expected_visits, judge
 from domain.labels import LabelError, read_label
-from domain.models import PointKind, RouteVersion, Schedule, TargetKind
+from domain.models import PointKind
 from domain.scoring import inspection_score
 
 __all__ = ["FieldApp", "Inspection", "Refusal", "RoundItem", "Status"]
@@ -96,39 +97,6 @@ class Inspection:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
-
-
-def _route_version(route: dict[str, Any], since: datetime) -> RouteVersion:
-    return RouteVersion(
-        route["id"],
-        route["version"],
-        route["name"],
-        since,
-        tuple(route["checkpoint_ids"]),
-        route["ordered"],
-        route["not_before"],
-    )
-
-
-def _schedule(s: dict[str, Any], site_id: str) -> Schedule:
-    return Schedule(
-        s["id"],
-        s["version"],
-        site_id,
-        TargetKind(s["target_kind"]),
-        s["target_id"],
-        datetime.fromisoformat(s["effective_from"]),
-        datetime.fromisoformat(s["effective_to"]) if s["effective_to"] else None,
-        tuple(time.fromisoformat(x) for x in s["fixed_times"]),
-        s["every_minutes"],
-        time.fromisoformat(s["start"]) if s["start"] else None,
-        time.fromisoformat(s["end"]) if s["end"] else None,
-        frozenset(s["weekdays"]),
-        s["window_minutes"],
-        s["grace_minutes"],
-        s["early_minutes"],
-        s["name"],
-    )
 
 
 class FieldApp:
@@ -341,12 +309,15 @@ class FieldApp:
         start, end = self._window()
         routes = {r["id"]: r for r in site.get("routes", [])}
         schedules = [
-            _schedule(s, site["id"])
+            schedule_from_dict(s)
             for s in site.get("schedules", [])
             if s["target_kind"] == "route" and s["target_id"] in routes
         ]
+        # The phone holds only each route's current version: it stands for the whole window.
         epoch = datetime(2000, 1, 1, tzinfo=UTC)
-        versions = {rid: [_route_version(r, epoch)] for rid, r in routes.items()}
+        versions = {
+            rid: [replace(route_from_dict(r), effective_from=epoch)] for rid, r in routes.items()
+        }
         visits, rounds = expected_visits(schedules, versions, self.tz, start, end)
         facts = self._round_facts(start - timedelta(hours=2))
         scans = [
@@ -487,9 +458,7 @@ class FieldApp:
         day = self.clock().astimezone(self.tz).date()
         start = datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
         schedules = [
-            _schedule(s, site["id"])
-            for s in site.get("schedules", [])
-            if s["target_kind"] == "area"
+            schedule_from_dict(s) for s in site.get("schedules", []) if s["target_kind"] == "area"
         ]
         visits, _ = expected_visits(schedules, {}, self.tz, start, start + timedelta(days=1))
         scans = self._my_records(start, "scan")

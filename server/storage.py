@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,9 @@ import orjson
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from domain.config import schedule_from_dict, schedule_to_dict
 from domain.coverage import ScanFact
-from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind, Template
+from domain.models import Point, PointKind, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
@@ -610,44 +611,16 @@ class Storage:
 
 
 def _schedule_row(s: Schedule) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "version": s.version,
-        "site_id": s.site_id,
-        "name": s.name,
-        "target_kind": s.target_kind.value,
-        "target_id": s.target_id,
-        "effective_from": iso(s.effective_from),
-        "effective_to": iso(s.effective_to) if s.effective_to else None,
-        "fixed_times": json.dumps([t.strftime("%H:%M") for t in s.fixed_times]),
-        "every_minutes": s.every_minutes,
-        "start": s.start.strftime("%H:%M") if s.start else None,
-        "end": s.end.strftime("%H:%M") if s.end else None,
-        "weekdays": json.dumps(sorted(s.weekdays)),
-        "window_minutes": s.window_minutes,
-        "grace_minutes": s.grace_minutes,
-        "early_minutes": s.early_minutes,
+    row = schedule_to_dict(s)
+    return row | {
+        "fixed_times": json.dumps(row["fixed_times"]),
+        "weekdays": json.dumps(row["weekdays"]),
     }
 
 
 def _schedule_from_row(r: dict[str, Any]) -> Schedule:
-    return Schedule(
-        id=r["id"],
-        version=r["version"],
-        site_id=r["site_id"],
-        target_kind=TargetKind(r["target_kind"]),
-        target_id=r["target_id"],
-        effective_from=_time(r["effective_from"]),
-        effective_to=_time(r["effective_to"]) if r["effective_to"] else None,
-        fixed_times=tuple(time.fromisoformat(t) for t in json.loads(r["fixed_times"])),
-        every_minutes=r["every_minutes"],
-        start=time.fromisoformat(r["start"]) if r["start"] else None,
-        end=time.fromisoformat(r["end"]) if r["end"] else None,
-        weekdays=frozenset(json.loads(r["weekdays"])),
-        window_minutes=r["window_minutes"],
-        grace_minutes=r["grace_minutes"],
-        early_minutes=r["early_minutes"],
-        name=r["name"] or "",
+    return schedule_from_dict(
+        r | {"fixed_times": json.loads(r["fixed_times"]), "weekdays": json.loads(r["weekdays"])}
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from domain.config import route_to_dict, schedule_to_dict
 from domain.coverage import route_version_at
 from domain.templates import template_to_dict
 from server.api.deps import CurrentCaller, Store
@@ -25,37 +26,12 @@ def device_config(storage: Storage, user: UserRow, now: datetime) -> dict[str, A
     """
     sites = []
     for site in storage.sites(user.site_ids):
-        routes = []
-        for versions in storage.route_versions(site["id"]).values():
-            current = route_version_at(versions, now) or versions[0]
-            routes.append(
-                {
-                    "id": current.route_id,
-                    "version": current.version,
-                    "name": current.name,
-                    "checkpoint_ids": list(current.checkpoint_ids),
-                    "ordered": current.ordered,
-                    "not_before": current.not_before,
-                }
-            )
+        routes = [
+            route_to_dict(route_version_at(versions, now) or versions[0])
+            for versions in storage.route_versions(site["id"]).values()
+        ]
         schedules = [
-            {
-                "id": s.id,
-                "version": s.version,
-                "name": s.name,
-                "target_kind": s.target_kind.value,
-                "target_id": s.target_id,
-                "effective_from": s.effective_from.isoformat(),
-                "effective_to": s.effective_to.isoformat() if s.effective_to else None,
-                "fixed_times": [t.strftime("%H:%M") for t in s.fixed_times],
-                "every_minutes": s.every_minutes,
-                "start": s.start.strftime("%H:%M") if s.start else None,
-                "end": s.end.strftime("%H:%M") if s.end else None,
-                "weekdays": sorted(s.weekdays),
-                "window_minutes": s.window_minutes,
-                "grace_minutes": s.grace_minutes,
-                "early_minutes": s.early_minutes,
-            }
+            schedule_to_dict(s)
             for s in storage.schedules(site["id"])
             if s.effective_to is None or s.effective_to > now
         ]
