@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-from domain.models import RouteVersion, Schedule, TargetKind
+from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
 
-__all__ = ["route_from_dict", "route_to_dict", "schedule_from_dict", "schedule_to_dict"]
+__all__ = [
+    "point_from_dict",
+    "point_to_dict",
+    "route_from_dict",
+    "route_to_dict",
+    "schedule_from_dict",
+    "schedule_to_dict",
+]
 
 
 def _hhmm(t: time | None) -> str | None:
@@ -81,4 +88,40 @@ def route_from_dict(d: dict[str, Any]) -> RouteVersion:
         tuple(d["checkpoint_ids"]),
         d["ordered"],
         d["not_before"],
+    )
+
+
+def point_to_dict(p: Point) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "site_id": p.site_id,
+        "kind": p.kind.value,
+        "name": p.name,
+        "zone": p.zone,
+        "plan_x": p.plan_x,
+        "plan_y": p.plan_y,
+        "lat": p.lat,
+        "lon": p.lon,
+        "checks": list(p.checks),
+        "template_id": p.template_id,
+        "requires_photo": p.requires_photo,
+        "short_code": p.short_code,
+    }
+
+
+def point_from_dict(d: dict[str, Any]) -> Point:
+    return Point(
+        d["id"],
+        d["site_id"],
+        PointKind(d["kind"]),
+        d["name"],
+        d["zone"] or "",
+        d["plan_x"],
+        d["plan_y"],
+        d["lat"],
+        d["lon"],
+        tuple(d["checks"]),
+        d["template_id"],
+        bool(d["requires_photo"]),
+        d["short_code"] or "",
     )

@@ -19,9 +19,9 @@ import orjson
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from domain.config import schedule_from_dict, schedule_to_dict
+from domain.config import point_from_dict, point_to_dict, schedule_from_dict, schedule_to_dict
 from domain.coverage import ScanFact
-from domain.models import Point, PointKind, RouteVersion, Schedule, Template
+from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
@@ -255,43 +255,13 @@ class Storage:
 
     def add_points(self, points: Iterable[Point]) -> None:
         self.db["points"].insert_all(
-            {
-                "id": p.id,
-                "site_id": p.site_id,
-                "kind": p.kind.value,
-                "name": p.name,
-                "zone": p.zone,
-                "plan_x": p.plan_x,
-                "plan_y": p.plan_y,
-                "lat": p.lat,
-                "lon": p.lon,
-                "checks": json.dumps(list(p.checks), ensure_ascii=False),
-                "template_id": p.template_id,
-                "requires_photo": int(p.requires_photo),
-                "short_code": p.short_code,
-            }
+            point_to_dict(p) | {"checks": json.dumps(list(p.checks), ensure_ascii=False)}
             for p in points
         )
 
     def points(self, site_id: str) -> list[Point]:
-        return [
-            Point(
-                r["id"],
-                r["site_id"],
-                PointKind(r["kind"]),
-                r["name"],
-                r["zone"] or "",
-                r["plan_x"],
-                r["plan_y"],
-                r["lat"],
-                r["lon"],
-                tuple(json.loads(r["checks"])),
-                r["template_id"],
-                bool(r["requires_photo"]),
-                r["short_code"] or "",
-            )
-            for r in self.db["points"].rows_where("site_id = ?", [site_id], order_by="id")
-        ]
+        rows = self.db["points"].rows_where("site_id = ?", [site_id], order_by="id")
+        return [point_from_dict(r | {"checks": json.loads(r["checks"])}) for r in rows]
 
     def add_route_version(self, site_id: str, route: RouteVersion) -> None:
         self.db["route_versions"].insert(

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from domain.config import route_to_dict, schedule_to_dict
+from domain.config import point_to_dict, route_to_dict, schedule_to_dict
 from domain.coverage import route_version_at
 from domain.templates import template_to_dict
 from server.api.deps import CurrentCaller, Store
@@ -41,23 +41,7 @@ def device_config(storage: Storage, user: UserRow, now: datetime) -> dict[str, A
                 "name": site["name"],
                 "tz": site["tz"],
                 "label_public_key": site["label_public_key"],
-                "points": [
-                    {
-                        "id": p.id,
-                        "kind": p.kind.value,
-                        "name": p.name,
-                        "zone": p.zone,
-                        "plan_x": p.plan_x,
-                        "plan_y": p.plan_y,
-                        "lat": p.lat,
-                        "lon": p.lon,
-                        "checks": list(p.checks),
-                        "template_id": p.template_id,
-                        "requires_photo": p.requires_photo,
-                        "short_code": p.short_code,
-                    }
-                    for p in storage.points(site["id"])
-                ],
+                "points": [point_to_dict(p) for p in storage.points(site["id"])],
                 "routes": routes,
                 "schedules": schedules,
                 "templates": [template_to_dict(t) for t in storage.templates(site["id"])],
