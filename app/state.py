@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.photos import process_photo
-from app.store import PENDING, LocalStore, OutboxRecord
+from app.store import PENDING, SENT, LocalStore, OutboxRecord
 from app.sync import AuthExpired, ServerClient, SyncError, SyncReport, backoff_seconds, sync_once
 from domain.config import route_from_dict, schedule_from_dict
 from domain.coverage import RoundFact, RoundState, ScanFact, expected_visits, judge
@@ -249,7 +249,28 @@ class FieldApp:
         return photo.sha256
 
     def _my_records(self, since: datetime, *kinds: str) -> list[OutboxRecord]:
-        return self.store.records(self.site["id"], since, kinds)
+        """This person's records: made on this phone, and those the server had at the last
+        sync from other devices or before a reinstall."""
+        local = self.store.records(self.site["id"], since, kinds)
+        known = {r.id for r in local}
+        synced = [
+            OutboxRecord(
+                0,
+                r["id"],
+                r["kind"],
+                r["site_id"],
+                datetime.fromisoformat(r["device_time"]),
+                r,
+                [],
+                SENT,
+                "",
+            )
+            for r in self.store.get(f"my_records:{self.site['id']}") or []
+            if r["id"] not in known
+            and r["kind"] in kinds
+            and datetime.fromisoformat(r["device_time"]) >= since
+        ]
+        return sorted(local + synced, key=lambda r: r.device_time)
 
     # -- reading labels ------------------------------------------------------------------
 

@@ -114,6 +114,13 @@ class ServerClient:
         response.raise_for_status()
         return response.json()["data"]
 
+    async def my_records(self, site_id: str, since: datetime) -> list[dict[str, Any]]:
+        response = await self._request(
+            "GET", f"/api/v1/sites/{site_id}/my-records", params={"since": since.isoformat()}
+        )
+        response.raise_for_status()
+        return response.json()["data"]
+
     async def photo(self, site_id: str, sha: str) -> bytes | None:
         response = await self._request("GET", f"/api/v1/sites/{site_id}/photos/{sha}")
         return response.content if response.status_code == 200 else None
@@ -146,11 +153,13 @@ async def sync_once(
     config, etag = await client.config(store.get("config_etag"))
     if config is not None:
         store.put(config=config, config_etag=etag)
-    user = store.get("user") or {}
-    if user.get("role") in ("cleaner", "cleaning_supervisor", "manager", "admin"):
-        for site in (config or store.get("config") or {}).get("sites", []):
-            store.put(**{f"rectifications:{site['id']}": await client.rectifications(site["id"])})
     at = now or datetime.now(UTC)
+    user = store.get("user") or {}
+    for site in (config or store.get("config") or {}).get("sites", []):
+        mine = await client.my_records(site["id"], at - timedelta(hours=36))
+        store.put(**{f"my_records:{site['id']}": mine})
+        if user.get("role") in ("cleaner", "cleaning_supervisor", "manager", "admin"):
+            store.put(**{f"rectifications:{site['id']}": await client.rectifications(site["id"])})
     store.put(last_sync=at.isoformat(), sync_error="")
     store.prune(timedelta(days=7), at)
     return SyncReport(sent, rejected, config is not None)

@@ -67,3 +67,34 @@ async def rectifications(
         storage, site_id, now, now - timedelta(days=days), assignee, include_closed
     )
     return {"data": items, "count": len(items)}
+
+
+MY_RECORD_KINDS = ("scan", "round_start", "round_finish")
+
+
+@router.get("/my-records")
+async def my_records(
+    site_id: str,
+    caller: CurrentCaller,
+    storage: Store,
+    since: Annotated[datetime, Query(description="device time, with a UTC offset")],
+) -> dict[str, Any]:
+    """The caller's own scans and rounds since `since` (at most 3 days back), in the wire
+    format, so that a phone shows work done on another device or before a reinstall."""
+    require_site(caller, site_id)
+    if since.tzinfo is None:
+        raise HTTPException(422, "since needs a UTC offset")
+    since = max(since, datetime.now(UTC) - timedelta(days=3))
+    records = [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "site_id": r.site_id,
+            "device_time": r.device_time.isoformat(),
+            "point_id": r.point_id,
+            **r.body,
+        }
+        | ({"round_id": r.refers_to} if r.kind == "round_finish" else {})
+        for r in storage.records(site_id, MY_RECORD_KINDS, since, user_id=caller.user.id)
+    ]
+    return {"data": records, "count": len(records)}

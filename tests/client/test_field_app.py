@@ -232,3 +232,38 @@ def test_someone_on_two_sites_switches_between_them(live_server, tmp_path):
     app.start_round("rb")
     with pytest.raises(Refusal):
         app.choose_site("alpha")
+
+
+def test_a_new_phone_shows_the_work_done_on_the_old_one(live_server, tmp_path):
+    old = signed_in(live_server, tmp_path / "old", "guard")
+    item = next(r for r in old.today_rounds() if r.state is not RoundState.MISSED)
+    old.start_round("r1", item)
+    old.scan_checkpoint(label("alpha", "c01"))
+    run(old.sync())
+
+    new = signed_in(live_server, tmp_path / "new", "guard")
+    [same] = [r for r in new.today_rounds() if r.key == item.key]
+    assert (same.done, same.round_id) == (1, old.store.get("active_round"))
+    assert same.state is RoundState.IN_PROGRESS
+
+    cleaner_old = signed_in(live_server, tmp_path / "old", "cleaner")
+    cleaner_old.scan_area(label("alpha", "a01"))
+    run(cleaner_old.sync())
+    cleaner_new = signed_in(live_server, tmp_path / "new", "cleaner")
+    assert cleaner_new.areas_today()[0][2] == 1
+
+
+def test_my_records_are_only_mine_and_only_recent(live_server, tmp_path):
+    guard = signed_in(live_server, tmp_path, "guard")
+    guard.start_round("r1")
+    run(guard.sync())
+    other = live_server.login("guard2")
+    since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    response = other.get("/api/v1/sites/alpha/my-records", params={"since": since})
+    assert response.json() == {"data": [], "count": 0}
+    mine = live_server.login("guard").get("/api/v1/sites/alpha/my-records", params={"since": since})
+    assert [r["kind"] for r in mine.json()["data"]] == ["round_start"]
+    outsider = live_server.login("beta-guard")
+    assert (
+        outsider.get("/api/v1/sites/alpha/my-records", params={"since": since}).status_code == 404
+    )
