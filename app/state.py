@@ -491,11 +491,13 @@ class FieldApp:
                 out.append((area, due, done))
         return out
 
-    def scan_area(self, payload: str, method: str = "qr") -> dict[str, Any]:
+    def scan_area(
+        self, payload: str, method: str = "qr", gps: dict[str, float] | None = None
+    ) -> dict[str, Any]:
         point = self.identify(payload, method)
         if point["kind"] != PointKind.AREA:
             raise Refusal("not_an_area")
-        self._record("scan", point_id=point["id"], payload=payload, method=method)
+        self._record("scan", point_id=point["id"], payload=payload, method=method, gps=gps)
         return point
 
     def _rectifications(self) -> list[dict[str, Any]]:

@@ -8,12 +8,14 @@ shows the next screen. Nothing here decides what is recorded.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 import flet as ft
 import flet_camera as fc
+import flet_geolocator as fg
 
 from app.i18n import ANOMALY_TYPES, t
 from app.qr import QRDecodeError, decode_qr
@@ -59,6 +61,8 @@ class Ui:
         self.inspection: Inspection | None = None
         self.draft_photo: str | None = None  # taken for the form on screen, not yet saved
         self.draft_answers: dict[str, bool] = {}
+        self.position: dict[str, float] | None = None
+        self.position_at = 0.0
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.app.lang, **params)
@@ -126,6 +130,34 @@ class Ui:
                 self.refresh_status()
                 self.page.update()
             await asyncio.sleep(self.app.next_sync_in())
+
+    async def watch_position(self) -> None:
+        """Keep the latest GPS fix, so a scan never waits for one; no GPS, no position."""
+
+        def moved(position: Any) -> None:
+            if position.latitude is not None and position.longitude is not None:
+                self.position = {
+                    "lat": position.latitude,
+                    "lon": position.longitude,
+                    "accuracy": position.accuracy or 0.0,
+                }
+                self.position_at = time.monotonic()
+
+        geo = fg.Geolocator(
+            configuration=fg.GeolocatorConfiguration(distance_filter=5),
+            on_position_change=lambda e: moved(e.position),
+        )
+        try:
+            await geo.request_permission()
+            moved(await geo.get_current_position())
+        except Exception:  # no permission or no location service: scans carry no GPS
+            return
+
+    def fresh_position(self) -> dict[str, float] | None:
+        """The GPS fix if it is under two minutes old."""
+        if self.position and time.monotonic() - self.position_at < 120:
+            return self.position
+        return None
 
     async def sync_now(self, _: Any = None) -> None:
         await self.app.sync()
@@ -364,7 +396,7 @@ class Ui:
         )
 
     def on_checkpoint(self, payload: str, method: str) -> None:
-        point, scan_id = self.app.scan_checkpoint(payload, method)
+        point, scan_id = self.app.scan_checkpoint(payload, method, self.fresh_position())
         self.toast(f"{point['name']} · {self.t('saved')}")
         self.draft_photo, self.draft_answers = None, {}
         self.show(lambda: self.checks_screen(point, scan_id))
@@ -563,7 +595,7 @@ class Ui:
         return controls
 
     def on_area(self, payload: str, method: str) -> None:
-        area = self.app.scan_area(payload, method)
+        area = self.app.scan_area(payload, method, self.fresh_position())
         self.toast(self.t("area_done", name=area["name"]))
         self.show(self.home)
 
@@ -906,6 +938,7 @@ async def run_view(
     ui = Ui(page, app, default_server)
     ui.show(ui.home)
     page.run_task(ui.sync_loop)
+    page.run_task(ui.watch_position)
     if started is not None:
         await started(ui)
     return ui

@@ -23,6 +23,7 @@ version = "0.1.0"
 dependencies = [
     "flet==1.0.5",
     "flet-camera==1.0.5",
+    "flet-geolocator==1.0.5",
     "httpx>=0.27",
     "sqlite-utils>=4.2",
     "pillow>=10",
@@ -40,6 +41,7 @@ path = "src"
 [tool.flet.android.permission]
 "android.permission.CAMERA" = true
 "android.permission.INTERNET" = true
+"android.permission.ACCESS_FINE_LOCATION" = true
 TOML
 find "$stage/src" -name __pycache__ -prune -exec rm -rf {} +
 cd "$stage" && "${FLET:-flet}" build apk "$@"

@@ -7,6 +7,7 @@ screen are kept in test-artifacts/screens/.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -29,7 +30,11 @@ def phone_for(live_server, tmp_path):
         client = WebClient(tmp_path / "phone", live_server.url)
         playwright = sync_playwright().start()
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=launch_args(camera))
-        context = browser.new_context(viewport=PHONE, permissions=["camera"])
+        context = browser.new_context(
+            viewport=PHONE,
+            permissions=["camera", "geolocation"],
+            geolocation={"latitude": 31.2002, "longitude": 121.4},  # beside checkpoint c01
+        )
         opened.append((client, playwright, browser))
         return Phone(context.new_page(), client.url)
 
@@ -95,6 +100,11 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
     assert server_count(live_server, "anomaly") == 1
     assert server_count(live_server, "round_finish") == 1
     assert server_count(live_server, "photos") == 1
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        [(gps, flags)] = db.execute(
+            "select body ->> '$.gps', flags from records where kind = 'scan'"
+        ).fetchall()
+    assert json.loads(gps)["lat"] == pytest.approx(31.2002) and flags == "[]"
 
 
 def test_supervisor_inspects_an_area_and_a_failed_item_opens_a_rectification(
