@@ -220,6 +220,20 @@ class FieldApp:
             self.store.put(last_rejection=report.rejected[-1][1])
         return report
 
+    async def photo(self, sha: str) -> bytes | None:
+        """A photo from this phone, or else from the server (a "before" photo taken by the
+        supervisor); None when neither has it or the phone is offline."""
+        path = self.store.photo_path(sha)
+        if path.exists():
+            return path.read_bytes()
+        client = self.client_factory(self.store.get("server_url"), self.store.get("token"))
+        try:
+            return await client.photo(self.site["id"], sha)
+        except SyncError:
+            return None
+        finally:
+            await client.close()
+
     # -- records ----------------------------------------------------------------------------
 
     def _record(self, kind: str, **fields: Any) -> dict[str, Any]:

@@ -634,7 +634,7 @@ class Ui:
         async def load_before() -> None:
             shas = rect.get("before_photos") or []
             if shas:
-                data = await self._fetch_photo(shas[0])
+                data = await self.app.photo(shas[0])
                 if data:
                     before.controls = [
                         ft.Text(self.t("before"), size=16),
@@ -660,20 +660,6 @@ class Ui:
             photo_row,
             ft.Row([big_button(self.t("submit"), submit)]),
         )
-
-    async def _fetch_photo(self, sha: str) -> bytes | None:
-        path = self.app.store.photo_path(sha)
-        if path.exists():
-            return path.read_bytes()
-        from app.sync import ServerClient, SyncError
-
-        client = ServerClient(self.app.store.get("server_url"), self.app.store.get("token"))
-        try:
-            return await client.photo(self.app.site["id"], sha)
-        except SyncError:
-            return None
-        finally:
-            await client.close()
 
     # -- cleaning supervisors ---------------------------------------------------------------
 
@@ -799,7 +785,7 @@ class Ui:
 
         async def load_after() -> None:
             shas = rect.get("after_photos") or []
-            if shas and (data := await self._fetch_photo(shas[0])):
+            if shas and (data := await self.app.photo(shas[0])):
                 after.controls = [ft.Image(src=data, height=220, fit=ft.BoxFit.CONTAIN)]
                 self.page.update()
 

@@ -69,6 +69,9 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
     phone.tap("开始")
     phone.sees("进度 0/20")
     phone.shot("02-round")
+    phone.page.set_viewport_size({"width": 360, "height": 740})  # a small phone
+    phone.shot("02-round-360px")
+    phone.page.set_viewport_size(PHONE)
 
     phone.tap("扫码")
     phone.page.wait_for_timeout(3000)  # camera starts

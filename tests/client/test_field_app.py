@@ -140,6 +140,8 @@ def test_cleaning_inspection_rectification_fix_and_recheck(live_server, tmp_path
     run(cleaner.sync())
     [rect] = cleaner.my_rectifications()
     assert (rect["item"], rect["point_name"]) == ("floor", "Lobby")
+    before = run(cleaner.photo(rect["before_photos"][0]))  # the supervisor's, from the server
+    assert before == supervisor.store.photo_path(rect["before_photos"][0]).read_bytes()
     cleaner.fix_rectification(rect, cleaner.take_photo(camera_photo(3), "Lobby"))
     assert cleaner.my_rectifications() == []  # fixed locally, before any sync
     run(cleaner.sync())
