@@ -29,8 +29,8 @@ migrations = Migrations("rounds-app")
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["settings"].create({"key": str, "value": str}, pk="key")
-    db["outbox"].create(
+    db.table("settings").create({"key": str, "value": str}, pk="key")
+    db.table("outbox").create(
         {
             "seq": int,
             "id": str,
@@ -45,9 +45,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="seq",
     )
-    db["outbox"].create_index(["id"], unique=True)
-    db["outbox"].create_index(["status", "seq"])
-    db["photos"].create({"sha": str, "site_id": str, "taken_at": str, "uploaded": int}, pk="sha")
+    db.table("outbox").create_index(["id"], unique=True)
+    db.table("outbox").create_index(["status", "seq"])
+    db.table("photos").create(
+        {"sha": str, "site_id": str, "taken_at": str, "uploaded": int}, pk="sha"
+    )
 
 
 @dataclass(frozen=True, slots=True)

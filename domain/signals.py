@@ -88,8 +88,12 @@ def scan_flags(
     if typed:
         flags.append(Flag.TYPED_CODE)
     here = (lat, lon) if lat is not None and lon is not None else None
-    known_point = point_lat is not None and point_lon is not None
-    if here and known_point and distance_m(*here, point_lat, point_lon) > FAR_FROM_POINT_M:
+    if (
+        here
+        and point_lat is not None
+        and point_lon is not None
+        and distance_m(*here, point_lat, point_lon) > FAR_FROM_POINT_M
+    ):
         flags.append(Flag.FAR_FROM_POINT)
     if previous is not None:
         seconds = abs((device_time - previous.device_time).total_seconds())

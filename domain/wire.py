@@ -129,7 +129,7 @@ def parse_record(raw: object) -> Record:
         raise WireError("record must be a JSON object")
     record_id = _id(raw, "id")
     try:
-        kind = RecordKind(raw.get("kind"))
+        kind = RecordKind(str(raw.get("kind")))
     except ValueError as exc:
         raise WireError(f"unknown kind {str(raw.get('kind'))[:30]!r}") from exc
     site_id = _id(raw, "site_id")

@@ -294,8 +294,8 @@ def _build(
         plan_sha=plan_sha,
     )
     storage.add_points(points)
-    for template in load_templates():
-        storage.add_template(template)
+    for default in load_templates():
+        storage.add_template(default)
 
     def ids(prefix: str) -> tuple[str, ...]:
         return tuple(p.id for p in points if p.id.startswith(prefix))

@@ -119,7 +119,7 @@ def ingest_batch(
     if previous is not None:
         state.last_scan = _last_scan_of(previous)
 
-    results = []
+    results: list[dict[str, Any]] = []
     for raw in raw_records:
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(raw_id, str) and (raw_id in stored_before or raw_id in state.accepted):

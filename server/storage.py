@@ -45,8 +45,8 @@ def _time(text: str) -> datetime:
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["companies"].create({"id": str, "name": str}, pk="id")
-    db["sites"].create(
+    db.table("companies").create({"id": str, "name": str}, pk="id")
+    db.table("sites").create(
         {
             "id": str,
             "company_id": str,
@@ -59,7 +59,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("company_id", "companies")],
     )
-    db["points"].create(
+    db.table("points").create(
         {
             "id": str,
             "site_id": str,
@@ -78,8 +78,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("site_id", "sites")],
     )
-    db["points"].create_index(["site_id"])
-    db["route_versions"].create(
+    db.table("points").create_index(["site_id"])
+    db.table("route_versions").create(
         {
             "route_id": str,
             "version": int,
@@ -92,7 +92,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk=("route_id", "version"),
     )
-    db["schedules"].create(
+    db.table("schedules").create(
         {
             "id": str,
             "version": int,
@@ -114,11 +114,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk=("id", "version"),
     )
     # site_id '' holds the company-wide defaults; a site's own edits are new versions.
-    db["templates"].create(
+    db.table("templates").create(
         {"site_id": str, "id": str, "version": int, "data": str},
         pk=("site_id", "id", "version"),
     )
-    db["users"].create(
+    db.table("users").create(
         {
             "id": str,
             "company_id": str,
@@ -130,13 +130,13 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["users"].create_index(["username"], unique=True)
-    db["user_sites"].create({"user_id": str, "site_id": str}, pk=("user_id", "site_id"))
-    db["tokens"].create(
+    db.table("users").create_index(["username"], unique=True)
+    db.table("user_sites").create({"user_id": str, "site_id": str}, pk=("user_id", "site_id"))
+    db.table("tokens").create(
         {"token_hash": str, "user_id": str, "device_id": str, "created_at": str, "revoked_at": str},
         pk="token_hash",
     )
-    db["records"].create(
+    db.table("records").create(
         {
             "id": str,
             "kind": str,
@@ -153,11 +153,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["records"].create_index(["site_id", "kind", "device_time"])
-    db["records"].create_index(["user_id", "kind", "device_time"])
-    db["records"].create_index(["refers_to"])
-    db["record_photos"].create({"sha": str, "record_id": str}, pk=("sha", "record_id"))
-    db["photos"].create(
+    db.table("records").create_index(["site_id", "kind", "device_time"])
+    db.table("records").create_index(["user_id", "kind", "device_time"])
+    db.table("records").create_index(["refers_to"])
+    db.table("record_photos").create({"sha": str, "record_id": str}, pk=("sha", "record_id"))
+    db.table("photos").create(
         {
             "sha": str,
             "site_id": str,
@@ -219,7 +219,7 @@ class Storage:
     # -- sites and places --------------------------------------------------------------
 
     def add_company(self, company_id: str, name: str) -> None:
-        self.db["companies"].insert({"id": company_id, "name": name})
+        self.db.table("companies").insert({"id": company_id, "name": name})
 
     def add_site(
         self,
@@ -232,7 +232,7 @@ class Storage:
         label_public_key: str,
         plan_sha: str | None = None,
     ) -> None:
-        self.db["sites"].insert(
+        self.db.table("sites").insert(
             {
                 "id": site_id,
                 "company_id": company_id,
@@ -245,26 +245,26 @@ class Storage:
         )
 
     def site(self, site_id: str) -> dict[str, Any] | None:
-        rows = list(self.db["sites"].rows_where("id = ?", [site_id]))
+        rows = list(self.db.table("sites").rows_where("id = ?", [site_id]))
         return rows[0] if rows else None
 
     def sites(self, site_ids: Iterable[str]) -> list[dict[str, Any]]:
         ids = list(site_ids)
         marks = ",".join("?" * len(ids))
-        return list(self.db["sites"].rows_where(f"id in ({marks})", ids, order_by="id"))
+        return list(self.db.table("sites").rows_where(f"id in ({marks})", ids, order_by="id"))
 
     def add_points(self, points: Iterable[Point]) -> None:
-        self.db["points"].insert_all(
+        self.db.table("points").insert_all(
             point_to_dict(p) | {"checks": json.dumps(list(p.checks), ensure_ascii=False)}
             for p in points
         )
 
     def points(self, site_id: str) -> list[Point]:
-        rows = self.db["points"].rows_where("site_id = ?", [site_id], order_by="id")
+        rows = self.db.table("points").rows_where("site_id = ?", [site_id], order_by="id")
         return [point_from_dict(r | {"checks": json.loads(r["checks"])}) for r in rows]
 
     def add_route_version(self, site_id: str, route: RouteVersion) -> None:
-        self.db["route_versions"].insert(
+        self.db.table("route_versions").insert(
             {
                 "route_id": route.route_id,
                 "version": route.version,
@@ -279,7 +279,7 @@ class Storage:
 
     def route_versions(self, site_id: str) -> dict[str, list[RouteVersion]]:
         routes: dict[str, list[RouteVersion]] = {}
-        for r in self.db["route_versions"].rows_where(
+        for r in self.db.table("route_versions").rows_where(
             "site_id = ?", [site_id], order_by="route_id, effective_from, version"
         ):
             routes.setdefault(r["route_id"], []).append(
@@ -296,7 +296,7 @@ class Storage:
         return routes
 
     def add_schedule(self, schedule: Schedule) -> None:
-        self.db["schedules"].insert(_schedule_row(schedule))
+        self.db.table("schedules").insert(_schedule_row(schedule))
 
     def change_schedule(self, schedule: Schedule) -> None:
         """Start a new version at `schedule.effective_from`; the old one ends there."""
@@ -305,18 +305,18 @@ class Storage:
                 "update schedules set effective_to = ? where id = ? and effective_to is null",
                 [iso(schedule.effective_from), schedule.id],
             )
-            self.db["schedules"].insert(_schedule_row(schedule))
+            self.db.table("schedules").insert(_schedule_row(schedule))
 
     def schedules(self, site_id: str) -> list[Schedule]:
         return [
             _schedule_from_row(r)
-            for r in self.db["schedules"].rows_where(
+            for r in self.db.table("schedules").rows_where(
                 "site_id = ?", [site_id], order_by="id, version"
             )
         ]
 
     def add_template(self, template: Template, site_id: str = "") -> None:
-        self.db["templates"].insert(
+        self.db.table("templates").insert(
             {
                 "site_id": site_id,
                 "id": template.id,
@@ -327,7 +327,7 @@ class Storage:
 
     def templates(self, site_id: str) -> list[Template]:
         """Every version a site can use: the defaults and its own edits."""
-        rows = self.db["templates"].rows_where(
+        rows = self.db.table("templates").rows_where(
             "site_id in ('', ?)", [site_id], order_by="id, version"
         )
         return [template_from_dict(json.loads(r["data"])) for r in rows]
@@ -346,7 +346,7 @@ class Storage:
         site_ids: Sequence[str],
     ) -> None:
         with self.db.atomic():
-            self.db["users"].insert(
+            self.db.table("users").insert(
                 {
                     "id": user_id,
                     "company_id": company_id,
@@ -357,16 +357,20 @@ class Storage:
                     "active": 1,
                 }
             )
-            self.db["user_sites"].insert_all({"user_id": user_id, "site_id": s} for s in site_ids)
+            self.db.table("user_sites").insert_all(
+                {"user_id": user_id, "site_id": s} for s in site_ids
+            )
 
     def _user(self, where: str, args: list[str]) -> UserRow | None:
-        rows = list(self.db["users"].rows_where(f"{where} and active = 1", args))
+        rows = list(self.db.table("users").rows_where(f"{where} and active = 1", args))
         if not rows:
             return None
         r = rows[0]
         sites = tuple(
             s["site_id"]
-            for s in self.db["user_sites"].rows_where("user_id = ?", [r["id"]], order_by="site_id")
+            for s in self.db.table("user_sites").rows_where(
+                "user_id = ?", [r["id"]], order_by="site_id"
+            )
         )
         return UserRow(
             r["id"], r["company_id"], r["username"], r["name"], r["role"], r["password_hash"], sites
@@ -388,10 +392,10 @@ class Storage:
         )
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
-        self.db["users"].update(user_id, {"password_hash": password_hash})
+        self.db.table("users").update(user_id, {"password_hash": password_hash})
 
     def add_token(self, token_hash: str, user_id: str, device_id: str, at: datetime) -> None:
-        self.db["tokens"].insert(
+        self.db.table("tokens").insert(
             {
                 "token_hash": token_hash,
                 "user_id": user_id,
@@ -543,7 +547,7 @@ class Storage:
         uploaded_by: str,
         at: datetime,
     ) -> None:
-        self.db["photos"].insert(
+        self.db.table("photos").insert(
             {
                 "sha": sha,
                 "site_id": site_id,

@@ -222,7 +222,7 @@ def test_someone_on_two_sites_switches_between_them(live_server, tmp_path):
     from server.storage import Storage
 
     storage = Storage(live_server.settings.db_path)
-    storage.db["user_sites"].insert({"user_id": "u-manager", "site_id": "beta"})
+    storage.db.table("user_sites").insert({"user_id": "u-manager", "site_id": "beta"})
     storage.close()
     app = signed_in(live_server, tmp_path, "manager")
     assert app.site["id"] == "alpha"
