@@ -20,8 +20,10 @@ class QRDecodeError(ValueError):
 try:
     import zxingcpp
 
+    _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
     def _decode(img: Image.Image) -> list[str]:
-        return [r.text for r in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)]
+        return [r.text for r in zxingcpp.read_barcodes(img, formats=_QR_ONLY)]
 
     decoder_name = "zxing-cpp"
 except ImportError:  # pragma: no cover - exercised on phones

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -591,7 +592,7 @@ class Ui:
         rects = self.app.my_rectifications()
         if not rects:
             controls.append(ft.Text(self.t("no_rectifications"), size=18))
-        controls += [self.rect_card(r, lambda r=r: self.fix_screen(r)) for r in rects]
+        controls += [self.rect_card(r, partial(self.fix_screen, r)) for r in rects]
         return controls
 
     def on_area(self, payload: str, method: str) -> None:
@@ -600,7 +601,7 @@ class Ui:
         self.show(self.home)
 
     def rect_card(self, rect: dict[str, Any], open_: Callable[[], ft.Control]) -> ft.Control:
-        template = next(
+        template: dict[str, Any] = next(
             (t for t in self.app.site["templates"] if t["id"] == rect["template_id"]), {"items": []}
         )
         label = next(
@@ -680,7 +681,7 @@ class Ui:
         queue = self.app.recheck_queue()
         if not queue:
             controls.append(ft.Text(self.t("no_rechecks"), size=18))
-        controls += [self.rect_card(r, lambda r=r: self.recheck_screen(r)) for r in queue]
+        controls += [self.rect_card(r, partial(self.recheck_screen, r)) for r in queue]
         return controls
 
     def on_inspect_area(self, payload: str, method: str) -> None:
@@ -712,10 +713,7 @@ class Ui:
                         [
                             big_button(
                                 self.t("photo_taken") if taken else self.t("take_photo"),
-                                lambda _, k=key: self.open_camera(
-                                    lambda raw, k=k: self._item_photo(k, raw),
-                                    self.inspection_screen,
-                                ),
+                                partial(self._open_item_camera, key),
                                 filled=False,
                                 icon=ft.Icons.PHOTO_CAMERA,
                             )
@@ -761,6 +759,9 @@ class Ui:
         else:
             self.inspection.results.pop(key, None)
         self.show(self.inspection_screen)
+
+    def _open_item_camera(self, key: str, _: Any) -> None:
+        self.open_camera(partial(self._item_photo, key), self.inspection_screen)
 
     def _item_photo(self, key: str, raw: bytes) -> None:
         assert self.inspection is not None
@@ -851,7 +852,7 @@ class Ui:
         action: str,
         on_frame: Callable[[bytes], bool],
         back: Callable[[], ft.Control],
-        extra: list[ft.Control],
+        extra: Sequence[ft.Control],
     ) -> None:
         camera = fc.Camera(expand=True, preview_enabled=True)
         error = ft.Text(color=RED, size=16)
