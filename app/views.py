@@ -8,6 +8,7 @@ shows the next screen. Nothing here decides what is recorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -20,7 +21,7 @@ import flet_geolocator as fg
 
 from app.i18n import ANOMALY_TYPES, t
 from app.qr import QRDecodeError, decode_qr
-from app.state import FieldApp, Inspection, Refusal, RoundItem
+from app.state import FieldApp, Inspection, Refusal, RoundItem, Status
 from domain.coverage import RoundState
 
 __all__ = ["Ui"]
@@ -64,6 +65,7 @@ class Ui:
         self.draft_answers: dict[str, bool] = {}
         self.position: dict[str, float] | None = None
         self.position_at = 0.0
+        self.wake = asyncio.Event()
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.app.lang, **params)
@@ -75,7 +77,9 @@ class Ui:
         if not self.app.signed_in or self.app.store.get("needs_login"):
             screen = self.login
         self.status_text = ft.Text(size=14)
-        self.refresh_status()
+        status = self.refresh_status()
+        if status.pending and not status.offline:
+            self.wake.set()  # something new was saved: send it now
         body = screen()
         status_bar = ft.Container(
             self.status_text,
@@ -100,7 +104,7 @@ class Ui:
     def refuse(self, refusal: Refusal) -> None:
         self.toast(self.t(refusal.key, **refusal.params), error=True)
 
-    def refresh_status(self) -> None:
+    def refresh_status(self) -> Status:
         status = self.app.status()
         parts = [self.t("offline") if status.offline else self.t("online")]
         parts.append(
@@ -122,15 +126,19 @@ class Ui:
             )
         self.status_text.value = " · ".join(parts) + (f"\n{error}" if error else "")
         self.status_text.color = RED if (error or status.offline) else None
+        return status
 
     async def sync_loop(self) -> None:
-        """Background sync: push, pull, then wait (longer after each failure)."""
+        """Background sync: push, pull, then wait (longer after each failure), or until a
+        new record is saved while the server is reachable."""
         while True:
             if self.app.signed_in:
                 await self.app.sync()
                 self.refresh_status()
                 self.page.update()
-            await asyncio.sleep(self.app.next_sync_in())
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.app.next_sync_in())
 
     async def watch_position(self) -> None:
         """Keep the latest GPS fix, so a scan never waits for one; no GPS, no position."""

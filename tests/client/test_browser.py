@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,11 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
     phone.sees("点位检查")
     phone.sees("消防设施完好?")
     phone.shot("04-checks")
+    # Saved on the phone first; online, it goes up at once, with no tap on "sync now".
+    deadline = time.monotonic() + 15
+    while server_count(live_server, "scan") == 0 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert server_count(live_server, "scan") == 1
 
     phone.tap("报告异常")
     phone.sees("异常上报")
