@@ -1,0 +1,268 @@
+"""Cleaners' and cleaning supervisors' screens: areas, rectifications, inspections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import flet as ft
+
+from app.state import Refusal
+from app.views.shell import GREEN, GREY, RED, Shell, big_button
+
+__all__ = ["CleaningScreens"]
+
+
+class CleaningScreens(Shell):
+    """Cleaners: areas and fixes. Cleaning supervisors: inspections and re-checks."""
+
+    # -- cleaners ---------------------------------------------------------------------------
+
+    def cleaner_home(self) -> list[ft.Control]:
+        tz = self.app.tz
+        controls: list[ft.Control] = [
+            self.header(self.t("areas_today")),
+            ft.Row(
+                [
+                    big_button(
+                        self.t("scan_area"),
+                        lambda _: self.open_scanner(self.on_area),
+                        icon=ft.Icons.QR_CODE_SCANNER,
+                    )
+                ]
+            ),
+        ]
+        now = self.app.clock()
+        for area, due, done in self.app.areas_today():
+            passed = sum(1 for d in due if d <= now)
+            behind = done < passed
+            times = " ".join(f"{d.astimezone(tz):%H:%M}" for d in due)
+            controls.append(
+                ft.Container(
+                    ft.Column(
+                        [
+                            ft.Text(area["name"], size=20, weight=ft.FontWeight.BOLD),
+                            ft.Text(
+                                f"{times} · {done}/{len(due)}",
+                                size=16,
+                                color=RED if behind else GREY,
+                            ),
+                        ],
+                        spacing=2,
+                    ),
+                    padding=12,
+                    border_radius=10,
+                    border=ft.Border.all(2, RED if behind else ft.Colors.GREY_400),
+                )
+            )
+        controls.append(self.header(self.t("my_rectifications")))
+        rects = self.app.my_rectifications()
+        if not rects:
+            controls.append(ft.Text(self.t("no_rectifications"), size=18))
+        controls += [self.rect_card(r, partial(self.fix_screen, r)) for r in rects]
+        return controls
+
+    def on_area(self, payload: str, method: str) -> None:
+        area = self.app.scan_area(payload, method, self.fresh_position())
+        self.toast(self.t("area_done", name=area["name"]))
+        self.show(self.home)
+
+    def rect_card(self, rect: dict[str, Any], open_: Callable[[], ft.Control]) -> ft.Control:
+        template: dict[str, Any] = next(
+            (t for t in self.app.site["templates"] if t["id"] == rect["template_id"]), {"items": []}
+        )
+        label = next(
+            (i[f"label_{self.app.lang}"] for i in template["items"] if i["key"] == rect["item"]),
+            rect["item"],
+        )
+        deadline = datetime.fromisoformat(rect["deadline"]).astimezone(self.app.tz)
+        colour = RED if rect["overdue"] else GREY
+        return ft.Container(
+            ft.Column(
+                [
+                    ft.Text(f"{rect['point_name']} · {label}", size=18, weight=ft.FontWeight.BOLD),
+                    ft.Text(
+                        self.t("deadline", at=f"{deadline:%m-%d %H:%M}")
+                        + (f" · {self.t('overdue')}" if rect["overdue"] else ""),
+                        color=colour,
+                    ),
+                ],
+                spacing=2,
+            ),
+            padding=12,
+            border_radius=10,
+            border=ft.Border.all(2, colour),
+            on_click=lambda _: self.show(open_),
+            ink=True,
+        )
+
+    def fix_screen(self, rect: dict[str, Any]) -> ft.Control:
+        before = ft.Column()
+
+        async def load_before() -> None:
+            shas = rect.get("before_photos") or []
+            if shas:
+                data = await self.app.photo(shas[0])
+                if data:
+                    before.controls = [
+                        ft.Text(self.t("before"), size=16),
+                        ft.Image(src=data, height=200, fit=ft.BoxFit.CONTAIN),
+                    ]
+                    self.page.update()
+
+        self.page.run_task(load_before)
+        photo_row = self.photo_row(rect["point_name"], lambda: self.fix_screen(rect))
+
+        def submit(_: Any) -> None:
+            if not self.draft_photo:
+                self.toast(self.t("photo_required"), error=True)
+                return
+            self.app.fix_rectification(rect, self.draft_photo)
+            self.draft_photo = None
+            self.toast(self.t("fixed_submitted"))
+            self.show(self.home)
+
+        return self.page_body(
+            self.header(rect["point_name"], back=self.home),
+            before,
+            photo_row,
+            ft.Row([big_button(self.t("submit"), submit)]),
+        )
+
+    # -- cleaning supervisors ---------------------------------------------------------------
+
+    def supervisor_home(self) -> list[ft.Control]:
+        controls: list[ft.Control] = [
+            self.header(self.t("supervisor_home")),
+            ft.Row(
+                [
+                    big_button(
+                        self.t("inspect_area"),
+                        lambda _: self.open_scanner(self.on_inspect_area),
+                        icon=ft.Icons.QR_CODE_SCANNER,
+                    )
+                ]
+            ),
+            self.header(self.t("recheck_queue")),
+        ]
+        queue = self.app.recheck_queue()
+        if not queue:
+            controls.append(ft.Text(self.t("no_rechecks"), size=18))
+        controls += [self.rect_card(r, partial(self.recheck_screen, r)) for r in queue]
+        return controls
+
+    def on_inspect_area(self, payload: str, method: str) -> None:
+        self.inspection = self.app.start_inspection(payload, method)
+        self.show(self.inspection_screen)
+
+    def inspection_screen(self) -> ft.Control:
+        insp = self.inspection
+        if insp is None:
+            return self.home()
+        lang = self.app.lang
+        rows: list[ft.Control] = []
+        for item in insp.template["items"]:
+            key = item["key"]
+            segments = [
+                ft.Segment(v, label=ft.Text(self.t(v), size=16)) for v in ("pass", "fail", "na")
+            ]
+            choice = ft.SegmentedButton(
+                segments=segments,
+                selected=[insp.results[key]] if key in insp.results else [],
+                allow_empty_selection=True,
+                on_change=lambda e, k=key: self._set_result(k, e.control.selected),
+            )
+            row: list[ft.Control] = [ft.Text(item[f"label_{lang}"], size=18), choice]
+            if insp.results.get(key) == "fail":
+                taken = insp.photos.get(key)
+                row.append(
+                    ft.Row(
+                        [
+                            big_button(
+                                self.t("photo_taken") if taken else self.t("take_photo"),
+                                partial(self._open_item_camera, key),
+                                filled=False,
+                                icon=ft.Icons.PHOTO_CAMERA,
+                            )
+                        ]
+                    )
+                )
+            rows.append(
+                ft.Container(
+                    ft.Column(row, spacing=6),
+                    padding=8,
+                    border=ft.Border.all(1, ft.Colors.GREY_300),
+                    border_radius=8,
+                )
+            )
+        score = insp.score
+
+        def submit(_: Any) -> None:
+            try:
+                failed = self.app.submit_inspection(insp)
+            except Refusal as refusal:
+                self.refuse(refusal)
+                return
+            self.inspection = None
+            self.toast(self.t("inspection_saved", n=failed))
+            self.show(self.home)
+
+        return self.page_body(
+            self.header(insp.point["name"], back=self.home),
+            ft.Text(
+                insp.template[f"name_{lang}"]
+                + (f" · {self.t('score', score=f'{score:.0%}')}" if score is not None else ""),
+                size=18,
+                color=GREY,
+            ),
+            *rows,
+            ft.Row([big_button(self.t("submit"), submit)]),
+        )
+
+    def _set_result(self, key: str, selected: list[str]) -> None:
+        assert self.inspection is not None
+        if selected:
+            self.inspection.results[key] = selected[0]
+        else:
+            self.inspection.results.pop(key, None)
+        self.show(self.inspection_screen)
+
+    def _open_item_camera(self, key: str, _: Any) -> None:
+        self.open_camera(partial(self._item_photo, key), self.inspection_screen)
+
+    def _item_photo(self, key: str, raw: bytes) -> None:
+        assert self.inspection is not None
+        sha = self.app.take_photo(raw, self.inspection.point["name"])
+        self.inspection.photos[key] = [sha]
+        self.show(self.inspection_screen)
+
+    def recheck_screen(self, rect: dict[str, Any]) -> ft.Control:
+        def decide(passed: bool) -> Callable[[Any], None]:
+            def save(_: Any) -> None:
+                try:
+                    self.app.recheck(rect, passed)
+                except Refusal as refusal:
+                    self.refuse(refusal)
+                    return
+                self.toast(self.t("recheck_saved"))
+                self.show(self.home)
+
+            return save
+
+        after = ft.Column()
+
+        async def load_after() -> None:
+            shas = rect.get("after_photos") or []
+            if shas and (data := await self.app.photo(shas[0])):
+                after.controls = [ft.Image(src=data, height=220, fit=ft.BoxFit.CONTAIN)]
+                self.page.update()
+
+        self.page.run_task(load_after)
+        return self.page_body(
+            self.header(rect["point_name"], back=self.home),
+            after,
+            ft.Row([big_button(self.t("recheck_pass"), decide(True), colour=GREEN)]),
+            ft.Row([big_button(self.t("recheck_fail"), decide(False), colour=RED)]),
+        )

@@ -1,0 +1,387 @@
+"""The shell every screen lives in: status line, sign-in, sync loop, GPS, camera.
+
+One obvious action per screen, big touch targets, overdue work in red. Each screen is a
+method that builds its controls from the app's state; an action calls `FieldApp` and then
+shows the next screen. Nothing here decides what is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import flet as ft
+import flet_camera as fc
+import flet_geolocator as fg
+
+from app.i18n import t
+from app.qr import QRDecodeError, decode_qr
+from app.state import FieldApp, Inspection, Refusal, Status
+
+__all__ = ["BIG", "FONT", "GREEN", "GREY", "RED", "Shell", "big_button"]
+
+BIG = 60  # button height, px
+FONT = "NotoSansSC"  # bundled: offline, the web client has no CJK fallback font
+RED, GREEN, GREY = ft.Colors.RED_700, ft.Colors.GREEN_700, ft.Colors.GREY_700
+
+
+def big_button(
+    text: str,
+    on_click: Callable[[Any], Any],
+    *,
+    icon: Any = None,
+    colour: str | None = None,
+    filled: bool = True,
+) -> ft.Control:
+    style = ft.ButtonStyle(
+        text_style=ft.TextStyle(size=20, font_family=FONT),
+        shape=ft.RoundedRectangleBorder(radius=10),
+        bgcolor=colour if filled else None,
+    )
+    kind = ft.FilledButton if filled else ft.OutlinedButton
+    return kind(content=text, icon=icon, on_click=on_click, height=BIG, expand=True, style=style)
+
+
+class Shell(ABC):
+    """Plumbing shared by all screens; `home` is the role's start screen."""
+
+    def __init__(self, page: ft.Page, app: FieldApp, default_server: str) -> None:
+        self.page, self.app, self.default_server = page, app, default_server
+        self.screen: Callable[[], ft.Control] = self.home
+        self.status_text = ft.Text(size=14)
+        self.inspection: Inspection | None = None
+        self.draft_photo: str | None = None  # taken for the form on screen, not yet saved
+        self.draft_answers: dict[str, bool] = {}
+        self.position: dict[str, float] | None = None
+        self.position_at = 0.0
+        self.wake = asyncio.Event()
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(key, self.app.lang, **params)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def show(self, screen: Callable[[], ft.Control]) -> None:
+        self.screen = screen
+        if not self.app.signed_in or self.app.store.get("needs_login"):
+            screen = self.login
+        self.status_text = ft.Text(size=14)
+        status = self.refresh_status()
+        if status.pending and not status.offline:
+            self.wake.set()  # something new was saved: send it now
+        body = screen()
+        status_bar = ft.Container(
+            self.status_text,
+            padding=8,
+            bgcolor=ft.Colors.BLUE_GREY_50,
+            alignment=ft.Alignment.CENTER_LEFT,
+        )
+        column = ft.Column(
+            [status_bar, body],
+            expand=True,
+            spacing=0,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+        self.page.controls = [ft.SafeArea(column, expand=True)]
+        self.page.update()
+
+    def toast(self, message: str, error: bool = False) -> None:
+        self.page.show_dialog(
+            ft.SnackBar(ft.Text(message, size=18), bgcolor=RED if error else GREEN)
+        )
+
+    def refuse(self, refusal: Refusal) -> None:
+        self.toast(self.t(refusal.key, **refusal.params), error=True)
+
+    def refresh_status(self) -> Status:
+        status = self.app.status()
+        parts = [self.t("offline") if status.offline else self.t("online")]
+        parts.append(
+            self.t("waiting", n=status.pending) if status.pending else self.t("all_synced")
+        )
+        if status.last_sync:
+            local = status.last_sync.astimezone(self.app.tz)
+            parts.append(self.t("last_sync", at=f"{local:%H:%M}"))
+        else:
+            parts.append(self.t("never_synced"))
+        error = status.error
+        if error == "login_expired":
+            error = self.t("login_expired")
+        elif status.rejected:
+            error = self.t(
+                "rejected_records",
+                n=status.rejected,
+                reason=self.app.store.get("last_rejection", ""),
+            )
+        self.status_text.value = " · ".join(parts) + (f"\n{error}" if error else "")
+        self.status_text.color = RED if (error or status.offline) else None
+        return status
+
+    async def sync_loop(self) -> None:
+        """Background sync: push, pull, then wait (longer after each failure), or until a
+        new record is saved while the server is reachable."""
+        while True:
+            if self.app.signed_in:
+                await self.app.sync()
+                self.refresh_status()
+                self.page.update()
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.app.next_sync_in())
+
+    async def watch_position(self) -> None:
+        """Keep the latest GPS fix, so a scan never waits for one; no GPS, no position."""
+
+        def moved(position: Any) -> None:
+            if position.latitude is not None and position.longitude is not None:
+                self.position = {
+                    "lat": position.latitude,
+                    "lon": position.longitude,
+                    "accuracy": position.accuracy or 0.0,
+                }
+                self.position_at = time.monotonic()
+
+        geo = fg.Geolocator(
+            configuration=fg.GeolocatorConfiguration(distance_filter=5),
+            on_position_change=lambda e: moved(e.position),
+        )
+        try:
+            await geo.request_permission()
+            moved(await geo.get_current_position())
+        except Exception:  # no permission or no location service: scans carry no GPS
+            return
+
+    def fresh_position(self) -> dict[str, float] | None:
+        """The GPS fix if it is under two minutes old."""
+        if self.position and time.monotonic() - self.position_at < 120:
+            return self.position
+        return None
+
+    async def sync_now(self, _: Any = None) -> None:
+        await self.app.sync()
+        self.show(self.screen)
+
+    def header(self, title: str, back: Callable[[], ft.Control] | None = None) -> ft.Control:
+        controls: list[ft.Control] = []
+        if back is not None:
+            controls.append(
+                ft.IconButton(
+                    ft.Icons.ARROW_BACK,
+                    icon_size=32,
+                    tooltip=self.t("back"),
+                    on_click=lambda _: self.show(back),
+                )
+            )
+        controls.append(ft.Text(title, size=24, weight=ft.FontWeight.BOLD, expand=True))
+        return ft.Row(controls)
+
+    def page_body(self, *controls: ft.Control) -> ft.Control:
+        return ft.ListView(list(controls), expand=True, spacing=12, padding=16)
+
+    # -- sign in ----------------------------------------------------------------------------
+
+    def login(self) -> ft.Control:
+        server = ft.TextField(
+            label=self.t("server"),
+            value=self.app.store.get("server_url") or self.default_server,
+            text_size=18,
+        )
+        username = ft.TextField(
+            label=self.t("username"), text_size=18, value=self.app.user.get("username", "")
+        )
+        password = ft.TextField(
+            label=self.t("password"), password=True, can_reveal_password=True, text_size=18
+        )
+        message = ft.Text(color=RED, size=16)
+
+        async def sign_in(_: Any) -> None:
+            message.value = self.t("signing_in")
+            self.page.update()
+            try:
+                await self.app.login(server.value, username.value, password.value)
+            except Refusal as refusal:
+                message.value = self.t(refusal.key)
+                self.page.update()
+                return
+            self.show(self.home)
+
+        password.on_submit = sign_in
+        return self.page_body(
+            ft.Text(self.t("app_title"), size=30, weight=ft.FontWeight.BOLD),
+            server,
+            username,
+            password,
+            message,
+            ft.Row([big_button(self.t("sign_in"), sign_in)]),
+            ft.TextButton(self.t("language"), on_click=self.switch_language),
+        )
+
+    def switch_language(self, _: Any) -> None:
+        self.app.toggle_lang()
+        self.show(self.screen)
+
+    def sign_out(self, _: Any) -> None:
+        self.app.logout()
+        self.show(self.login)
+
+    @abstractmethod
+    def home(self) -> ft.Control:
+        """The signed-in person's start screen."""
+
+    def site_picker(self) -> list[ft.Control]:
+        """For people who work on several sites; everything else follows the chosen one."""
+        sites = (self.app.store.get("config") or {}).get("sites", [])
+        if len(sites) < 2:
+            return []
+
+        def choose(e: Any) -> None:
+            try:
+                self.app.choose_site(e.control.value)
+            except Refusal as refusal:
+                self.refuse(refusal)
+            self.show(self.home)
+
+        return [
+            ft.Dropdown(
+                value=self.app.site["id"],
+                text_size=18,
+                on_select=choose,
+                options=[ft.DropdownOption(s["id"], text=s["name"]) for s in sites],
+            )
+        ]
+
+    def photo_row(self, place: str, back: Callable[[], ft.Control]) -> ft.Control:
+        """A 'take photo' button, or the thumbnail of the photo just taken."""
+
+        def taken(raw: bytes) -> None:
+            self.draft_photo = self.app.take_photo(raw, place)
+            self.show(back)
+
+        take = big_button(
+            self.t("retake_photo") if self.draft_photo else self.t("take_photo"),
+            lambda _: self.open_camera(taken, back),
+            filled=False,
+            icon=ft.Icons.PHOTO_CAMERA,
+        )
+        controls: list[ft.Control] = [take]
+        if self.draft_photo:
+            thumb = self.app.store.photo_path(self.draft_photo, thumb=True).read_bytes()
+            controls.insert(0, ft.Image(src=thumb, width=96, height=72, fit=ft.BoxFit.COVER))
+        return ft.Row(controls)
+
+    # -- camera -----------------------------------------------------------------------------
+
+    def open_scanner(self, on_payload: Callable[[str, str], None]) -> None:
+        """Camera → QR text → `on_payload(text, "qr")`; or a typed code → (code, "typed")."""
+
+        def handle(payload: str, method: str) -> bool:
+            try:
+                on_payload(payload, method)
+            except Refusal as refusal:
+                self.refuse(refusal)
+                return False
+            return True
+
+        def frame(raw: bytes) -> bool:
+            try:
+                texts = decode_qr(raw)
+            except QRDecodeError:
+                texts = []
+            if not texts:
+                self.toast(self.t("no_qr_found"), error=True)
+                return False
+            return handle(texts[0], "qr")
+
+        back = self.screen
+        code = ft.TextField(
+            label=self.t("code"), text_size=20, capitalization=ft.TextCapitalization.CHARACTERS
+        )
+
+        def typed(_: Any) -> None:
+            if (code.value or "").strip():
+                handle(code.value.strip(), "typed")
+
+        code.on_submit = typed
+        extra = [
+            ft.Text(self.t("type_code"), size=16, color=GREY),
+            ft.Row([code, ft.FilledButton(self.t("confirm"), on_click=typed, height=BIG)]),
+        ]
+        self._camera_screen(self.t("scan_hint"), self.t("capture"), frame, back, extra)
+
+    def open_camera(
+        self, on_photo: Callable[[bytes], None], back: Callable[[], ft.Control]
+    ) -> None:
+        def frame(raw: bytes) -> bool:
+            on_photo(raw)
+            return True
+
+        self._camera_screen(self.t("take_photo"), self.t("take_photo"), frame, back, [])
+
+    def _camera_screen(
+        self,
+        title: str,
+        action: str,
+        on_frame: Callable[[bytes], bool],
+        back: Callable[[], ft.Control],
+        extra: Sequence[ft.Control],
+    ) -> None:
+        camera = fc.Camera(expand=True, preview_enabled=True)
+        error = ft.Text(color=RED, size=16)
+        busy = {"taking": False}
+
+        async def capture(_: Any) -> None:
+            if busy["taking"]:
+                return
+            busy["taking"] = True
+            try:
+                raw = await camera.take_picture()
+            except Exception:  # the camera plugin raises plain errors
+                self.toast(self.t("camera_unavailable"), error=True)
+                busy["taking"] = False
+                return
+            busy["taking"] = False
+            on_frame(bytes(raw))
+
+        def build() -> ft.Control:
+            return ft.Column(
+                [
+                    ft.Container(
+                        self.header(title, back=back),
+                        padding=ft.Padding.only(left=16, top=8, right=16),
+                    ),
+                    ft.Container(camera, height=300, bgcolor=ft.Colors.BLACK),
+                    ft.Container(
+                        ft.Column(
+                            [
+                                error,
+                                ft.Row([big_button(action, capture, icon=ft.Icons.CAMERA_ALT)]),
+                                *extra,
+                            ],
+                            spacing=10,
+                        ),
+                        padding=16,
+                    ),
+                ],
+                expand=True,
+                scroll=ft.ScrollMode.AUTO,
+            )
+
+        self.show(build)
+        self.page.run_task(self._start_camera, camera, error)
+
+    async def _start_camera(self, camera: fc.Camera, error: ft.Text) -> None:
+        try:
+            cameras = await camera.get_available_cameras()
+            if not cameras:
+                raise RuntimeError("no camera")
+            rear = next(
+                (c for c in cameras if c.lens_direction == fc.CameraLensDirection.BACK), cameras[0]
+            )
+            await camera.initialize(rear, fc.ResolutionPreset.HIGH, enable_audio=False)
+        except Exception:  # no camera, or permission refused
+            error.value = self.t("camera_unavailable")
+            self.page.update()
