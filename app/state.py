@@ -213,6 +213,10 @@ class FieldApp:
             self.sync_failures += 1
             self.store.put(sync_error=str(exc))
             return None
+        except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
+            self.sync_failures += 1
+            self.store.put(sync_error=f"the server's answer was not understood ({exc!r})")
+            return None
         finally:
             await client.close()
         self.sync_failures = 0

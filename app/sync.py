@@ -72,6 +72,21 @@ class ServerClient:
             raise Offline(f"the server had a problem ({response.status_code}); will retry")
         return response
 
+    @staticmethod
+    def _ok(response: httpx.Response, what: str) -> Any:
+        """The JSON of a 2xx answer; anything else becomes a SyncError naming `what`, so a
+        server of another version or a proxy's error page never crashes the app."""
+        if not response.is_success:
+            try:
+                detail = response.json().get("detail", "")
+            except ValueError:
+                detail = response.text[:200]
+            raise SyncError(f"{what} refused ({response.status_code}): {detail}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise SyncError(f"{what}: the server's answer is not JSON") from exc
+
     async def login(self, username: str, password: str, device_id: str) -> dict[str, Any]:
         response = await self._request(
             "POST",
@@ -80,16 +95,14 @@ class ServerClient:
         )
         if response.status_code in (401, 422):
             raise SyncError("wrong username or password")
-        response.raise_for_status()
-        return response.json()
+        return self._ok(response, "login")
 
     async def config(self, etag: str | None) -> tuple[dict[str, Any] | None, str | None]:
         headers = {"If-None-Match": etag} if etag else {}
         response = await self._request("GET", "/api/v1/config", headers=headers)
         if response.status_code == 304:
             return None, etag
-        response.raise_for_status()
-        return response.json(), response.headers.get("etag")
+        return self._ok(response, "config"), response.headers.get("etag")
 
     async def upload_photo(self, site_id: str, data: bytes, sha: str) -> None:
         response = await self._request(
@@ -98,28 +111,23 @@ class ServerClient:
             content=data,
             headers={"Content-Type": "image/jpeg", "X-Content-SHA256": sha},
         )
-        if response.status_code != 201:
-            raise SyncError(f"photo upload refused: {response.json().get('detail', '')}")
+        self._ok(response, "photo upload")
 
     async def push(self, records: list[dict[str, Any]], sent_at: datetime) -> list[dict[str, Any]]:
         response = await self._request(
             "POST", "/api/v1/sync", json={"sent_at": sent_at.isoformat(), "records": records}
         )
-        if response.status_code != 200:
-            raise SyncError(f"sync refused: {response.json().get('detail', response.text)}")
-        return response.json()["results"]
+        return self._ok(response, "sync")["results"]
 
     async def rectifications(self, site_id: str) -> list[dict[str, Any]]:
         response = await self._request("GET", f"/api/v1/sites/{site_id}/rectifications")
-        response.raise_for_status()
-        return response.json()["data"]
+        return self._ok(response, "rectifications")["data"]
 
     async def my_records(self, site_id: str, since: datetime) -> list[dict[str, Any]]:
         response = await self._request(
             "GET", f"/api/v1/sites/{site_id}/my-records", params={"since": since.isoformat()}
         )
-        response.raise_for_status()
-        return response.json()["data"]
+        return self._ok(response, "my records")["data"]
 
     async def photo(self, site_id: str, sha: str) -> bytes | None:
         response = await self._request("GET", f"/api/v1/sites/{site_id}/photos/{sha}")

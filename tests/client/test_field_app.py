@@ -11,6 +11,7 @@ import pytest
 
 from app.qr import decode_qr
 from app.state import Refusal
+from app.sync import ServerClient
 from domain.coverage import RoundState
 from tests.client.helpers import Clock, camera_photo, field_app, label_image
 from tests.factory import PASSWORD, label
@@ -269,3 +270,20 @@ def test_my_records_are_only_mine_and_only_recent(live_server, tmp_path):
     assert (
         outsider.get("/api/v1/sites/alpha/my-records", params={"since": since}).status_code == 404
     )
+
+
+def test_a_server_of_another_version_is_a_sync_error_not_a_crash(live_server, tmp_path):
+    app = signed_in(live_server, tmp_path, "guard")
+    real = httpx.AsyncHTTPTransport()
+
+    class OlderServer(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/my-records"):
+                return httpx.Response(404, json={"detail": "Not Found"})
+            return await real.handle_async_request(request)
+
+    app.client_factory = lambda url, token: ServerClient(url, token, transport=OlderServer())
+    app.start_round("r1")
+    assert run(app.sync()) is None
+    assert app.status().error == "my records refused (404): Not Found"
+    assert app.status().pending == 0  # what could be sent was sent
