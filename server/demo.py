@@ -172,7 +172,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 def _evidence_jpeg(rng: random.Random, text: str) -> bytes:
     """A small, unique stand-in photo for simulated history."""
     img = Image.new("RGB", (320, 240), tuple(rng.randrange(60, 200) for _ in range(3)))
-    ImageDraw.Draw(img).text((10, 10), text, fill=(255, 255, 255))
+    ImageDraw.Draw(img).text((10, 10), text, fill=(255, 255, 255), font=_font(16))
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=70)
     return buf.getvalue()
