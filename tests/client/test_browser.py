@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, launch_args, y4m_from_png
-from tests.client.helpers import label_image
+from tests.client.helpers import camera_photo, label_image
 from tests.factory import PASSWORD
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
@@ -147,3 +148,65 @@ def test_supervisor_inspects_an_area_and_a_failed_item_opens_a_rectification(
 
     assert server_count(live_server, "inspection") == 1
     assert server_count(live_server, "photos") == 1
+
+
+def test_cleaner_fixes_a_rectification_with_an_after_photo(live_server, phone_for):
+    supervisor = live_server.login("super")
+    before = supervisor.post(
+        "/api/v1/sites/alpha/photos",
+        content=camera_photo(5),
+        headers={"Content-Type": "image/jpeg"},
+    ).json()["sha256"]
+    results = {
+        k: "pass"
+        for k in (
+            "walls",
+            "glass",
+            "handrails",
+            "fixtures",
+            "bins",
+            "no_clutter",
+            "no_flyers",
+            "no_cobwebs",
+        )
+    } | {"floor": "fail"}
+    inspection = {
+        "id": "insp-1",
+        "kind": "inspection",
+        "site_id": "alpha",
+        "device_time": datetime.now(UTC).isoformat(),
+        "point_id": "a01",
+        "template_id": "six-clean-three-none",
+        "template_version": 1,
+        "results": results,
+        "item_photos": {"floor": [before]},
+        "assignee_id": "u-cleaner",
+    }
+    sent = supervisor.post(
+        "/api/v1/sync", json={"sent_at": datetime.now(UTC).isoformat(), "records": [inspection]}
+    ).json()
+    assert sent["results"][0]["status"] == "accepted"
+
+    phone = phone_for("a01")
+    sign_in(phone, "cleaner")
+    phone.sees("今日保洁区域")
+    phone.sees("Lobby · 地面清洁")
+    phone.shot("20-cleaner-home")
+    phone.page.get_by_text("Lobby · 地面清洁").or_(
+        phone.page.get_by_label("Lobby · 地面清洁")
+    ).first.click()
+    phone.sees("整改前")
+    phone.tap("拍照")
+    phone.page.wait_for_timeout(3000)
+    phone.tap("拍照")
+    phone.sees("重拍")
+    phone.shot("21-cleaner-fix")
+    phone.tap("提交")
+    phone.sees("没有待整改项")
+    phone.tap("立即同步")
+    phone.sees("已全部上传")
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        [(action, photos)] = db.execute(
+            "select body ->> '$.action', photos from records where kind = 'rectification'"
+        ).fetchall()
+    assert action == "fixed" and len(json.loads(photos)) == 1
