@@ -69,14 +69,28 @@ class CleaningScreens(Shell):
         self.toast(self.t("area_done", name=area["name"]))
         self.show(self.home)
 
-    def rect_card(self, rect: dict[str, Any], open_: Callable[[], ft.Control]) -> ft.Control:
+    def item_label(self, rect: dict[str, Any]) -> str:
+        """The failed item's words in the user's language, e.g. 地面清洁."""
         template: dict[str, Any] = next(
             (t for t in self.app.site["templates"] if t["id"] == rect["template_id"]), {"items": []}
         )
-        label = next(
+        return next(
             (i[f"label_{self.app.lang}"] for i in template["items"] if i["key"] == rect["item"]),
             rect["item"],
         )
+
+    def item_heading(self, rect: dict[str, Any]) -> ft.Control:
+        note = rect.get("note") or ""
+        return ft.Column(
+            [
+                ft.Text(self.item_label(rect), size=20, weight=ft.FontWeight.BOLD),
+                *([ft.Text(note, size=16, color=GREY)] if note else []),
+            ],
+            spacing=2,
+        )
+
+    def rect_card(self, rect: dict[str, Any], open_: Callable[[], ft.Control]) -> ft.Control:
+        label = self.item_label(rect)
         deadline = datetime.fromisoformat(rect["deadline"]).astimezone(self.app.tz)
         colour = RED if rect["overdue"] else GREY
         return ft.Container(
@@ -126,6 +140,7 @@ class CleaningScreens(Shell):
 
         return self.page_body(
             self.header(rect["point_name"], back=self.home),
+            self.item_heading(rect),
             before,
             photo_row,
             ft.Row([big_button(self.t("submit"), submit)]),
@@ -262,6 +277,7 @@ class CleaningScreens(Shell):
         self.page.run_task(load_after)
         return self.page_body(
             self.header(rect["point_name"], back=self.home),
+            self.item_heading(rect),
             after,
             ft.Row([big_button(self.t("recheck_pass"), decide(True), colour=GREEN)]),
             ft.Row([big_button(self.t("recheck_fail"), decide(False), colour=RED)]),
