@@ -55,3 +55,35 @@ def now_iso() -> str:
 
 def batch(*records: dict[str, Any], sent_at: str | None = None) -> dict[str, Any]:
     return {"sent_at": sent_at or now_iso(), "records": list(records)}
+
+
+def inspection(results: dict[str, str], photos: dict[str, list[str]], **kw: Any) -> dict[str, Any]:
+    """An inspection record of the test site's lobby against the default 六清三无."""
+    return {
+        "id": new_id(),
+        "kind": "inspection",
+        "site_id": "alpha",
+        "device_time": now_iso(),
+        "point_id": "a01",
+        "template_id": "six-clean-three-none",
+        "template_version": 1,
+        "results": results,
+        "item_photos": photos,
+        **kw,
+    }
+
+
+ALL_PASS = dict.fromkeys(
+    (
+        "floor",
+        "walls",
+        "glass",
+        "handrails",
+        "fixtures",
+        "bins",
+        "no_clutter",
+        "no_flyers",
+        "no_cobwebs",
+    ),
+    "pass",
+)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from tests.conftest import batch, new_id, now_iso
+from tests.conftest import ALL_PASS, batch, inspection, new_id, now_iso
 from tests.factory import label
 
 
@@ -207,37 +207,6 @@ def test_checks_round_and_handover_records_link_up(live_server):
     ]
     assert "not a check of this point" in results[3]["reason"]
     assert results[6]["reason"] == "round not found: no-such-round"
-
-
-def inspection(results, photos, **kw):
-    return {
-        "id": new_id(),
-        "kind": "inspection",
-        "site_id": "alpha",
-        "device_time": now_iso(),
-        "point_id": "a01",
-        "template_id": "six-clean-three-none",
-        "template_version": 1,
-        "results": results,
-        "item_photos": photos,
-        **kw,
-    }
-
-
-ALL_PASS = {
-    k: "pass"
-    for k in (
-        "floor",
-        "walls",
-        "glass",
-        "handrails",
-        "fixtures",
-        "bins",
-        "no_clutter",
-        "no_flyers",
-        "no_cobwebs",
-    )
-}
 
 
 def test_inspection_failure_opens_rectification_fixed_and_rechecked(live_server):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, launch_args, y4m_from_png
 from tests.client.helpers import camera_photo, label_image
+from tests.conftest import ALL_PASS, batch, inspection
 from tests.factory import PASSWORD
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
@@ -157,34 +157,8 @@ def test_cleaner_fixes_a_rectification_with_an_after_photo(live_server, phone_fo
         content=camera_photo(5),
         headers={"Content-Type": "image/jpeg"},
     ).json()["sha256"]
-    results = {
-        k: "pass"
-        for k in (
-            "walls",
-            "glass",
-            "handrails",
-            "fixtures",
-            "bins",
-            "no_clutter",
-            "no_flyers",
-            "no_cobwebs",
-        )
-    } | {"floor": "fail"}
-    inspection = {
-        "id": "insp-1",
-        "kind": "inspection",
-        "site_id": "alpha",
-        "device_time": datetime.now(UTC).isoformat(),
-        "point_id": "a01",
-        "template_id": "six-clean-three-none",
-        "template_version": 1,
-        "results": results,
-        "item_photos": {"floor": [before]},
-        "assignee_id": "u-cleaner",
-    }
-    sent = supervisor.post(
-        "/api/v1/sync", json={"sent_at": datetime.now(UTC).isoformat(), "records": [inspection]}
-    ).json()
+    record = inspection(ALL_PASS | {"floor": "fail"}, {"floor": [before]}, assignee_id="u-cleaner")
+    sent = supervisor.post("/api/v1/sync", json=batch(record)).json()
     assert sent["results"][0]["status"] == "accepted"
 
     phone = phone_for("a01")
