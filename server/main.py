@@ -11,6 +11,7 @@ from server.api import api_router
 from server.blobs import LocalBlobStore
 from server.settings import Settings
 from server.storage import Storage
+from server.throttle import LoginThrottle
 
 __all__ = ["create_app"]
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.blobs = LocalBlobStore(settings.blob_dir)
+    app.state.login_throttle = LoginThrottle(settings.login_attempts, settings.login_window_seconds)
     app.include_router(api_router)
 
     @app.get("/", include_in_schema=False)

@@ -16,6 +16,9 @@ class Settings:
     max_photo_bytes: int = 10 * 1024 * 1024
     max_photo_pixels: int = 50_000_000
     token_bytes: int = 32
+    token_days: int = 90  # a device signs in again after this
+    login_attempts: int = 5  # failed logins per username per window, then 429
+    login_window_seconds: int = 900
 
     @property
     def db_path(self) -> Path:

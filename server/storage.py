@@ -405,12 +405,13 @@ class Storage:
             }
         )
 
-    def token_user(self, token_hash: str) -> tuple[str, str] | None:
-        """(user id, device id) of a live token."""
+    def token_user(self, token_hash: str, issued_after: datetime) -> tuple[str, str] | None:
+        """(user id, device id) of a token neither revoked nor issued before `issued_after`."""
         rows = list(
             self.db.query(
-                "select user_id, device_id from tokens where token_hash = ? and revoked_at is null",
-                [token_hash],
+                "select user_id, device_id from tokens where token_hash = ?"
+                " and revoked_at is null and created_at >= ?",
+                [token_hash, iso(issued_after)],
             )
         )
         return (rows[0]["user_id"], rows[0]["device_id"]) if rows else None

@@ -7,6 +7,8 @@ import sqlite3
 import httpx
 import pytest
 
+from tests.factory import PASSWORD
+
 
 def test_wrong_password_and_unknown_user_get_the_same_401(live_server):
     with httpx.Client(base_url=live_server.url) as client:
@@ -89,3 +91,25 @@ def test_managers_print_labels_that_the_phone_reads_and_guards_cannot(live_serve
     assert guard.get("/api/v1/sites/alpha/points/c05/label.png").status_code == 403
     manager = live_server.login("manager")
     assert manager.get("/api/v1/sites/alpha/points/nope/label.png").status_code == 404
+
+
+def test_repeated_wrong_passwords_are_throttled_per_username(live_server):
+    def attempt(username, password):
+        return httpx.post(
+            f"{live_server.url}/api/v1/auth/login",
+            json={"username": username, "password": password, "device_id": "d1"},
+        )
+
+    assert [attempt("guard", "guess").status_code for _ in range(5)] == [401] * 5
+    blocked = attempt("guard", PASSWORD)  # even the right password waits now
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 800
+    assert "try again" in blocked.json()["detail"]
+    assert attempt("cleaner", PASSWORD).status_code == 200
+
+
+def test_old_tokens_expire(live_server):
+    guard = live_server.login("guard")
+    assert guard.get("/api/v1/auth/me").status_code == 200
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        db.execute("update tokens set created_at = '2020-01-01T00:00:00.000000+00:00'")
+    assert guard.get("/api/v1/auth/me").status_code == 401

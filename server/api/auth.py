@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+import time
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from server.api.deps import AppSettings, CurrentCaller, Store, hash_token
 from server.passwords import hash_password, needs_rehash, verify_password
+from server.throttle import LoginThrottle
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -32,11 +35,30 @@ class LoginResponse(BaseModel):
     user: UserPublic
 
 
-@router.post("/login")
-async def login(body: LoginRequest, storage: Store, settings: AppSettings) -> LoginResponse:
+# Checked when the username is unknown, so that a wrong name costs as long as a wrong
+# password and the answer's timing does not tell which names exist.
+_DUMMY_HASH = hash_password("no such user")
+
+
+@router.post("/login", responses={429: {"description": "too many failed logins, wait"}})
+async def login(
+    body: LoginRequest, request: Request, storage: Store, settings: AppSettings
+) -> LoginResponse:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    now = time.monotonic()
+    wait = throttle.wait_seconds(body.username, now)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            f"too many failed logins: try again in {math.ceil(wait / 60)} min",
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
     user = storage.user_by_name(body.username)
-    if user is None or not verify_password(user.password_hash, body.password):
+    password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, body.password)
+    if user is None or not password_ok:
+        throttle.failed(body.username, now)
         raise HTTPException(401, "wrong username or password")
+    throttle.succeeded(body.username)
     if needs_rehash(user.password_hash):
         storage.set_password_hash(user.id, hash_password(body.password))
     token = secrets.token_urlsafe(settings.token_bytes)

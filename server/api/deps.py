@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -68,6 +69,7 @@ class Caller:
 
 async def _caller(
     storage: Store,
+    settings: AppSettings,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     unauthorised = HTTPException(
@@ -78,7 +80,8 @@ async def _caller(
     if credentials is None:
         raise unauthorised
     token_hash = hash_token(credentials.credentials)
-    found = storage.token_user(token_hash)
+    issued_after = datetime.now(UTC) - timedelta(days=settings.token_days)
+    found = storage.token_user(token_hash, issued_after)
     user = storage.user(found[0]) if found else None
     if found is None or user is None:
         raise unauthorised
