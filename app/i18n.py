@@ -20,6 +20,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "offline": ("离线", "Offline"),
     "online": ("在线", "Online"),
     "waiting": ("待上传 {n} 条", "{n} waiting to sync"),
+    "photos_waiting": ("照片 {n} 张", "{n} photos"),
     "all_synced": ("已全部上传", "All synced"),
     "last_sync": ("上次同步 {at}", "Last sync {at}"),
     "never_synced": ("尚未同步", "Not synced yet"),

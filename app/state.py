@@ -54,7 +54,6 @@ class RoundItem:
     route_id: str
     route_name: str
     due: datetime | None
-    grace_end: datetime | None
     state: RoundState
     done: int
     total: int
@@ -377,7 +376,6 @@ class FieldApp:
                     r.route_id,
                     routes[r.route_id]["name"],
                     r.due,
-                    r.grace_end,
                     r.state,
                     r.done,
                     r.total,

@@ -138,7 +138,6 @@ class ServerClient:
 class SyncReport:
     sent: int
     rejected: list[tuple[str, str]]  # (record kind, reason)
-    config_changed: bool
 
 
 async def sync_once(
@@ -170,4 +169,4 @@ async def sync_once(
             store.put(**{f"rectifications:{site['id']}": await client.rectifications(site["id"])})
     store.put(last_sync=at.isoformat(), sync_error="")
     store.prune(timedelta(days=7), at)
-    return SyncReport(sent, rejected, config is not None)
+    return SyncReport(sent, rejected)

@@ -133,6 +133,7 @@ def coverage_report(
                 "round_id": r.fact.id if r.fact else None,
                 "started_by": r.fact.user_id if r.fact else None,
                 "for_user_id": r.fact.for_user_id if r.fact else None,
+                "handover_reason": r.fact.handover_reason if r.fact else "",
                 "finish_reason": r.fact.finish_reason if r.fact else "",
             }
             for r in coverage.rounds

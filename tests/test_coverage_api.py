@@ -88,3 +88,43 @@ def test_coverage_periods_and_bad_ranges(live_server):
     )
     assert bad.status_code == 422 and "31 days" in bad.json()["detail"]
     assert manager.get("/api/v1/sites/alpha/coverage", params={"period": "year"}).status_code == 422
+
+
+def test_a_round_done_for_an_absent_guard_keeps_who_why_and_for_whom(live_server):
+    day = (datetime.now(TZ) - timedelta(days=1)).date()
+    due = datetime(day.year, day.month, day.day, 14, tzinfo=TZ)
+    round_id = new_id()
+    start = {
+        "id": round_id,
+        "kind": "round_start",
+        "site_id": "alpha",
+        "device_time": due.isoformat(),
+        "route_id": "r1",
+        "schedule_id": "s1",
+        "occurrence": due.isoformat(),
+        "for_user_id": "u-guard",
+        "reason": "张伟病假",
+    }
+    scan = {
+        "id": new_id(),
+        "kind": "scan",
+        "site_id": "alpha",
+        "point_id": "c01",
+        "device_time": (due + timedelta(minutes=3)).isoformat(),
+        "payload": label("alpha", "c01"),
+        "round_id": round_id,
+    }
+    results = live_server.login("guard2").post("/api/v1/sync", json=batch(start, scan)).json()
+    assert {r["status"] for r in results["results"]} == {"accepted"}
+    report = (
+        live_server.login("manager")
+        .get("/api/v1/sites/alpha/coverage", params={"date": day.isoformat(), "visits": "false"})
+        .json()
+    )
+    [done] = [r for r in report["rounds"] if r["round_id"] == round_id]
+    assert (done["started_by"], done["for_user_id"], done["handover_reason"]) == (
+        "u-guard2",
+        "u-guard",
+        "张伟病假",
+    )
+    assert report["totals"]["by_person"]["u-guard2"]["on_time"] == 1

@@ -103,6 +103,8 @@ class Shell(ABC):
         parts.append(
             self.t("waiting", n=status.pending) if status.pending else self.t("all_synced")
         )
+        if status.photos_waiting:
+            parts.append(self.t("photos_waiting", n=status.photos_waiting))
         if status.last_sync:
             local = status.last_sync.astimezone(self.app.tz)
             parts.append(self.t("last_sync", at=f"{local:%H:%M}"))
