@@ -216,6 +216,10 @@ class FieldApp:
             self.sync_failures += 1
             self.store.put(sync_error=f"the server's answer was not understood ({exc!r})")
             return None
+        except OSError as exc:  # a photo file that cannot be read: keep the rest retrying
+            self.sync_failures += 1
+            self.store.put(sync_error=f"a photo on this phone cannot be read ({exc})")
+            return None
         finally:
             await client.close()
         self.sync_failures = 0
