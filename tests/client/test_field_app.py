@@ -287,3 +287,13 @@ def test_a_server_of_another_version_is_a_sync_error_not_a_crash(live_server, tm
     assert run(app.sync()) is None
     assert app.status().error == "my records refused (404): Not Found"
     assert app.status().pending == 0  # what could be sent was sent
+
+
+def test_a_lost_photo_file_is_reported_and_sync_keeps_trying(live_server, tmp_path):
+    app = signed_in(live_server, tmp_path, "guard")
+    photo = app.take_photo(camera_photo(11), "Checkpoint 1")
+    app.report_anomaly("c01", None, "其他", "", photo)
+    app.store.photo_path(photo).unlink()
+    assert run(app.sync()) is None
+    assert app.status().error.startswith("a photo on this phone cannot be read")
+    assert app.status().pending == 1 and app.next_sync_in() == 5.0
