@@ -115,6 +115,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "检查已保存，{n} 项整改已开出",
         "Inspection saved, {n} rectifications opened",
     ),
+    "assignee": ("整改责任人", "Who fixes it"),
+    "any_cleaner": ("本项目任一保洁员", "Any cleaner of the site"),
     "recheck_queue": ("复检", "Re-checks"),
     "no_rechecks": ("没有待复检项", "Nothing to re-check"),
     "recheck_pass": ("复检合格", "Passes"),

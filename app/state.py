@@ -88,6 +88,7 @@ class Inspection:
     template: dict[str, Any]
     results: dict[str, str] = field(default_factory=dict)
     photos: dict[str, list[str]] = field(default_factory=dict)
+    assignee_id: str | None = None  # who fixes failed items; None: any cleaner of the site
 
     @property
     def score(self) -> float | None:
@@ -567,7 +568,11 @@ class FieldApp:
         template = max(templates, key=lambda t: t["version"])
         return Inspection(point, template)
 
-    def submit_inspection(self, inspection: Inspection, assignee_id: str | None = None) -> int:
+    def cleaners(self) -> list[dict[str, str]]:
+        """The site's cleaners, to assign rectifications to."""
+        return [p for p in self.site.get("people", []) if p["role"] == "cleaner"]
+
+    def submit_inspection(self, inspection: Inspection) -> int:
         items = [i["key"] for i in inspection.template["items"]]
         missing = [k for k in items if k not in inspection.results]
         if missing:
@@ -584,7 +589,7 @@ class FieldApp:
             template_version=inspection.template["version"],
             results=dict(inspection.results),
             item_photos=item_photos,
-            assignee_id=assignee_id,
+            assignee_id=inspection.assignee_id,
         )
         return len(failed)
 

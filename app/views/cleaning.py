@@ -9,7 +9,7 @@ from typing import Any
 
 import flet as ft
 
-from app.state import Refusal
+from app.state import Inspection, Refusal
 from app.views.shell import GREEN, GREY, RED, Shell, big_button
 
 __all__ = ["CleaningScreens"]
@@ -233,8 +233,31 @@ class CleaningScreens(Shell):
                 color=GREY,
             ),
             *rows,
+            *self.assignee_picker(insp),
             ft.Row([big_button(self.t("submit"), submit)]),
         )
+
+    def assignee_picker(self, insp: Inspection) -> list[ft.Control]:
+        """Who fixes the failed items, shown once something failed."""
+        if "fail" not in insp.results.values():
+            return []
+
+        def pick(e: Any) -> None:
+            insp.assignee_id = e.control.value or None
+
+        anyone = ft.DropdownOption("", text=self.t("any_cleaner"))
+        return [
+            ft.Dropdown(
+                label=self.t("assignee"),
+                text_size=18,
+                value=insp.assignee_id or "",
+                on_select=pick,
+                options=[
+                    anyone,
+                    *(ft.DropdownOption(p["id"], text=p["name"]) for p in self.app.cleaners()),
+                ],
+            )
+        ]
 
     def _set_result(self, key: str, selected: list[str]) -> None:
         assert self.inspection is not None

@@ -135,7 +135,9 @@ def test_cleaning_inspection_rectification_fix_and_recheck(live_server, tmp_path
     assert refused.value.key == "fail_needs_photo"
     inspection.photos["floor"] = [supervisor.take_photo(camera_photo(2), "Lobby")]
     assert inspection.score == 7 / 8
-    assert supervisor.submit_inspection(inspection, assignee_id="u-cleaner") == 1
+    assert [c["id"] for c in supervisor.cleaners()] == ["u-cleaner", "u-cleaner2"]
+    inspection.assignee_id = "u-cleaner"
+    assert supervisor.submit_inspection(inspection) == 1
     run(supervisor.sync())
 
     run(cleaner.sync())
