@@ -246,18 +246,18 @@ class CleaningScreens(Shell):
             insp.assignee_id = e.control.value or None
 
         anyone = ft.DropdownOption("", text=self.t("any_cleaner"))
-        return [
-            ft.Dropdown(
-                label=self.t("assignee"),
-                text_size=18,
-                value=insp.assignee_id or "",
-                on_select=pick,
-                options=[
-                    anyone,
-                    *(ft.DropdownOption(p["id"], text=p["name"]) for p in self.app.cleaners()),
-                ],
-            )
-        ]
+        picker = ft.Dropdown(
+            label=self.t("assignee"),
+            text_size=18,
+            value=insp.assignee_id or "",
+            on_select=pick,
+            expand=True,
+            options=[
+                anyone,
+                *(ft.DropdownOption(p["id"], text=p["name"]) for p in self.app.cleaners()),
+            ],
+        )
+        return [ft.Row([picker])]
 
     def _set_result(self, key: str, selected: list[str]) -> None:
         assert self.inspection is not None

@@ -141,6 +141,8 @@ def test_supervisor_inspects_an_area_and_a_failed_item_opens_a_rectification(
     phone.sees("已拍照")
     phone.sees("得分 89%")
     phone.shot("11-inspection")
+    phone.page.mouse.wheel(0, 3000)
+    phone.shot("12-inspection-bottom")  # who fixes it: any cleaner unless one is picked
     phone.tap("提交")
     phone.sees("1 项整改已开出")
     phone.tap("立即同步")
