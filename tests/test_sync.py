@@ -267,3 +267,23 @@ def test_inspection_against_unknown_template_or_missing_items_is_rejected(live_s
         "/api/v1/sync", json=batch(inspection(ALL_PASS, {}))
     )
     assert "supervisor" in guard_try.json()["results"][0]["reason"]
+
+
+def test_a_correction_is_a_new_record_pointing_at_the_old_one(live_server):
+    guard = live_server.login("guard")
+    wrong = scan("c01")
+    fix = {
+        "id": new_id(),
+        "kind": "correction",
+        "site_id": "alpha",
+        "device_time": now_iso(),
+        "corrects": wrong["id"],
+        "note": "扫错了点位，应为 c02",
+    }
+    orphan = dict(fix, id=new_id(), corrects="no-such-record")
+    results = guard.post("/api/v1/sync", json=batch(wrong, fix, orphan)).json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "accepted", "rejected"]
+    assert results[2]["reason"] == "record not found: no-such-record"
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        rows = db.execute("select kind, refers_to from records order by kind").fetchall()
+    assert rows == [("correction", wrong["id"]), ("scan", None)]  # the scan is untouched
