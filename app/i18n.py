@@ -16,6 +16,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "signing_in": ("正在登录…", "Signing in…"),
     "language": ("English", "中文"),
     "wrong_login": ("用户名或密码错误", "Wrong username or password"),
+    "too_many_logins": (
+        "登录失败次数过多，请稍后再试",
+        "Too many failed sign-ins: try again later",
+    ),
+    "pending_for_other": (
+        "{name} 还有记录未上传，请先由本人登录同步",
+        "{name} still has records to send: let them sign in and sync first",
+    ),
     "first_login_needs_network": ("首次登录需要网络", "The first sign-in needs the network"),
     "offline": ("离线", "Offline"),
     "online": ("在线", "Online"),

@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo
 
 from app.photos import process_photo
 from app.store import PENDING, SENT, LocalStore, OutboxRecord
-from app.sync import AuthExpired, ServerClient, SyncError, SyncReport, backoff_seconds, sync_once
+from app.sync import (
+    AuthExpired,
+    LoginThrottled,
+    Offline,
+    ServerClient,
+    SyncError,
+    SyncReport,
+    backoff_seconds,
+    sync_once,
+)
 from domain.config import route_from_dict, schedule_from_dict
 from domain.coverage import RoundFact, RoundState, ScanFact, expected_visits, judge
 from domain.labels import LabelError, read_label
@@ -162,12 +171,19 @@ class FieldApp:
         client = self.client_factory(server_url.rstrip("/"), None)
         try:
             session = await client.login(username.strip(), password, self.device_id)
+        except Offline as exc:
+            raise Refusal("first_login_needs_network") from exc
+        except LoginThrottled as exc:
+            raise Refusal("too_many_logins") from exc
         except SyncError as exc:
-            raise Refusal(
-                "first_login_needs_network" if "offline" in str(exc) else "wrong_login"
-            ) from exc
+            raise Refusal("wrong_login") from exc
         finally:
             await client.close()
+        previous = self.user
+        if previous and previous["id"] != session["user"]["id"] and self.store.count(PENDING):
+            # Records are sent under the signed-in person's token: the last person's
+            # unsent records must go up under their own name first.
+            raise Refusal("pending_for_other", name=previous["name"])
         self.store.put(
             server_url=server_url.rstrip("/"),
             token=session["token"],
@@ -180,7 +196,8 @@ class FieldApp:
             raise Refusal("first_login_needs_network")
 
     def logout(self) -> None:
-        self.store.forget("token", "user", "config", "config_etag", "active_round", "site_id")
+        """Forget the session; `user` stays, to know whose unsent records these are."""
+        self.store.forget("token", "config", "config_etag", "active_round", "site_id")
 
     # -- sync -----------------------------------------------------------------------------
 

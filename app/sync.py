@@ -18,6 +18,7 @@ from app.store import LocalStore
 
 __all__ = [
     "AuthExpired",
+    "LoginThrottled",
     "Offline",
     "ServerClient",
     "SyncError",
@@ -39,6 +40,10 @@ class Offline(SyncError):
 
 class AuthExpired(SyncError):
     pass
+
+
+class LoginThrottled(SyncError):
+    """Too many failed sign-ins for this name: the server asks to wait."""
 
 
 def backoff_seconds(failures: int) -> float:
@@ -95,6 +100,8 @@ class ServerClient:
         )
         if response.status_code in (401, 422):
             raise SyncError("wrong username or password")
+        if response.status_code == 429:
+            raise LoginThrottled(response.json().get("detail", ""))
         return self._ok(response, "login")
 
     async def config(self, etag: str | None) -> tuple[dict[str, Any] | None, str | None]:

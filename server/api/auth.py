@@ -25,6 +25,7 @@ class LoginRequest(BaseModel):
 
 class UserPublic(BaseModel):
     id: str
+    username: str
     name: str
     role: str
     site_ids: list[str]
@@ -65,7 +66,13 @@ async def login(
     storage.add_token(hash_token(token), user.id, body.device_id, datetime.now(UTC))
     return LoginResponse(
         token=token,
-        user=UserPublic(id=user.id, name=user.name, role=user.role, site_ids=list(user.site_ids)),
+        user=UserPublic(
+            id=user.id,
+            username=user.username,
+            name=user.name,
+            role=user.role,
+            site_ids=list(user.site_ids),
+        ),
     )
 
 
@@ -77,4 +84,6 @@ async def logout(caller: CurrentCaller, storage: Store) -> None:
 @router.get("/me")
 async def me(caller: CurrentCaller) -> UserPublic:
     u = caller.user
-    return UserPublic(id=u.id, name=u.name, role=u.role, site_ids=list(u.site_ids))
+    return UserPublic(
+        id=u.id, username=u.username, name=u.name, role=u.role, site_ids=list(u.site_ids)
+    )

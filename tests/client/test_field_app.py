@@ -299,3 +299,31 @@ def test_a_lost_photo_file_is_reported_and_sync_keeps_trying(live_server, tmp_pa
     assert run(app.sync()) is None
     assert app.status().error.startswith("a photo on this phone cannot be read")
     assert app.status().pending == 1 and app.next_sync_in() == 5.0
+
+
+def test_unsent_records_stay_with_the_person_who_made_them(live_server, tmp_path):
+    phone = tmp_path / "shared-phone"
+    guard = signed_in(live_server, phone, "guard")
+    offline = field_app(phone / "guard", server_url=DEAD)
+    offline.start_round("r1")
+    guard.logout()
+    assert guard.user["username"] == "guard"  # remembered: the pending record is theirs
+    with pytest.raises(Refusal) as refused:
+        run(guard.login(live_server.url, "cleaner", PASSWORD))
+    assert refused.value.key == "pending_for_other" and refused.value.params == {"name": "Guard"}
+    run(guard.login(live_server.url, "guard", PASSWORD))  # their own login sends it
+    assert guard.status().pending == 0
+    assert server_rows(live_server, "select user_id from records") == [("u-guard",)]
+    guard.logout()
+    run(guard.login(live_server.url, "cleaner", PASSWORD))
+    assert guard.role == "cleaner"
+
+
+def test_too_many_wrong_passwords_say_so(live_server, tmp_path):
+    app = field_app(tmp_path / "a")
+    for _ in range(5):
+        with pytest.raises(Refusal):
+            run(app.login(live_server.url, "guard", "guess"))
+    with pytest.raises(Refusal) as refused:
+        run(app.login(live_server.url, "guard", PASSWORD))
+    assert refused.value.key == "too_many_logins"
