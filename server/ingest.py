@@ -113,20 +113,24 @@ def ingest_batch(
     state.clock_flags = clock_flags(sent_at, received_at)
     ids = [r["id"] for r in raw_records if isinstance(r, dict) and isinstance(r.get("id"), str)]
     stored_before = storage.existing_record_ids(ids)
-    all_photos = {sha for r in raw_records if isinstance(r, dict) for sha in _photo_list(r)}
-    state.photos_seen = storage.photos_used(all_photos)
+    parsed = [_parse(raw) for raw in raw_records]
+    state.photos_seen = storage.photos_used(
+        sha for record in parsed if isinstance(record, Record) for sha in record.photos
+    )
     previous = storage.last_scan(user.id)
     if previous is not None:
         state.last_scan = _last_scan_of(previous)
 
     results: list[dict[str, Any]] = []
-    for raw in raw_records:
+    for raw, record in zip(raw_records, parsed, strict=True):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(raw_id, str) and (raw_id in stored_before or raw_id in state.accepted):
             results.append({"id": raw_id, "status": "duplicate"})
             continue
         try:
-            stored = _check(state, parse_record(raw))
+            if isinstance(record, WireError):
+                raise record
+            stored = _check(state, record)
         except WireError as exc:
             results.append({"id": raw_id, "status": "rejected", "reason": str(exc)})
             continue
@@ -140,13 +144,11 @@ def ingest_batch(
     return results
 
 
-def _photo_list(raw: dict[str, Any]) -> list[str]:
-    photos = list(raw.get("photos") or [])
-    item_photos = raw.get("item_photos")
-    if isinstance(item_photos, dict):
-        for value in item_photos.values():
-            photos.extend(value or [])
-    return [p for p in photos if isinstance(p, str)]
+def _parse(raw: object) -> Record | WireError:
+    try:
+        return parse_record(raw)
+    except WireError as exc:
+        return exc
 
 
 def _last_scan_of(record: StoredRecord) -> LastScan:
