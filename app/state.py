@@ -103,6 +103,11 @@ class Inspection:
     def score(self) -> float | None:
         return inspection_score(self.results)
 
+    @property
+    def failed(self) -> list[str]:
+        """The items marked fail, in the template's order: each opens a rectification."""
+        return [i["key"] for i in self.template["items"] if self.results.get(i["key"]) == "fail"]
+
 
 def _new_id() -> str:
     return uuid.uuid4().hex
@@ -594,7 +599,7 @@ class FieldApp:
         missing = [k for k in items if k not in inspection.results]
         if missing:
             raise Refusal("unanswered", items=len(missing))
-        failed = [k for k in items if inspection.results[k] == "fail"]
+        failed = inspection.failed
         no_photo = [k for k in failed if not inspection.photos.get(k)]
         if no_photo:
             raise Refusal("fail_needs_photo", items=len(no_photo))

@@ -9,7 +9,7 @@ from typing import Any
 
 import flet as ft
 
-from app.state import Inspection, Refusal
+from app.state import Inspection
 from app.views.shell import GREEN, GREY, RED, Shell, big_button
 
 __all__ = ["CleaningScreens"]
@@ -215,14 +215,10 @@ class CleaningScreens(Shell):
         score = insp.score
 
         def submit(_: Any) -> None:
-            try:
-                failed = self.app.submit_inspection(insp)
-            except Refusal as refusal:
-                self.refuse(refusal)
-                return
-            self.inspection = None
-            self.toast(self.t("inspection_saved", n=failed))
-            self.show(self.home)
+            if self.attempt(lambda: self.app.submit_inspection(insp)):
+                self.inspection = None
+                self.toast(self.t("inspection_saved", n=len(insp.failed)))
+                self.show(self.home)
 
         return self.page_body(
             self.header(insp.point["name"], back=self.home),
@@ -239,7 +235,7 @@ class CleaningScreens(Shell):
 
     def assignee_picker(self, insp: Inspection) -> list[ft.Control]:
         """Who fixes the failed items, shown once something failed."""
-        if "fail" not in insp.results.values():
+        if not insp.failed:
             return []
 
         def pick(e: Any) -> None:
@@ -279,13 +275,9 @@ class CleaningScreens(Shell):
     def recheck_screen(self, rect: dict[str, Any]) -> ft.Control:
         def decide(passed: bool) -> Callable[[Any], None]:
             def save(_: Any) -> None:
-                try:
-                    self.app.recheck(rect, passed)
-                except Refusal as refusal:
-                    self.refuse(refusal)
-                    return
-                self.toast(self.t("recheck_saved"))
-                self.show(self.home)
+                if self.attempt(lambda: self.app.recheck(rect, passed)):
+                    self.toast(self.t("recheck_saved"))
+                    self.show(self.home)
 
             return save
 

@@ -8,7 +8,7 @@ from typing import Any
 import flet as ft
 
 from app.i18n import ANOMALY_TYPES
-from app.state import Refusal, RoundItem
+from app.state import RoundItem
 from app.views.shell import BIG, FONT, GREEN, GREY, RED, Shell, big_button
 from domain.coverage import RoundState
 
@@ -178,13 +178,12 @@ class GuardScreens(Shell):
 
         def done(then: Callable[[], ft.Control]) -> Callable[[Any], None]:
             def save(_: Any) -> None:
-                try:
-                    self.app.answer_checks(point["id"], scan_id, answers, self.draft_photo)
-                except Refusal as refusal:
-                    self.refuse(refusal)
-                    return
-                self.draft_photo, self.draft_answers = None, {}
-                self.show(then)
+                photo = self.draft_photo
+                if self.attempt(
+                    lambda: self.app.answer_checks(point["id"], scan_id, answers, photo)
+                ):
+                    self.draft_photo, self.draft_answers = None, {}
+                    self.show(then)
 
             return save
 
@@ -249,13 +248,9 @@ class GuardScreens(Shell):
         )
 
         def finish(_: Any) -> None:
-            try:
-                self.app.finish_round(reason.value or "")
-            except Refusal as refusal:
-                self.refuse(refusal)
-                return
-            self.toast(self.t("round_finished"))
-            self.show(self.home)
+            if self.attempt(lambda: self.app.finish_round(reason.value or "")):
+                self.toast(self.t("round_finished"))
+                self.show(self.home)
 
         return self.page_body(
             self.header(self.t("finish_round"), back=self.round_screen),
@@ -270,13 +265,9 @@ class GuardScreens(Shell):
         )
 
         def save(_: Any) -> None:
-            try:
-                self.app.handover(note.value or "")
-            except Refusal as refusal:
-                self.refuse(refusal)
-                return
-            self.toast(self.t("handover_saved"))
-            self.show(self.home)
+            if self.attempt(lambda: self.app.handover(note.value or "")):
+                self.toast(self.t("handover_saved"))
+                self.show(self.home)
 
         return self.page_body(
             self.header(self.t("handover"), back=self.home),

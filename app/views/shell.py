@@ -97,6 +97,15 @@ class Shell(ABC):
     def refuse(self, refusal: Refusal) -> None:
         self.toast(self.t(refusal.key, **refusal.params), error=True)
 
+    def attempt(self, action: Callable[[], object]) -> bool:
+        """Run a `FieldApp` action; a refusal is shown to the user and gives False."""
+        try:
+            action()
+        except Refusal as refusal:
+            self.refuse(refusal)
+            return False
+        return True
+
     def refresh_status(self) -> Status:
         status = self.app.status()
         parts = [self.t("offline") if status.offline else self.t("online")]
@@ -241,10 +250,7 @@ class Shell(ABC):
             return []
 
         def choose(e: Any) -> None:
-            try:
-                self.app.choose_site(e.control.value)
-            except Refusal as refusal:
-                self.refuse(refusal)
+            self.attempt(lambda: self.app.choose_site(e.control.value))
             self.show(self.home)
 
         return [
@@ -281,12 +287,7 @@ class Shell(ABC):
         """Camera → QR text → `on_payload(text, "qr")`; or a typed code → (code, "typed")."""
 
         def handle(payload: str, method: str) -> bool:
-            try:
-                on_payload(payload, method)
-            except Refusal as refusal:
-                self.refuse(refusal)
-                return False
-            return True
+            return self.attempt(lambda: on_payload(payload, method))
 
         def frame(raw: bytes) -> bool:
             try:
