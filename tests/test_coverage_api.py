@@ -11,22 +11,25 @@ from tests.factory import label
 TZ = ZoneInfo("Asia/Shanghai")
 
 
+def round_start(round_id: str, due: datetime, **fields: object) -> dict[str, object]:
+    """The start of the test route's scheduled round due at `due`."""
+    return {
+        "id": round_id,
+        "kind": "round_start",
+        "site_id": "alpha",
+        "device_time": due.isoformat(),
+        "route_id": "r1",
+        "schedule_id": "s1",
+        "occurrence": due.isoformat(),
+        **fields,
+    }
+
+
 def test_coverage_of_a_past_day_after_offline_records_arrive(live_server):
     day = (datetime.now(TZ) - timedelta(days=3)).date()
     due = datetime(day.year, day.month, day.day, 10, tzinfo=TZ)  # the 10:00 round
     round_id = new_id()
-    records = [
-        {
-            "id": round_id,
-            "kind": "round_start",
-            "site_id": "alpha",
-            "device_time": due.isoformat(),
-            "route_id": "r1",
-            "schedule_id": "s1",
-            "occurrence": due.isoformat(),
-            "route_version": 1,
-        }
-    ]
+    records = [round_start(round_id, due, route_version=1)]
     for i in range(1, 21):
         at = due + timedelta(minutes=4 * i + (20 if i > 18 else 0))  # two late
         records.append(
@@ -94,17 +97,7 @@ def test_a_round_done_for_an_absent_guard_keeps_who_why_and_for_whom(live_server
     day = (datetime.now(TZ) - timedelta(days=1)).date()
     due = datetime(day.year, day.month, day.day, 14, tzinfo=TZ)
     round_id = new_id()
-    start = {
-        "id": round_id,
-        "kind": "round_start",
-        "site_id": "alpha",
-        "device_time": due.isoformat(),
-        "route_id": "r1",
-        "schedule_id": "s1",
-        "occurrence": due.isoformat(),
-        "for_user_id": "u-guard",
-        "reason": "张伟病假",
-    }
+    start = round_start(round_id, due, for_user_id="u-guard", reason="张伟病假")
     scan = {
         "id": new_id(),
         "kind": "scan",
