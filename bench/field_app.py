@@ -23,16 +23,15 @@ from PIL import Image
 from app.photos import process_photo
 from app.state import FieldApp
 from app.store import LocalStore
+from server.api.config import device_config
+from server.settings import Settings
+from server.storage import Storage
 from tests.client.helpers import Clock, camera_photo
-from tests.factory import label
+from tests.factory import build_company, label
 
 
 def offline_app(data_dir: Path) -> FieldApp:
     """A phone that signed in once: config stored, no network needed from here."""
-    from server.api.config import device_config
-    from server.settings import Settings
-    from server.storage import Storage
-    from tests.factory import build_company
 
     settings = Settings(data_dir=data_dir / "server")
     build_company(settings, checkpoints=200)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from server.serve import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artifacts" / "screens"
 CHROMIUM = "/usr/bin/chromium"
@@ -46,12 +48,6 @@ def launch_args(camera_file: Path | None) -> list[str]:
     if camera_file is not None:
         args.append(f"--use-file-for-fake-video-capture={camera_file}")
     return args
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class WebClient:
