@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 
@@ -35,6 +36,15 @@ def camera_photo(seed: int, size: tuple[int, int] = (1600, 1200)) -> bytes:
 
 def label_image(site_id: str, point_id: str) -> bytes:
     return label_png(label(site_id, point_id), point_id, point_id.upper())
+
+
+def round_due(hours_back: int) -> datetime:
+    """A due time of the factory's round (every 2 hours from local midnight) at least
+    `hours_back` hours ago, so that a walk on a clock starting there is in the past and
+    inside the round's window, whatever the time of day the test runs."""
+    local = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    even = local.replace(hour=local.hour - local.hour % 2, minute=0, second=0, microsecond=0)
+    return (even - timedelta(hours=hours_back)).astimezone(UTC)
 
 
 class Clock:

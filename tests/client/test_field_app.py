@@ -13,7 +13,7 @@ from app.qr import decode_qr
 from app.state import Refusal
 from app.sync import ServerClient
 from domain.coverage import RoundState
-from tests.client.helpers import Clock, camera_photo, field_app, label_image
+from tests.client.helpers import Clock, camera_photo, field_app, label_image, round_due
 from tests.factory import PASSWORD, label
 
 DEAD = "http://127.0.0.1:9"  # nothing listens there: the phone is offline
@@ -48,11 +48,13 @@ def test_first_login_needs_the_network_and_the_right_password(live_server, tmp_p
 
 
 def test_guard_round_with_checks_anomaly_and_finish(live_server, tmp_path):
-    walking = Clock(datetime.now(UTC) - timedelta(minutes=30), step=timedelta(minutes=1))
+    due = round_due(hours_back=2)
+    walking = Clock(due, step=timedelta(minutes=1))  # the guard's phone, a minute a tap
     app = signed_in(live_server, tmp_path, "guard", clock=walking)
     rounds = app.today_rounds()
     assert rounds and all(r.route_id == "r1" for r in rounds)
-    item = next(r for r in rounds if r.state in (RoundState.NOT_STARTED, RoundState.UPCOMING))
+    [item] = [r for r in rounds if r.due == due]
+    assert item.state is RoundState.NOT_STARTED
     active = app.start_round("r1", item)
     assert (active.done, active.total) == (0, 20)
 
@@ -240,13 +242,14 @@ def test_someone_on_two_sites_switches_between_them(live_server, tmp_path):
 
 
 def test_a_new_phone_shows_the_work_done_on_the_old_one(live_server, tmp_path):
-    old = signed_in(live_server, tmp_path / "old", "guard")
-    item = next(r for r in old.today_rounds() if r.state is not RoundState.MISSED)
+    due = round_due(hours_back=2)
+    old = signed_in(live_server, tmp_path / "old", "guard", clock=Clock(due))
+    [item] = [r for r in old.today_rounds() if r.due == due]
     old.start_round("r1", item)
     old.scan_checkpoint(label("alpha", "c01"))
     run(old.sync())
 
-    new = signed_in(live_server, tmp_path / "new", "guard")
+    new = signed_in(live_server, tmp_path / "new", "guard", clock=Clock(due))
     [same] = [r for r in new.today_rounds() if r.key == item.key]
     assert (same.done, same.round_id) == (1, old.store.get("active_round"))
     assert same.state is RoundState.IN_PROGRESS

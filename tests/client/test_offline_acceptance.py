@@ -7,15 +7,14 @@ import asyncio
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from domain.coverage import round_key
 from server.serve import ServerThread
-from tests.client.helpers import field_app
+from tests.client.helpers import field_app, round_due
 from tests.factory import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,13 +42,7 @@ def test_offline_round_survives_a_kill_and_syncs_exactly_once(settings, tmp_path
     asyncio.run(app.login(server.url, "guard", PASSWORD))
     server.stop()  # the guard walks into the basement: no network from here on
 
-    # The factory's round runs every 2 hours from local midnight: walk the one 4 hours ago,
-    # on the phone's own (offline) clock.
-    local = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
-    due = (
-        local.replace(hour=local.hour - local.hour % 2, minute=0, second=0, microsecond=0)
-        - timedelta(hours=4)
-    ).astimezone(UTC)
+    due = round_due(hours_back=4)  # walked on the phone's own (offline) clock
     first_half = walk(phone, due, 1, 10, die=True)
     assert first_half.returncode == -9, first_half.stderr  # killed, not finished
     assert first_half.stdout.count("saved") == 10
