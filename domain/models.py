@@ -30,11 +30,28 @@ class Role(StrEnum):
     CLEANING_SUPERVISOR = "cleaning_supervisor"
     MANAGER = "manager"
     ADMIN = "admin"
+    QUALITY = "quality"  # 品质部: the company's quality department, across its sites
 
     @property
     def sees_reports(self) -> bool:
-        """Leads, supervisors, managers and admins read coverage; field staff do not."""
+        """Leads, supervisors, managers, admins and quality read coverage; field staff not."""
         return self not in (Role.GUARD, Role.CLEANER)
+
+    @property
+    def reviews_records(self) -> bool:
+        """Who may accept or reject a flagged record in the review queue."""
+        return self in (
+            Role.GUARD_LEAD,
+            Role.CLEANING_SUPERVISOR,
+            Role.MANAGER,
+            Role.ADMIN,
+            Role.QUALITY,
+        )
+
+    @property
+    def administers(self) -> bool:
+        """Who may set a site up: places, routes, schedules, templates, people, labels."""
+        return self in (Role.MANAGER, Role.ADMIN)
 
 
 ROLES = tuple(r.value for r in Role)
