@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from server.api.deps import AppSettings, Blobs, CurrentCaller, Store, read_body, require_site
 from server.blobs import sha256_hex
-from server.images import ImageRejected, inspect_image
+from server.images import ImageRejected, inspect_image, perceptual_hash
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["photos"])
 
@@ -49,6 +49,7 @@ async def upload_photo(
         height=info.height,
         uploaded_by=caller.user.id,
         at=datetime.now(UTC),
+        phash=perceptual_hash(data),
     )
     return {"sha256": sha, "mime": info.mime, "width": info.width, "height": info.height}
 
