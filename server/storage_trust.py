@@ -58,28 +58,32 @@ class TrustQueries:
         with no further work, and only flagged ones have their reviews looked up.
         """
         iso = _storage.iso
-        rows = self.db.execute(
-            "select id, point_id, user_id, device_time, body ->> '$.round_id',"
-            " nullif(flags, '[]') from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?",
-            [site_id, iso(start), iso(end)],
-        )
+        span = [site_id, iso(start), iso(end)]
         parse = datetime.fromisoformat
-        out = ScanStandings()
-        counted = out.counted
-        flagged: list[tuple[ScanFact, list[str]]] = []
-        for i, p, u, t, r, f in rows:
-            fact = ScanFact(i, p or "", u, parse(t), r)
-            if f is None:
-                counted.append(fact)
-            else:
-                flagged.append((fact, orjson.loads(f)))
+        rows = self.db.execute(
+            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
+            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
+            " and flags = '[]'",
+            span,
+        )
+        out = ScanStandings([ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows])
+        # The flagged few, through the partial index of flagged records.
+        flagged = [
+            (ScanFact(i, p or "", u, parse(t), r), orjson.loads(f))
+            for i, p, u, t, r, f in self.db.execute(
+                "select id, point_id, user_id, device_time, body ->> '$.round_id', flags"
+                " from records indexed by records_flagged where site_id = ? and flags <> '[]'"
+                " and device_time >= ?"
+                " and device_time < ? and kind = 'scan'",
+                span,
+            )
+        ]
         if flagged:
             reviews = self.latest_reviews(site_id, [fact.id for fact, _ in flagged])
             for fact, flags in flagged:
                 state = standing(flags, reviews.get(fact.id))
                 if state is Standing.COUNTED:
-                    counted.append(fact)
+                    out.counted.append(fact)
                 elif state is Standing.PENDING:
                     out.pending.append((fact, flags))
                 else:
