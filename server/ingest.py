@@ -22,7 +22,17 @@ from domain.scoring import (
     rectification_state,
 )
 from domain.signals import Flag, LastScan, clock_flags, is_future, scan_flags
-from domain.wire import MAX_BATCH_RECORDS, Record, RecordKind, WireError, parse_record, parse_time
+from domain.wire import (
+    MAX_BATCH_RECORDS,
+    Record,
+    RecordKind,
+    TimeBounds,
+    WireError,
+    batch_bounds,
+    check_sent_at,
+    parse_record,
+    parse_time,
+)
 from server.storage import Storage, StoredRecord, UserRow
 
 __all__ = ["BatchError", "ingest_batch"]
@@ -105,7 +115,7 @@ def ingest_batch(
     if len(raw_records) > MAX_BATCH_RECORDS:
         raise BatchError(f"a batch holds at most {MAX_BATCH_RECORDS} records")
     try:
-        sent_at = parse_time(batch.get("sent_at"), "sent_at")
+        sent_at = check_sent_at(parse_time(batch.get("sent_at"), "sent_at"), received_at)
     except WireError as exc:
         raise BatchError(str(exc)) from exc
 
@@ -113,7 +123,8 @@ def ingest_batch(
     state.clock_flags = clock_flags(sent_at, received_at)
     ids = [r["id"] for r in raw_records if isinstance(r, dict) and isinstance(r.get("id"), str)]
     stored_before = storage.existing_record_ids(ids)
-    parsed = [_parse(raw) for raw in raw_records]
+    bounds = batch_bounds(sent_at)
+    parsed = [_parse(raw, bounds) for raw in raw_records]
     state.photos_seen = storage.photos_used(
         sha for record in parsed if isinstance(record, Record) for sha in record.photos
     )
@@ -144,9 +155,9 @@ def ingest_batch(
     return results
 
 
-def _parse(raw: object) -> Record | WireError:
+def _parse(raw: object, bounds: TimeBounds) -> Record | WireError:
     try:
-        return parse_record(raw)
+        return parse_record(raw, bounds)
     except WireError as exc:
         return exc
 
