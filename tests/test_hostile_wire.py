@@ -126,7 +126,8 @@ def test_stored_records_that_reads_cannot_handle_are_named():
     assert "occurrence" in (stored_record_problem("round_start", received, received, year1) or "")
     far = datetime(9999, 12, 31, tzinfo=UTC)
     body = {"deadline_hours": 24, "results": {}}
-    assert "device_time is after" in (stored_record_problem("inspection", far, received, body) or "")
+    problem = stored_record_problem("inspection", far, received, body)
+    assert "device_time is after" in (problem or "")
     bad_hours = {"deadline_hours": True, "results": {}}
     assert "deadline_hours" in (
         stored_record_problem("inspection", received, received, bad_hours) or ""
