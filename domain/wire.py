@@ -169,11 +169,16 @@ def stored_record_problem(
             hours = body.get("deadline_hours")
             if not _is_int(hours) or not 1 <= hours <= MAX_DEADLINE_HOURS:
                 return "deadline_hours is not a whole number of hours from 1 to 720"
-            if not isinstance(body.get("results"), dict):
-                return "results is not an object"
+            if not all(isinstance(body.get(k), dict) for k in _INSPECTION_MAPS):
+                return "results, item_photos or item_notes is not an object"
+        elif kind == RecordKind.RECTIFICATION and not isinstance(body.get("item"), str):
+            return "item is not text"
     except WireError as exc:
         return str(exc)
     return None
+
+
+_INSPECTION_MAPS = ("results", "item_photos", "item_notes")
 
 
 def _is_int(value: object) -> TypeGuard[int]:
