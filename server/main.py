@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from server.api import api_router
 from server.blobs import LocalBlobStore
@@ -25,7 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.storage.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package's own copies, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="Rounds",
         version="0.1.0",
         lifespan=lifespan,
