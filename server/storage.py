@@ -490,6 +490,20 @@ class Storage:
             )
         return found
 
+    def record_owners(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(site id, user id) of each of these ids that is stored."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = list(ids[chunk_start : chunk_start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                (i, (s, u))
+                for i, s, u in self.db.execute(
+                    f"select id, site_id, user_id from records where id in ({marks})", chunk
+                )
+            )
+        return found
+
     def insert_records(self, records: Sequence[StoredRecord]) -> None:
         """Append records in one transaction. Records are never updated or deleted."""
         received = {r.received_at: iso(r.received_at) for r in records}  # one per batch
