@@ -18,6 +18,7 @@ from domain.models import Point, PointKind, Role
 from domain.scoring import (
     ItemResult,
     RectificationEvent,
+    fix_refusal,
     recheck_refusal,
     rectification_state,
 )
@@ -35,7 +36,17 @@ from domain.signals import (
     point_repeat_flags,
     scan_flags,
 )
-from domain.wire import MAX_BATCH_RECORDS, Record, RecordKind, WireError, parse_record, parse_time
+from domain.wire import (
+    MAX_BATCH_RECORDS,
+    Record,
+    RecordKind,
+    TimeBounds,
+    WireError,
+    batch_bounds,
+    check_sent_at,
+    parse_record,
+    parse_time,
+)
 from server.photo_index import index_for
 from server.storage import Storage, StoredRecord, UserRow
 
@@ -125,7 +136,7 @@ def ingest_batch(
     if len(raw_records) > MAX_BATCH_RECORDS:
         raise BatchError(f"a batch holds at most {MAX_BATCH_RECORDS} records")
     try:
-        sent_at = parse_time(batch.get("sent_at"), "sent_at")
+        sent_at = check_sent_at(parse_time(batch.get("sent_at"), "sent_at"), received_at)
     except WireError as exc:
         raise BatchError(str(exc)) from exc
 
@@ -133,8 +144,9 @@ def ingest_batch(
     state.clock_flags = clock_flags(sent_at, received_at)
     state.clock_skew = clock_skew_seconds(sent_at, received_at)
     ids = [r["id"] for r in raw_records if isinstance(r, dict) and isinstance(r.get("id"), str)]
-    stored_before = storage.existing_record_ids(ids)
-    parsed = [_parse(raw) for raw in raw_records]
+    stored_before = storage.record_owners(ids)
+    bounds = batch_bounds(sent_at)
+    parsed = [_parse(raw, bounds) for raw in raw_records]
     state.photos_seen = storage.photos_used(
         sha for record in parsed if isinstance(record, Record) for sha in record.photos
     )
@@ -147,7 +159,7 @@ def ingest_batch(
     for raw, record in zip(raw_records, parsed, strict=True):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(raw_id, str) and (raw_id in stored_before or raw_id in state.accepted):
-            results.append({"id": raw_id, "status": "duplicate"})
+            results.append(_repeated(state, raw, raw_id, stored_before))
             continue
         try:
             if isinstance(record, WireError):
@@ -166,9 +178,27 @@ def ingest_batch(
     return results
 
 
-def _parse(raw: object) -> Record | WireError:
+def _repeated(
+    state: _Batch, raw: dict[str, Any], raw_id: str, stored: dict[str, tuple[str, str]]
+) -> dict[str, Any]:
+    """A resend of a stored id is a duplicate only for the site and person who stored it.
+
+    Anyone else gets the same neutral refusal whoever holds the id, so one site learns
+    nothing of another's records.
+    """
+    earlier = state.accepted.get(raw_id)
+    owner = (earlier.site_id, earlier.user_id) if earlier else stored[raw_id]
+    if owner == (raw.get("site_id"), state.user.id):
+        return {"id": raw_id, "status": "duplicate"}
+    return {"id": raw_id, "status": "rejected", "reason": _ID_TAKEN}
+
+
+_ID_TAKEN = "record id cannot be used: make a new one"
+
+
+def _parse(raw: object, bounds: TimeBounds) -> Record | WireError:
     try:
-        return parse_record(raw)
+        return parse_record(raw, bounds)
     except WireError as exc:
         return exc
 
@@ -392,6 +422,12 @@ def _check_rectification(
         raise WireError(f"item {item!r} did not fail in that inspection")
     if record.body["action"] == "rechecked" and Role(state.user.role) not in INSPECTORS:
         raise WireError("only a cleaning supervisor or manager can re-check")
+    if record.body["action"] == "fixed":
+        refusal = fix_refusal(
+            inspection.body.get("assignee_id"), state.user.id, Role(state.user.role)
+        )
+        if refusal:
+            raise WireError(refusal)
     history = state.storage.records_referring_to([inspection.id]) + [
         r for r in state.accepted.values() if r.refers_to == inspection.id
     ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from server.api import api_router
 from server.blobs import LocalBlobStore
@@ -22,10 +24,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.storage = Storage(settings.db_path)
+        app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
         yield
         app.state.storage.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package's own copies, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="Rounds",
         version="0.1.0",
         lifespan=lifespan,
@@ -33,7 +37,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.blobs = LocalBlobStore(settings.blob_dir)
-    app.state.login_throttle = LoginThrottle(settings.login_attempts, settings.login_window_seconds)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_attempts,
+        settings.login_window_seconds,
+        address_free=settings.login_address_attempts,
+    )
     app.include_router(api_router)
 
     @app.get("/", include_in_schema=False)

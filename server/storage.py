@@ -8,6 +8,7 @@ or domain code. One SQLite file in WAL mode; schema changes are sqlite-utils mig
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ from domain.config import point_from_dict, point_to_dict, schedule_from_dict, sc
 from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
+from domain.wire import stored_record_problem
 from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
 
 migrations = Migrations("rounds")
+log = logging.getLogger(__name__)
 
 
 def _to_json(value: object) -> str:
@@ -173,8 +176,61 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+_RECORD_COLUMNS = (
+    "id, kind, site_id, user_id, device_id, device_time, received_at,"
+    " point_id, refers_to, body, photos, flags"
+)
+
+
 @migrations()
-def m002_trust(db: sqlite_utils.Database) -> None:
+def m002_quarantine_unreadable_records(db: sqlite_utils.Database) -> None:
+    """Records an older server stored that reports cannot read (a round for the year 1, an
+    inspection in 9999) move to `quarantine`: kept with the reason, listed for review,
+    left out of every read."""
+    db.execute(
+        "create table quarantine as select *, '' as reason, '' as quarantined_at"
+        " from records where 0"
+    )
+    db.execute("create unique index quarantine_id on quarantine (id)")
+    db.execute("create index quarantine_site on quarantine (site_id, quarantined_at)")
+    set_aside_unreadable(db, datetime.now(UTC))
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """Why a stored records row cannot be read into reports, or None."""
+    try:
+        device_time, received_at = _time(row["device_time"]), _time(row["received_at"])
+        body = orjson.loads(row["body"])
+        photos, flags = orjson.loads(row["photos"]), orjson.loads(row["flags"])
+    except (TypeError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
+        return f"unreadable: {exc}"[:200]
+    if not (isinstance(photos, list) and isinstance(flags, list)):
+        return "photos or flags is not a list"
+    return stored_record_problem(row["kind"], device_time, received_at, body)
+
+
+def set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
+    """Move every record that reads cannot handle into `quarantine`; returns how many."""
+    bad = [
+        (row["id"], problem)
+        for row in db.query(f"select {_RECORD_COLUMNS} from records")
+        if (problem := _row_problem(row)) is not None
+    ]
+    with db.atomic():
+        for record_id, reason in bad:
+            db.execute(
+                f"insert or ignore into quarantine select {_RECORD_COLUMNS}, ?, ?"
+                " from records where id = ?",
+                [reason, iso(at), record_id],
+            )
+            db.execute("delete from records where id = ?", [record_id])
+    for record_id, reason in bad:
+        log.warning("record %s set aside: %s", record_id, reason)
+    return len(bad)
+
+
+@migrations()
+def m003_trust(db: sqlite_utils.Database) -> None:
     """Per-point radius, photos' perceptual hashes, and an index of flagged records (the
     review queue reads only those)."""
     db.table("points").add_column("radius_m", float)
@@ -447,6 +503,20 @@ class Storage(TrustQueries):
             )
         return found
 
+    def record_owners(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(site id, user id) of each of these ids that is stored."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = list(ids[chunk_start : chunk_start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                (i, (s, u))
+                for i, s, u in self.db.execute(
+                    f"select id, site_id, user_id from records where id in ({marks})", chunk
+                )
+            )
+        return found
+
     def insert_records(self, records: Sequence[StoredRecord]) -> None:
         """Append records in one transaction. Records are never updated or deleted."""
         received = {r.received_at: iso(r.received_at) for r in records}  # one per batch
@@ -498,7 +568,7 @@ class Storage(TrustQueries):
             where.append("user_id = ?")
             args.append(user_id)
         sql = f"select * from records where {' and '.join(where)} order by device_time, id"
-        return (_record_from_row(r) for r in self.db.query(sql, args))
+        return _readable(self.db.query(sql, args))
 
     def scan_facts(self, site_id: str, start: datetime, end: datetime) -> list[ScanFact]:
         """Just what coverage needs of the scans in [start, end) that count: the hot read.
@@ -509,18 +579,35 @@ class Storage(TrustQueries):
         return self.scan_standings(site_id, start, end).counted
 
     def record(self, record_id: str) -> StoredRecord | None:
-        rows = list(self.db.query("select * from records where id = ?", [record_id]))
-        return _record_from_row(rows[0]) if rows else None
+        rows = self.db.query("select * from records where id = ?", [record_id])
+        return next(_readable(rows), None)
 
     def records_referring_to(self, record_ids: Sequence[str]) -> list[StoredRecord]:
         marks = ",".join("?" * len(record_ids))
-        return [
-            _record_from_row(r)
-            for r in self.db.query(
-                f"select * from records where refers_to in ({marks}) order by device_time",
-                list(record_ids),
+        return list(
+            _readable(
+                self.db.query(
+                    f"select * from records where refers_to in ({marks}) order by device_time",
+                    list(record_ids),
+                )
             )
-        ]
+        )
+
+    # -- records set aside ---------------------------------------------------------------
+
+    def set_aside_unreadable(self, at: datetime) -> int:
+        """Sweep again (e.g. after restoring an old copy): see `set_aside_unreadable`."""
+        return set_aside_unreadable(self.db, at)
+
+    def quarantined(self, site_id: str, limit: int = 500) -> list[dict[str, Any]]:
+        """A site's records set aside as unreadable, newest first, exactly as stored."""
+        return list(
+            self.db.query(
+                f"select {_RECORD_COLUMNS}, reason, quarantined_at from quarantine"
+                " where site_id = ? order by quarantined_at desc, id limit ?",
+                [site_id, limit],
+            )
+        )
 
     def last_scan(self, user_id: str) -> StoredRecord | None:
         rows = list(
@@ -610,6 +697,24 @@ def _schedule_from_row(r: dict[str, Any]) -> Schedule:
     return schedule_from_dict(
         r | {"fixed_times": json.loads(r["fixed_times"]), "weekdays": json.loads(r["weekdays"])}
     )
+
+
+def _readable(rows: Iterable[dict[str, Any]]) -> Iterator[StoredRecord]:
+    """Records from rows, leaving out (and logging) any that reports could not read, so
+    one bad record never breaks a report. The migration sets such rows aside for good;
+    this keeps reads total over whatever else is stored (e.g. a restored old copy)."""
+    for r in rows:
+        try:
+            record = _record_from_row(r)
+            problem = stored_record_problem(
+                record.kind, record.device_time, record.received_at, record.body
+            )
+        except (TypeError, ValueError) as exc:
+            problem = f"unreadable: {exc}"[:200]
+        if problem is None:
+            yield record
+        else:
+            log.warning("record %s left out of a read: %s", r.get("id"), problem)
 
 
 def _record_from_row(r: dict[str, Any]) -> StoredRecord:

@@ -8,7 +8,14 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from server.api.deps import AppSettings, Blobs, CurrentCaller, Store, read_body, require_site
 from server.blobs import sha256_hex
-from server.images import ImageRejected, inspect_image, perceptual_hash
+from server.images import (
+    IMAGE_MIMES,
+    SERVED_IMAGE_HEADERS,
+    ImageRejected,
+    inspect_image,
+    perceptual_hash,
+    served_image,
+)
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["photos"])
 
@@ -63,10 +70,15 @@ async def get_photo(
     data = blobs.get(sha) if meta else None
     if meta is None or data is None:
         raise HTTPException(404, "photo not found")
+    mime = meta["mime"] if meta["mime"] in IMAGE_MIMES else "application/octet-stream"
     return Response(
-        data,
-        media_type=meta["mime"],
-        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        served_image(data, mime),
+        media_type=mime,
+        headers=SERVED_IMAGE_HEADERS
+        | {
+            "Cache-Control": "private, max-age=31536000, immutable",
+            "Content-Disposition": f'inline; filename="{sha}.{mime.removeprefix("image/")}"',
+        },
     )
 
 
@@ -78,4 +90,4 @@ async def site_plan(site_id: str, caller: CurrentCaller, storage: Store, blobs: 
     data = blobs.get(site["plan_sha"]) if site and site["plan_sha"] else None
     if data is None:
         raise HTTPException(404, "this site has no plan yet")
-    return Response(data, media_type="image/png")
+    return Response(data, media_type="image/png", headers=SERVED_IMAGE_HEADERS)
