@@ -13,7 +13,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 __all__ = [
     "IMAGE_MIMES",
@@ -153,5 +153,5 @@ def perceptual_hash(data: bytes) -> str | None:
         with Image.open(io.BytesIO(data)) as img:
             img.draft("L", (256, 256))
             return str(imagehash.phash(img.convert("L")))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from domain.labels import LabelError, read_label
+from domain.labels import LabelError, read_label, short_codes_match
 from domain.models import Point, PointKind, Role
 from domain.scoring import (
     ItemResult,
@@ -312,7 +312,7 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
     typed = record.body["method"] == "typed"
     problem = ""
     if typed:
-        if payload.strip().upper() != point.short_code.upper():
+        if not short_codes_match(payload, point.short_code):
             raise WireError("typed code does not match the point")
         label_ok = True
     else:
