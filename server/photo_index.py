@@ -1,9 +1,9 @@
 """Perceptual photo reuse: is a new photo near one that an earlier record already used?
 
 Each site's used photos' perceptual hashes are held in memory (8 bytes each, a numpy array
-compared in one vectorised XOR + popcount: ~0.1 ms for 100,000 photos) and topped up from
-the database by the `record_photos` link id before each look-up, so a second process or a
-restart never misses photos stored meanwhile.
+compared in one vectorised XOR + popcount: ~0.7 ms for 100,000 photos, against ~47 ms in
+pure Python) and topped up from the database by the `record_photos` link id before each
+look-up, so a second process or a restart never misses photos stored meanwhile.
 """
 
 from __future__ import annotations

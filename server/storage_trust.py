@@ -163,7 +163,7 @@ class TrustQueries:
             " order by r.device_time desc, r.id desc limit ? offset ?",
             [*args, limit, offset],
         )
-        return [_storage._record_from_row(r) for r in rows], total
+        return list(_storage._readable(rows)), total
 
     def site_record(self, site_id: str, record_id: str) -> StoredRecord | None:
         """One record of one site (None for another site's, exactly like a missing one)."""
@@ -172,7 +172,7 @@ class TrustQueries:
                 "select * from records where id = ? and site_id = ?", [record_id, site_id]
             )
         )
-        return _storage._record_from_row(rows[0]) if rows else None
+        return next(_storage._readable(rows), None)
 
     # -- what the signals read at ingest -------------------------------------------------
 
