@@ -204,3 +204,19 @@ def test_review_queue_lists_flagged_records_with_their_evidence(live_server):
     assert reviewed["reviews"][0]["reviewer_name"] == "Manager"
     assert manager.get(url, params={"start": "2026-01-01T00:00:00"}).status_code == 422
     assert manager.get(url, params={"limit": 1000}).status_code == 422
+
+
+def test_queue_filters_are_bounded(live_server):
+    manager = live_server.login("manager")
+    url = "/api/v1/sites/alpha/reviews"
+    for params in (
+        {"flag": "no_such_flag"},
+        {"kind": "x" * 30},
+        {"start": "9999-12-31T00:00:00+00:00"},
+        {"end": "0"},
+        {"offset": -1},
+        {"user_id": "a b"},
+    ):
+        assert manager.get(url, params=params).status_code == 422, params
+    assert manager.get(f"{url}/{'x' * 65}").status_code == 422
+    assert manager.get(url, params={"flag": "scan_burst", "kind": "scan"}).json()["total"] == 0

@@ -8,14 +8,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from domain.signals import Flag
 from domain.trust import MAX_REASON_CHARS
+from domain.wire import RecordKind
 from server import review
 from server.api.deps import CurrentCaller, Store, require_reviewer
+from server.api.params import IsoDateTime
 
 router = APIRouter(prefix="/sites/{site_id}/reviews", tags=["reviews"])
 
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
 RecordId = Annotated[str, Path(pattern=_ID)]
 
@@ -25,27 +26,17 @@ class VerdictIn(BaseModel):
     reason: Annotated[str, Field(max_length=MAX_REASON_CHARS)] = ""
 
 
-def _bounded(at: datetime | None, name: str) -> datetime | None:
-    if at is None:
-        return None
-    if at.tzinfo is None:
-        raise HTTPException(422, f"{name} needs a UTC offset")
-    if not _EARLIEST <= at <= _LATEST:
-        raise HTTPException(422, f"{name} must be between 2000 and 2100")
-    return at
-
-
 @router.get("")
 async def queue(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,
     state: Literal["unreviewed", "reviewed", "all"] = "unreviewed",
-    flag: Annotated[str | None, Query(max_length=40)] = None,
-    kind: Annotated[str | None, Query(max_length=20)] = None,
+    flag: Flag | None = None,
+    kind: RecordKind | None = None,
     user_id: Annotated[str | None, Query(pattern=_ID)] = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: IsoDateTime | None = None,
+    end: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=review.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
@@ -60,11 +51,11 @@ async def queue(
         storage,
         site_id,
         state=state,
-        flag=flag,
-        kind=kind,
+        flag=flag.value if flag else None,
+        kind=kind.value if kind else None,
         user_id=user_id,
-        start=_bounded(start, "start"),
-        end=_bounded(end, "end"),
+        start=start,
+        end=end,
         limit=limit,
         offset=offset,
     )
