@@ -26,6 +26,7 @@ __all__ = [
     "MAX_PAGE",
     "NEARBY",
     "ReviewRefused",
+    "queue_counts",
     "record_review",
     "review_item",
     "review_queue",
@@ -64,15 +65,16 @@ def review_queue(
     user_id: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    held_only: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> dict[str, Any]:
     """One page of a site's flagged records, newest first, each with its evidence.
 
     `state` is "unreviewed" (the queue: no review yet), "reviewed" or "all"; `flag`,
-    `kind`, `user_id` and [start, end) (device time) narrow it. Returns
-    ``{"data": [review_item...], "count": items on this page, "total": matching records,
-    "limit", "offset"}``.
+    `kind`, `user_id` and [start, end) (device time) narrow it; `held_only` keeps the
+    records held out of coverage (a label that failed). Returns ``{"data": [review_item...],
+    "count": items on this page, "total": matching records, "limit", "offset"}``.
     """
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
@@ -80,6 +82,7 @@ def review_queue(
         site_id,
         state=state,
         flag=flag,
+        any_flags=sorted(HOLDING_FLAGS) if held_only else (),
         kind=kind,
         user_id=user_id,
         start=start,
@@ -91,6 +94,15 @@ def review_queue(
     reviews = storage.reviews_of(site_id, [r.id for r in records])
     data = [_item(storage, context, r, reviews.get(r.id, [])) for r in records]
     return {"data": data, "count": len(data), "total": total, "limit": limit, "offset": offset}
+
+
+def queue_counts(storage: Storage, site_id: str) -> dict[str, int]:
+    """How much waits for review: ``{"unreviewed": flagged records with no review,
+    "held": those of them held out of coverage (a label that failed), "reviewed": ...}``."""
+    _, unreviewed = storage.review_queue(site_id, limit=0)
+    _, held = storage.review_queue(site_id, any_flags=sorted(HOLDING_FLAGS), limit=0)
+    _, reviewed = storage.review_queue(site_id, state="reviewed", limit=0)
+    return {"unreviewed": unreviewed, "held": held, "reviewed": reviewed}
 
 
 def review_item(storage: Storage, site_id: str, record_id: str) -> dict[str, Any] | None:

@@ -121,6 +121,7 @@ class TrustQueries:
         *,
         state: QueueState = "unreviewed",
         flag: str | None = None,
+        any_flags: Sequence[str] = (),
         kind: str | None = None,
         user_id: str | None = None,
         start: datetime | None = None,
@@ -151,6 +152,10 @@ class TrustQueries:
         if flag is not None:
             where.append("exists (select 1 from json_each(r.flags) where value = ?)")
             args.append(flag)
+        if any_flags:
+            marks = ",".join("?" * len(any_flags))
+            where.append(f"exists (select 1 from json_each(r.flags) where value in ({marks}))")
+            args.extend(any_flags)
         reviewed = "exists (select 1 from records v where v.refers_to = r.id and v.kind = 'review')"
         if state == "unreviewed":
             where.append(f"not {reviewed}")

@@ -189,6 +189,9 @@ def test_review_queue_lists_flagged_records_with_their_evidence(live_server):
     assert page["data"][0]["standing"] == "pending_review"
     assert page["data"][0]["holding_flags"] == ["not_a_label"]
 
+    assert page["counts"] == {"unreviewed": 2, "held": 1, "reviewed": 0}
+    held = manager.get(url, params={"held_only": "true"}).json()
+    assert [i["id"] for i in held["data"]] == [forged["id"]]
     only_far = manager.get(url, params={"flag": "far_from_point"}).json()
     assert [i["id"] for i in only_far["data"]] == [far["id"]]
     paged = manager.get(url, params={"limit": 1, "offset": 1}).json()
@@ -200,7 +203,9 @@ def test_review_queue_lists_flagged_records_with_their_evidence(live_server):
 
     manager.post(f"{url}/{far['id']}", json={"verdict": "accept", "reason": "GPS 漂移"})
     assert [i["id"] for i in manager.get(url).json()["data"]] == [forged["id"]]
-    [reviewed] = manager.get(url, params={"state": "reviewed"}).json()["data"]
+    reviewed_page = manager.get(url, params={"state": "reviewed"}).json()
+    assert reviewed_page["counts"] == {"unreviewed": 1, "held": 1, "reviewed": 1}
+    [reviewed] = reviewed_page["data"]
     assert reviewed["reviews"][0]["reviewer_name"] == "Manager"
     assert manager.get(url, params={"start": "2026-01-01T00:00:00"}).status_code == 422
     assert manager.get(url, params={"limit": 1000}).status_code == 422

@@ -37,6 +37,7 @@ async def queue(
     user_id: Annotated[str | None, Query(pattern=_ID)] = None,
     start: IsoDateTime | None = None,
     end: IsoDateTime | None = None,
+    held_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=review.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
@@ -44,10 +45,11 @@ async def queue(
     photos, device and receive times, the person's scans within ±30 minutes, reviews).
 
     `state=unreviewed` (default) is the queue; `flag`, `kind`, `user_id`, `start`/`end`
-    (device time, with UTC offsets) narrow it.
+    (device time, with UTC offsets) narrow it; `held_only` keeps the records held out of
+    coverage until reviewed. `counts` tells how many are unreviewed, held and reviewed.
     """
     require_reviewer(caller, site_id)
-    return review.review_queue(
+    page = review.review_queue(
         storage,
         site_id,
         state=state,
@@ -56,9 +58,11 @@ async def queue(
         user_id=user_id,
         start=start,
         end=end,
+        held_only=held_only,
         limit=limit,
         offset=offset,
     )
+    return page | {"counts": review.queue_counts(storage, site_id)}
 
 
 @router.get("/{record_id}")
