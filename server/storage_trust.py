@@ -213,6 +213,19 @@ class TrustQueries:
             ).fetchall()
         )
 
+    def photos_without_phash(self, limit: int = 1000) -> list[tuple[str, str]]:
+        """(sha, site id) of photos stored before perceptual hashes were kept."""
+        return self.db.execute(
+            "select sha, site_id from photos where phash is null limit ?", [limit]
+        ).fetchall()
+
+    def set_phash(self, sha: str, site_id: str, phash: str) -> None:
+        """Fill in a photo's perceptual hash (derived from its bytes; nothing else changes)."""
+        self.db.execute(
+            "update photos set phash = ? where sha = ? and site_id = ? and phash is null",
+            [phash, sha, site_id],
+        )
+
     def used_phashes_since(self, site_id: str, after: int) -> tuple[list[tuple[str, str]], int]:
         """(sha, phash) of the site's photos that records began to use after link `after`,
         and the newest link seen: lets an in-memory index top itself up cheaply."""
@@ -222,7 +235,7 @@ class TrustQueries:
         rows = self.db.execute(
             "select rp.sha, p.phash from record_photos rp"
             " join photos p on p.sha = rp.sha and p.site_id = ?"
-            " where rp.rowid > ? and rp.rowid <= ? and p.phash is not null",
+            " where rp.rowid > ? and rp.rowid <= ? and p.phash <> ''",
             [site_id, after, newest],
         ).fetchall()
         return [(sha, phash) for sha, phash in rows], newest

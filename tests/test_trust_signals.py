@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image, ImageDraw, ImageFilter
 
 from domain.models import Point, PointKind
+from server.blobs import LocalBlobStore
+from server.photo_index import backfill_phashes
 from server.serve import ServerThread
 from server.storage import Storage
 from tests.conftest import LiveServer, batch, new_id
@@ -167,3 +169,35 @@ def test_a_resaved_or_cropped_copy_of_a_used_photo_is_flagged(live_server):
     with sqlite3.connect(live_server.settings.db_path) as db:
         flagged = db.execute("select count(*) from records where flags <> '[]'").fetchone()[0]
     assert flagged == 4
+
+
+def test_photos_stored_before_hashes_were_kept_are_backfilled(settings):
+    storage = Storage(settings.db_path)
+    blobs = LocalBlobStore(settings.blob_dir)
+    original = jpeg(scene(5), 90)
+    sha = blobs.put(original)
+    storage.add_photo(  # as an older server stored it: no perceptual hash
+        sha=sha,
+        site_id="alpha",
+        mime="image/jpeg",
+        size=len(original),
+        width=1600,
+        height=1200,
+        uploaded_by="u-guard",
+        at=datetime.now(UTC),
+    )
+    storage.add_photo(  # its file is gone: marked, never compared, not tried again
+        sha="f" * 64,
+        site_id="alpha",
+        mime="image/jpeg",
+        size=1,
+        width=1,
+        height=1,
+        uploaded_by="u-guard",
+        at=datetime.now(UTC),
+    )
+    assert backfill_phashes(storage, blobs) == 2
+    assert backfill_phashes(storage, blobs) == 0
+    hashes = dict(storage.db.execute("select sha, phash from photos").fetchall())
+    assert len(hashes[sha]) == 16 and hashes["f" * 64] == ""
+    storage.close()
