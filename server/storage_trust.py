@@ -200,6 +200,16 @@ class TrustQueries:
                 found.setdefault(point, []).append(PointScan(user, parse(at)))
         return found
 
+    def person_scans(self, user_id: str, start: datetime, end: datetime) -> list[StoredRecord]:
+        """A person's scans (any site) in [start, end), oldest first: their walk."""
+        iso = _storage.iso
+        rows = self.db.query(
+            "select * from records where user_id = ? and kind = 'scan'"
+            " and device_time >= ? and device_time < ? order by device_time",
+            [user_id, iso(start), iso(end)],
+        )
+        return list(_storage._readable(rows))
+
     def photo_phashes(self, site_id: str, shas: Iterable[str]) -> dict[str, str | None]:
         """The perceptual hash (hex) of each of these photos uploaded to the site."""
         wanted = list(set(shas))
