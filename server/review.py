@@ -141,14 +141,17 @@ def record_review(
     """Store a reviewer's verdict on a flagged record as a new ``review`` record.
 
     Raises KeyError when the site has no such record, ReviewRefused when the verdict
-    cannot be recorded (record not flagged, unknown verdict, a rejection with no reason,
-    a reason over 500 characters). Returns the record's item as it now stands.
+    cannot be recorded (record not flagged, the reviewer's own record, unknown verdict, a
+    rejection with no reason, a reason over 500 characters). Returns the record's item as
+    it now stands.
     """
     record = storage.site_record(site_id, record_id)
     if record is None or record.kind == RecordKind.REVIEW:
         raise KeyError(record_id)
     reason = reason.strip()
-    refusal = review_refusal(record.flags, verdict, reason)
+    refusal = review_refusal(
+        record.flags, verdict, reason, reviewer_id=reviewer.id, author_id=record.user_id
+    )
     if refusal:
         raise ReviewRefused(refusal)
     storage.insert_records(

@@ -156,3 +156,5 @@ def test_standing_and_review_rules():
     assert review_refusal(["clock_skew"], "reject", " ") == "a rejection needs a reason"
     assert review_refusal(["clock_skew"], "accept", "x" * 501) is not None
     assert review_refusal(["clock_skew"], "accept", "") is None
+    own = review_refusal(["clock_skew"], "accept", "", reviewer_id="u1", author_id="u1")
+    assert own == "nobody reviews their own record"

@@ -158,6 +158,11 @@ def test_verdicts_are_bounded_and_only_flagged_records_are_reviewed(live_server)
         manager.post("/api/v1/sites/alpha/reviews/nope", json={"verdict": "accept"}).status_code
         == 404
     )
+    own = manager.post("/api/v1/sync", json=batch(scan("c07", payload="hello"))).json()
+    mine = manager.post(
+        f"/api/v1/sites/alpha/reviews/{own['results'][0]['id']}", json={"verdict": "accept"}
+    )
+    assert mine.status_code == 422 and "own record" in mine.json()["detail"]
 
 
 def test_review_queue_lists_flagged_records_with_their_evidence(live_server):
