@@ -135,6 +135,8 @@ def ingest_batch(
     results: list[dict[str, Any]] = []
     for raw, record in zip(raw_records, parsed, strict=True):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(raw_id, str) or len(raw_id) > 100:
+            raw_id = None  # echo back only what could be a record id
         if isinstance(raw_id, str) and (raw_id in stored_before or raw_id in state.accepted):
             results.append({"id": raw_id, "status": "duplicate"})
             continue

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from server.api import api_router
+from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
 from server.settings import Settings
 from server.storage import Storage
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.blobs = LocalBlobStore(settings.blob_dir)
     app.state.login_throttle = LoginThrottle(settings.login_attempts, settings.login_window_seconds)
     app.include_router(api_router)
+    install_openapi(app)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

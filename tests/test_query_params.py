@@ -19,7 +19,9 @@ MINE = "/api/v1/sites/alpha/my-records"
         (COVERAGE, {"date": "0.0"}, "not a date"),
         (COVERAGE, {"date": "0"}, "not a date"),
         (COVERAGE, {"shift_start": "0"}, "time of day"),
-        (COVERAGE, {"shift_start": "08:00+08"}, "without a UTC offset"),
+        (COVERAGE, {"shift_start": "08:00+08:00"}, "time of day"),
+        (COVERAGE, {"date": "2026-03-02\n"}, "not a date"),
+        (MINE, {"since": "2026-03-01T00:00Z"}, "with seconds"),
         (
             COVERAGE,
             {"start": "9999-12-30T00:00:00+00:00", "end": "9999-12-31T23:59:59-14:00"},

@@ -41,7 +41,13 @@ class LoginResponse(BaseModel):
 _DUMMY_HASH = hash_password("no such user")
 
 
-@router.post("/login", responses={429: {"description": "too many failed logins, wait"}})
+@router.post(
+    "/login",
+    responses={
+        401: {"description": "wrong username or password"},
+        429: {"description": "too many failed logins, wait"},
+    },
+)
 async def login(
     body: LoginRequest, request: Request, storage: Store, settings: AppSettings
 ) -> LoginResponse:
