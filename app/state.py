@@ -29,7 +29,7 @@ from app.sync import (
 )
 from domain.config import route_from_dict, schedule_from_dict
 from domain.coverage import RoundFact, RoundState, ScanFact, expected_visits, judge
-from domain.labels import LabelError, read_label
+from domain.labels import LabelError, read_label, short_codes_match
 from domain.models import PointKind
 from domain.scoring import inspection_score
 
@@ -321,10 +321,8 @@ class FieldApp:
     def identify(self, payload: str, method: str = "qr") -> dict[str, Any]:
         """The point a scanned label or typed code names, checked offline."""
         if method == "typed":
-            code = payload.strip().upper()
-            point = next(
-                (p for p in self.site.get("points", []) if p["short_code"].upper() == code), None
-            )
+            points = self.site.get("points", [])
+            point = next((p for p in points if short_codes_match(payload, p["short_code"])), None)
             if point is None:
                 raise Refusal("unknown_code")
             return point

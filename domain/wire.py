@@ -65,6 +65,7 @@ class RecordKind(StrEnum):
     ROUND_FINISH = "round_finish"
     HANDOVER = "handover"
     CORRECTION = "correction"
+    REVIEW = "review"  # made on the server by a reviewer; a device may not send one
 
 
 class WireError(ValueError):
@@ -253,10 +254,12 @@ def parse_record(raw: object, bounds: TimeBounds = ALWAYS) -> Record:
         kind = RecordKind(str(raw.get("kind")))
     except ValueError as exc:
         raise WireError(f"unknown kind {str(raw.get('kind'))[:30]!r}") from exc
+    parse = _PARSERS.get(kind)
+    if parse is None:
+        raise WireError(f"{kind.value} records are made on the server, not sent by a device")
     site_id = _id(raw, "site_id")
     device_time = parse_time(raw.get("device_time"), "device_time", bounds)
     assert record_id is not None and site_id is not None
-    parse = _PARSERS[kind]
     body, point_id, refers_to, photos = parse(raw, bounds)
     return Record(record_id, kind, site_id, device_time, body, point_id, refers_to, photos)
 

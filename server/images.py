@@ -13,7 +13,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 __all__ = [
     "IMAGE_MIMES",
@@ -22,6 +22,7 @@ __all__ = [
     "ImageRejected",
     "image_end",
     "inspect_image",
+    "perceptual_hash",
     "served_image",
 ]
 
@@ -137,3 +138,20 @@ def served_image(data: bytes, mime: str) -> bytes:
         return data[: image_end(data, fmt)]
     except ImageRejected:
         return data
+
+
+def perceptual_hash(data: bytes) -> str | None:
+    """The 64-bit perceptual hash (DCT, `imagehash.phash`) of an image, as 16 hex digits.
+
+    A re-saved, resized or slightly cropped copy lands within a few bits of the original,
+    where different photos differ in ~20-35. JPEGs are decoded at reduced scale (the hash
+    looks at 32×32 anyway): ~3 ms for a 1600 px photo. None if the image cannot be read.
+    """
+    import imagehash  # imported on first use: it pulls in numpy and scipy
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.draft("L", (256, 256))
+            return str(imagehash.phash(img.convert("L")))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None

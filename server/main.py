@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.storage = Storage(settings.db_path)
+        app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
         yield
         app.state.storage.close()
 
@@ -36,7 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.blobs = LocalBlobStore(settings.blob_dir)
-    app.state.login_throttle = LoginThrottle(settings.login_attempts, settings.login_window_seconds)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_attempts,
+        settings.login_window_seconds,
+        address_free=settings.login_address_attempts,
+    )
     app.include_router(api_router)
     install_openapi(app)
 

@@ -25,6 +25,7 @@ from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
+from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
 
@@ -228,6 +229,18 @@ def set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
     return len(bad)
 
 
+@migrations()
+def m003_trust(db: sqlite_utils.Database) -> None:
+    """Per-point radius, photos' perceptual hashes, and an index of flagged records (the
+    review queue reads only those)."""
+    db.table("points").add_column("radius_m", float)
+    db.table("photos").add_column("phash", str)
+    db.execute(
+        "create index if not exists records_flagged on records (site_id, device_time)"
+        " where flags <> '[]'"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -258,7 +271,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage:
+class Storage(TrustQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -490,6 +503,20 @@ class Storage:
             )
         return found
 
+    def record_owners(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(site id, user id) of each of these ids that is stored."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = list(ids[chunk_start : chunk_start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                (i, (s, u))
+                for i, s, u in self.db.execute(
+                    f"select id, site_id, user_id from records where id in ({marks})", chunk
+                )
+            )
+        return found
+
     def insert_records(self, records: Sequence[StoredRecord]) -> None:
         """Append records in one transaction. Records are never updated or deleted."""
         received = {r.received_at: iso(r.received_at) for r in records}  # one per batch
@@ -544,14 +571,12 @@ class Storage:
         return _readable(self.db.query(sql, args))
 
     def scan_facts(self, site_id: str, start: datetime, end: datetime) -> list[ScanFact]:
-        """Just what coverage needs of the scans in [start, end): the hot read."""
-        rows = self.db.execute(
-            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?",
-            [site_id, iso(start), iso(end)],
-        )
-        parse = datetime.fromisoformat
-        return [ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows]
+        """Just what coverage needs of the scans in [start, end) that count: the hot read.
+
+        Scans held for review (a label that failed its check) or rejected by a reviewer are
+        left out; `scan_standings` gives them too.
+        """
+        return self.scan_standings(site_id, start, end).counted
 
     def record(self, record_id: str) -> StoredRecord | None:
         rows = self.db.query("select * from records where id = ?", [record_id])
@@ -620,6 +645,7 @@ class Storage:
         height: int,
         uploaded_by: str,
         at: datetime,
+        phash: str | None = None,
     ) -> None:
         self.db.table("photos").insert(
             {
@@ -631,6 +657,7 @@ class Storage:
                 "height": height,
                 "uploaded_by": uploaded_by,
                 "uploaded_at": iso(at),
+                "phash": phash,
             },
             ignore=True,
         )

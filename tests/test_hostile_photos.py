@@ -94,7 +94,7 @@ def test_served_photos_are_never_sniffed_and_a_stored_tail_is_not_served(live_se
     LocalBlobStore(live_server.settings.blob_dir).put(polyglot)
     with sqlite3.connect(live_server.settings.db_path) as db:
         db.execute(
-            "insert into photos values (?, 'alpha', 'image/jpeg', ?, 80, 60, 'u-guard', ?)",
+            "insert into photos values (?, 'alpha', 'image/jpeg', ?, 80, 60, 'u-guard', ?, null)",
             [sha, len(polyglot), datetime.now(UTC).isoformat()],
         )
     served = guard.get(f"/api/v1/sites/alpha/photos/{sha}")

@@ -27,6 +27,7 @@ ERROR_DESCRIPTIONS = {
     415: "not an accepted kind of file",
     422: "a parameter or body field is invalid; detail says which and why",
     429: "too many attempts: wait (Retry-After)",
+    503: "the server is busy: try again (Retry-After)",
 }
 _REF = {"$ref": "#/components/schemas/ErrorReply"}
 

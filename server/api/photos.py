@@ -13,6 +13,7 @@ from server.images import (
     SERVED_IMAGE_HEADERS,
     ImageRejected,
     inspect_image,
+    perceptual_hash,
     served_image,
 )
 
@@ -65,6 +66,7 @@ async def upload_photo(
         height=info.height,
         uploaded_by=caller.user.id,
         at=datetime.now(UTC),
+        phash=perceptual_hash(data),
     )
     return {"sha256": sha, "mime": info.mime, "width": info.width, "height": info.height}
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pytest
 from PIL import Image
 
 from app.qr import QRDecodeError, decode_qr
+from app.state import Refusal
 from tests.client.degrade import DEGRADATIONS, degraded_frame
-from tests.client.helpers import camera_photo, label_image
-from tests.factory import label
+from tests.client.helpers import camera_photo, field_app, label_image
+from tests.factory import PASSWORD, label
 
 
 @pytest.mark.parametrize("how", list(DEGRADATIONS))
@@ -35,3 +37,20 @@ def test_a_huge_frame_is_retried_smaller():
 def test_garbage_bytes_are_a_clear_error():
     with pytest.raises(QRDecodeError):
         decode_qr(b"not an image")
+
+
+def test_typed_codes_from_any_keyboard_name_the_point_offline(live_server, tmp_path):
+    app = field_app(tmp_path / "guard")
+    asyncio.run(app.login(live_server.url, "guard", PASSWORD))
+    for typed in [
+        "CODE02",
+        "code02",
+        "co:de:02",
+        "CODE 02",
+        "code-02",
+        "ＣＯＤＥ０２",
+        "ｃｏｄｅ　０２",
+    ]:
+        assert app.identify(typed, "typed")["id"] == "c02"
+    with pytest.raises(Refusal):
+        app.identify("CODE 0 2 X", "typed")
