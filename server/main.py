@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from server.api import api_router
 from server.blobs import LocalBlobStore
+from server.datalock import DataLock
 from server.settings import Settings
 from server.storage import Storage
 from server.throttle import LoginThrottle
@@ -22,10 +23,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        lock = DataLock(settings.data_dir)  # refuses a second worker on this folder
         app.state.storage = Storage(settings.db_path)
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
-        yield
-        app.state.storage.close()
+        try:
+            yield
+        finally:
+            app.state.storage.close()
+            lock.release()
 
     app = FastAPI(
         title="Rounds",
