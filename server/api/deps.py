@@ -29,7 +29,7 @@ __all__ = [
     "hash_token",
     "read_body",
     "require_reports",
-    "require_reviewer",
+    "require_reviews",
     "require_site",
 ]
 
@@ -104,8 +104,9 @@ def require_reports(caller: Caller, site_id: str) -> None:
         raise HTTPException(403, "your role cannot read reports")
 
 
-def require_reviewer(caller: Caller, site_id: str) -> None:
-    """The review queue: the site's members whose role reviews records (else 403)."""
+def require_reviews(caller: Caller, site_id: str) -> None:
+    """Accepting or rejecting flagged records: the site's members whose role reviews
+    records (else 403). Same name and rule as `server.access.require_reviews` (console)."""
     require_site(caller, site_id)
     if not caller.role.reviews_records:
         raise HTTPException(403, "your role cannot review records")
