@@ -85,7 +85,7 @@ async def item(
     return found
 
 
-@router.post("/{record_id}", status_code=201, responses=_REFUSED)
+@router.post("/{record_id}/verdict", status_code=201, responses=_REFUSED)
 async def verdict(
     site_id: str, record_id: RecordId, body: VerdictIn, caller: CurrentCaller, storage: Store
 ) -> dict[str, Any]:
