@@ -241,26 +241,24 @@ def _load_walk(state: _Batch, records: list[Record]) -> None:
     older records arrives after newer ones."""
     times = sorted(r.device_time for r in records if r.kind is RecordKind.SCAN)
     for start, end in _spans(times, NEIGHBOUR_WINDOW):
-        for stored in state.storage.person_scans(state.user.id, start, end):
-            state.walk.append(_last_scan_of(state, stored))
+        for site_id, point_id, at, lat, lon, accuracy in state.storage.person_walk(
+            state.user.id, start, end
+        ):
+            site = state.site(site_id)
+            point = site.points.get(point_id) if site else None
+            state.walk.append(
+                LastScan(
+                    point_id,
+                    at,
+                    lat,
+                    lon,
+                    point.lat if point else None,
+                    point.lon if point else None,
+                    accuracy or 0.0,
+                )
+            )
     state.walk.sort(key=lambda s: s.device_time)
     state.walk_times = [s.device_time for s in state.walk]
-
-
-def _last_scan_of(state: _Batch, record: StoredRecord) -> LastScan:
-    """A stored scan of the person, with its point's position."""
-    gps = record.body.get("gps") or {}
-    site = state.site(record.site_id)
-    point = site.points.get(record.point_id or "") if site else None
-    return LastScan(
-        record.point_id or "",
-        record.device_time,
-        gps.get("lat"),
-        gps.get("lon"),
-        point.lat if point else None,
-        point.lon if point else None,
-        gps.get("accuracy") or 0.0,
-    )
 
 
 def _load_point_scans(state: _Batch, records: list[Record]) -> None:

@@ -200,15 +200,21 @@ class TrustQueries:
                 found.setdefault(point, []).append(PointScan(user, parse(at)))
         return found
 
-    def person_scans(self, user_id: str, start: datetime, end: datetime) -> list[StoredRecord]:
-        """A person's scans (any site) in [start, end), oldest first: their walk."""
+    def person_walk(
+        self, user_id: str, start: datetime, end: datetime
+    ) -> list[tuple[str, str, datetime, float | None, float | None, float | None]]:
+        """Where a person scanned in [start, end), any site, oldest first: (site id, point
+        id, device time, fix lat, lon, accuracy). Just the columns the speed check needs."""
         iso = _storage.iso
-        rows = self.db.query(
-            "select * from records where user_id = ? and kind = 'scan'"
-            " and device_time >= ? and device_time < ? order by device_time",
+        parse = datetime.fromisoformat
+        rows = self.db.execute(
+            "select site_id, point_id, device_time, body ->> '$.gps.lat',"
+            " body ->> '$.gps.lon', body ->> '$.gps.accuracy' from records"
+            " where user_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
+            " order by device_time",
             [user_id, iso(start), iso(end)],
         )
-        return list(_storage._readable(rows))
+        return [(s, p or "", parse(t), lat, lon, acc) for s, p, t, lat, lon, acc in rows]
 
     def photo_phashes(self, site_id: str, shas: Iterable[str]) -> dict[str, str | None]:
         """The perceptual hash (hex) of each of these photos uploaded to the site."""
