@@ -5,12 +5,14 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import anyio
+import flet.fastapi as flet_fastapi
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from server.api import api_router
 from server.blobs import LocalBlobStore
+from server.console import CONSOLE_PATH, mount_console
 from server.settings import Settings
 from server.storage import Storage
 from server.throttle import LoginThrottle
@@ -25,7 +27,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.storage = Storage(settings.db_path)
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
+        # The console's Flet sessions (mounted apps get no lifespan of their own).
+        await flet_fastapi.app_manager.start()
         yield
+        await flet_fastapi.app_manager.shutdown()
         app.state.storage.close()
 
     # Swagger UI and ReDoc from the package's own copies, not a CDN: they work offline.
@@ -43,10 +48,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         address_free=settings.login_address_attempts,
     )
     app.include_router(api_router)
+    mount_console(app)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/docs")
+
+    @app.get(CONSOLE_PATH, include_in_schema=False)
+    async def console_slash() -> RedirectResponse:
+        return RedirectResponse(f"{CONSOLE_PATH}/")
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
