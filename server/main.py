@@ -11,8 +11,10 @@ from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from server.api import api_router
+from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
 from server.console import CONSOLE_PATH, mount_console
+from server.datalock import DataLock
 from server.settings import Settings
 from server.storage import Storage
 from server.throttle import LoginThrottle
@@ -25,13 +27,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        lock = DataLock(settings.data_dir)  # refuses a second worker on this folder
         app.state.storage = Storage(settings.db_path)
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
         # The console's Flet sessions (mounted apps get no lifespan of their own).
         await flet_fastapi.app_manager.start()
-        yield
-        await flet_fastapi.app_manager.shutdown()
-        app.state.storage.close()
+        try:
+            yield
+        finally:
+            await flet_fastapi.app_manager.shutdown()
+            app.state.storage.close()
+            lock.release()
 
     # Swagger UI and ReDoc from the package's own copies, not a CDN: they work offline.
     app = FastAPIOffline(
@@ -48,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         address_free=settings.login_address_attempts,
     )
     app.include_router(api_router)
+    install_openapi(app)
     mount_console(app)
 
     @app.get("/", include_in_schema=False)

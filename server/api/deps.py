@@ -31,7 +31,7 @@ __all__ = [
     "read_body",
     "require_admin",
     "require_reports",
-    "require_reviews",
+    "require_reviewer",
     "require_site",
 ]
 
@@ -103,12 +103,13 @@ def require_reports(caller: Caller, site_id: str) -> None:
     access.require_reports(caller.user, site_id)
 
 
-def require_reviews(caller: Caller, site_id: str) -> None:
-    access.require_reviews(caller.user, site_id)
-
-
 def require_admin(caller: Caller, site_id: str) -> None:
     access.require_admin(caller.user, site_id)
+
+
+def require_reviewer(caller: Caller, site_id: str) -> None:
+    """The review queue: the site's members whose role reviews records (else 403)."""
+    access.require_reviews(caller.user, site_id)
 
 
 class BodyTooLarge(HTTPException):

@@ -12,7 +12,11 @@ from server.label_images import label_png
 router = APIRouter(prefix="/sites/{site_id}", tags=["labels"])
 
 
-@router.get("/points/{point_id}/label.png", response_class=Response)
+@router.get(
+    "/points/{point_id}/label.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, 403: {"description": "field staff"}},
+)
 async def point_label(
     site_id: str, point_id: str, caller: CurrentCaller, storage: Store
 ) -> Response:

@@ -8,6 +8,7 @@ only (times with a UTC offset) and the years 2020-2099 that records may carry
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
@@ -20,15 +21,21 @@ __all__ = ["DATETIME_PATTERN", "DATE_PATTERN", "IsoDate", "IsoDateTime", "IsoTim
 DATE_PATTERN = r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 DATETIME_PATTERN = (
     r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
     r"(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$"
 )
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+# The shapes alone (any year), so that a far year gets its own clear message.
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATETIME_SHAPE = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+_TIME_SHAPE = re.compile(TIME_PATTERN)
 
 
 def _iso_date(value: object) -> date:
-    if not isinstance(value, str) or len(value) > 10:
-        raise ValueError("give a date as YYYY-MM-DD")
+    if not isinstance(value, str) or not _DATE_SHAPE.fullmatch(value):
+        raise ValueError(f"not a date (YYYY-MM-DD): {str(value)[:20]!r}")
     try:
         parsed = date.fromisoformat(value)
     except ValueError as exc:
@@ -43,6 +50,8 @@ _QUERY_TIMES = TimeBounds(EARLIEST - timedelta(days=1), LATEST + timedelta(days=
 
 
 def _iso_datetime(value: object) -> datetime:
+    if not isinstance(value, str) or not _DATETIME_SHAPE.fullmatch(value):
+        raise ValueError(f"not an ISO 8601 time with seconds and a UTC offset: {str(value)[:40]!r}")
     try:
         return parse_time(value, "time", _QUERY_TIMES)
     except WireError as exc:
@@ -50,14 +59,12 @@ def _iso_datetime(value: object) -> datetime:
 
 
 def _iso_time(value: object) -> time:
-    if not isinstance(value, str) or len(value) > 8:
-        raise ValueError("give a time of day as HH:MM")
+    if not isinstance(value, str) or not _TIME_SHAPE.fullmatch(value):
+        raise ValueError(f"not a time of day (HH:MM): {str(value)[:20]!r}")
     try:
         parsed = time.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a time of day (HH:MM): {value[:20]!r}") from exc
-    if parsed.tzinfo is not None:
-        raise ValueError("a time of day is site time, without a UTC offset")
     return parsed
 
 

@@ -20,9 +20,19 @@ from server.images import (
 router = APIRouter(prefix="/sites/{site_id}", tags=["photos"])
 
 
+_IMAGE = {
+    "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in sorted(IMAGE_MIMES)}
+}
+
+
 @router.post(
     "/photos",
     status_code=201,
+    responses={
+        400: {"description": "the photo arrived damaged: its SHA-256 does not match"},
+        413: {"description": "the photo is over the size limit"},
+        415: {"description": "not a JPEG, PNG or WebP image, or one hiding other data"},
+    },
     openapi_extra={
         "requestBody": {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}
     },
@@ -61,7 +71,7 @@ async def upload_photo(
     return {"sha256": sha, "mime": info.mime, "width": info.width, "height": info.height}
 
 
-@router.get("/photos/{sha}", response_class=Response)
+@router.get("/photos/{sha}", response_class=Response, responses={200: _IMAGE})
 async def get_photo(
     site_id: str, sha: str, caller: CurrentCaller, storage: Store, blobs: Blobs
 ) -> Response:
@@ -82,7 +92,7 @@ async def get_photo(
     )
 
 
-@router.get("/plan", response_class=Response)
+@router.get("/plan", response_class=Response, responses={200: {"content": {"image/png": {}}}})
 async def site_plan(site_id: str, caller: CurrentCaller, storage: Store, blobs: Blobs) -> Response:
     """The site plan image on which checkpoints and areas are placed."""
     require_site(caller, site_id)

@@ -11,7 +11,7 @@ from server.api.deps import CurrentCaller, Store, require_site
 router = APIRouter(prefix="/sites/{site_id}", tags=["quarantine"])
 
 
-@router.get("/quarantine")
+@router.get("/quarantine", responses={403: {"description": "only managers and admins"}})
 async def quarantine(
     site_id: str,
     caller: CurrentCaller,

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/sites/{site_id}", tags=["reports"])
 MAX_PERIOD = timedelta(days=31)
 
 
-@router.get("/coverage")
+@router.get("/coverage", responses={403: {"description": "field staff do not read reports"}})
 async def coverage(
     site_id: str,
     caller: CurrentCaller,
