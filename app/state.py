@@ -9,6 +9,7 @@ Refusals carry an i18n key (`Refusal.key`) that the screen shows to the user.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
@@ -29,9 +30,10 @@ from app.sync import (
     sync_once,
 )
 from domain.config import route_from_dict, schedule_from_dict
-from domain.coverage import RoundFact, RoundState, ScanFact, expected_visits, judge
+from domain.coverage import OPEN_ROUND, RoundFact, RoundState, ScanFact, expected_visits, judge
 from domain.labels import LabelError, read_label, short_codes_match
 from domain.models import PointKind
+from domain.schedules import current_shift
 from domain.scoring import inspection_score
 
 __all__ = ["FORMS", "FieldApp", "Inspection", "Refusal", "RoundItem", "Status"]
@@ -68,15 +70,23 @@ class Status:
 @dataclass(frozen=True, slots=True)
 class RoundItem:
     key: str
-    schedule_id: str | None
+    schedule_id: str | None  # None: an extra (voluntary) round
     route_id: str
     route_name: str
-    due: datetime | None
+    due: datetime | None  # the occurrence; for an extra round, when it was started
     state: RoundState
     done: int
     total: int
     overdue: bool
     round_id: str | None  # set once this device started it
+    opens: datetime | None = None  # from when "Start" is offered (the early allowance)
+    day_offset: int = 0  # the round's local day against today's: -1 yesterday, 1 tomorrow
+
+    def can_start(self, now: datetime) -> bool:
+        """Start (or continue) is offered: begun already, or within its early allowance."""
+        if self.state in (RoundState.COMPLETED, RoundState.MISSED, RoundState.INCOMPLETE):
+            return False
+        return self.round_id is not None or self.opens is None or now >= self.opens
 
 
 @dataclass(slots=True)
@@ -435,13 +445,17 @@ class FieldApp:
         return facts
 
     def _window(self) -> tuple[datetime, datetime]:
-        """Rounds shown on the today screen: the last 12 hours and the next 12."""
-        now = self.clock()
-        return now - timedelta(hours=12), now + timedelta(hours=12)
+        """Rounds shown on the today screen: the current shift in site time (08:00–20:00
+        or 20:00–08:00), and what is still open from the shift before."""
+        return current_shift(self.clock(), self.tz)
 
     def today_rounds(self) -> list[RoundItem]:
-        site, now = self.site, self.clock()
+        """The current shift's rounds in time order, each dated against today; rounds
+        from the shift before while still open, or if this person walked them; and the
+        extra rounds started in this shift."""
+        site, now, tz = self.site, self.clock(), self.tz
         start, end = self._window()
+        earlier = start - OPEN_ROUND
         routes = {r["id"]: r for r in site.get("routes", [])}
         schedules = [
             schedule_from_dict(s)
@@ -453,18 +467,24 @@ class FieldApp:
         versions = {
             rid: [replace(route_from_dict(r), effective_from=epoch)] for rid, r in routes.items()
         }
-        visits, rounds = expected_visits(schedules, versions, self.tz, start, end)
-        facts = self._round_facts(start - timedelta(hours=2))
+        visits, rounds = expected_visits(schedules, versions, tz, earlier, end)
+        facts = self._round_facts(earlier - timedelta(hours=2))
         scans = [
             ScanFact(r.id, r.record["point_id"], "me", r.device_time, r.record.get("round_id"))
-            for r in self._my_records(start - timedelta(hours=2), "scan")
+            for r in self._my_records(earlier - timedelta(hours=2), "scan")
         ]
-        judge(visits, rounds, scans, facts, now)
+        coverage = judge(visits, rounds, scans, facts, now)
         by_key = {f.key: f for f in facts.values() if f.key}
+        today = now.astimezone(tz).date()
+
+        def offset(at: datetime) -> int:
+            return (at.astimezone(tz).date() - today).days
+
         items = []
         for r in rounds:
-            if r.state is RoundState.MISSED and r.fact is None:
-                continue  # long gone; the lead sees it in reports
+            open_now = r.state in (RoundState.NOT_STARTED, RoundState.IN_PROGRESS)
+            if r.due < start and not (open_now or r.fact is not None):
+                continue  # the shift before, not walked by this person: the lead's report
             fact = by_key.get(r.key)
             items.append(
                 RoundItem(
@@ -476,12 +496,41 @@ class FieldApp:
                     r.state,
                     r.done,
                     r.total,
-                    overdue=r.state in (RoundState.NOT_STARTED, RoundState.IN_PROGRESS)
-                    and now > r.closes,
+                    overdue=open_now and now > r.closes,
                     round_id=fact.id if fact else None,
+                    opens=r.opens,
+                    day_offset=offset(r.due),
                 )
             )
-        items.sort(key=lambda i: (i.state is RoundState.COMPLETED, i.due or now))
+        extra_done = Counter(s.round_id for s in coverage.voluntary_scans)
+        for fact in coverage.voluntary_rounds:
+            if fact.started_at < start or fact.route_id not in routes:
+                continue
+            total = len(routes[fact.route_id]["checkpoint_ids"])
+            done = extra_done[fact.id]
+            state = (
+                RoundState.COMPLETED
+                if done >= total
+                else RoundState.INCOMPLETE
+                if fact.finished_at
+                else RoundState.IN_PROGRESS
+            )
+            items.append(
+                RoundItem(
+                    f"extra:{fact.id}",
+                    None,
+                    fact.route_id,
+                    routes[fact.route_id]["name"],
+                    fact.started_at,
+                    state,
+                    done,
+                    total,
+                    overdue=False,
+                    round_id=fact.id,
+                    day_offset=offset(fact.started_at),
+                )
+            )
+        items.sort(key=lambda i: i.due or now)
         return items
 
     def start_round(self, route_id: str, item: RoundItem | None = None) -> ActiveRound:
@@ -489,6 +538,10 @@ class FieldApp:
         if item is not None and item.round_id:
             self.store.put(active_round=item.round_id)
             return self.active_round()  # type: ignore[return-value]
+        if item is not None and not item.can_start(self.clock()):
+            raise Refusal(
+                "not_yet", at=f"{item.opens.astimezone(self.tz):%H:%M}" if item.opens else ""
+            )
         route = next(r for r in self.site["routes"] if r["id"] == route_id)
         fields: dict[str, Any] = {"route_id": route_id, "route_version": route["version"]}
         if item is not None and item.schedule_id and item.due:

@@ -66,33 +66,40 @@ class GuardScreens(Shell):
 
     def _starter(self, route_id: str, item: RoundItem | None) -> Callable[[Any], None]:
         def start(_: Any) -> None:
-            self.app.start_round(route_id, item)
-            self.show(self.round_screen)
+            if self.attempt(lambda: self.app.start_round(route_id, item)):
+                self.show(self.round_screen)
 
         return start
 
+    def when(self, item: RoundItem) -> str:
+        """The round's time in site time, dated when it is not today's."""
+        if item.due is None:
+            return ""
+        local = item.due.astimezone(self.app.tz)
+        day = {-1: self.t("yesterday"), 0: "", 1: self.t("tomorrow")}.get(
+            item.day_offset, f"{local:%m-%d}"
+        )
+        return f"{day} {local:%H:%M}".strip()
+
     def round_card(self, item: RoundItem) -> ft.Control:
-        tz = self.app.tz
-        due = f"{item.due.astimezone(tz):%H:%M}" if item.due else ""
+        now = self.app.clock()
         colour = RED if item.overdue else STATE_COLOURS.get(item.state, GREY)
         state = self.t(f"state_{item.state.value}")
         if item.overdue:
             state = f"{state} · {self.t('overdue')}"
-        actionable = item.state not in (
-            RoundState.COMPLETED,
-            RoundState.MISSED,
-            RoundState.INCOMPLETE,
-        )
+        name = item.route_name
+        if item.schedule_id is None:
+            name = f"{self.t('voluntary_round')} · {name}"
         text = ft.Column(
             [
-                ft.Text(f"{due}  {item.route_name}", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(f"{self.when(item)}  {name}", size=20, weight=ft.FontWeight.BOLD),
                 ft.Text(f"{state} · {item.done}/{item.total}", size=16, color=colour),
             ],
             expand=True,
             spacing=2,
         )
         row: list[ft.Control] = [text]
-        if actionable:
+        if item.can_start(now):
             label = self.t("continue") if item.round_id else self.t("start")
             row.append(
                 ft.FilledButton(
@@ -105,6 +112,9 @@ class GuardScreens(Shell):
                     ),
                 )
             )
+        elif item.opens is not None and item.state is RoundState.UPCOMING:
+            at = f"{item.opens.astimezone(self.app.tz):%H:%M}"
+            row.append(ft.Text(self.t("not_yet", at=at), size=16, color=GREY))
         return ft.Container(
             ft.Row(row), padding=12, border_radius=10, border=ft.Border.all(2, colour)
         )
