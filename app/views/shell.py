@@ -7,7 +7,8 @@ shows the next screen. Nothing here decides what is recorded.
 
 from __future__ import annotations
 
-import time
+import asyncio
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,6 +18,7 @@ import flet_camera as fc
 import flet_geolocator as fg
 
 from app.i18n import t
+from app.position import REFRESH_SECONDS, PositionKeeper
 from app.qr import QRDecodeError, decode_qr
 from app.state import FieldApp, Refusal, Status
 from app.syncloop import sync_loop_for
@@ -75,8 +77,7 @@ class Shell(ABC):
         self.screen: Callable[[], ft.Control] = self.home
         self.status_text = ft.Text(size=14)
         self.form_shown = False  # the screen being built named its form (see `remember`)
-        self.position: dict[str, float] | None = None
-        self.position_at = 0.0
+        self.positions = PositionKeeper()
         self.syncer = sync_loop_for(app)
         self.syncer.listen(self.on_synced)
 
@@ -177,32 +178,37 @@ class Shell(ABC):
         self.status_text.update()
 
     async def watch_position(self) -> None:
-        """Keep the latest GPS fix, so a scan never waits for one; no GPS, no position."""
+        """Feed the position keeper: the device's position stream while moving, and a
+        fresh fix every few seconds while standing still. No GPS, no position."""
 
         def moved(position: Any) -> None:
-            if position.latitude is not None and position.longitude is not None:
-                self.position = {
-                    "lat": position.latitude,
-                    "lon": position.longitude,
-                    "accuracy": position.accuracy or 0.0,
-                }
-                self.position_at = time.monotonic()
+            if position is not None:
+                self.positions.update(
+                    position.latitude,
+                    position.longitude,
+                    position.accuracy,
+                    getattr(position, "timestamp", None),
+                )
 
         geo = fg.Geolocator(
-            configuration=fg.GeolocatorConfiguration(distance_filter=5),
+            configuration=fg.GeolocatorConfiguration(
+                accuracy=fg.GeolocatorPositionAccuracy.BEST, distance_filter=0
+            ),
             on_position_change=lambda e: moved(e.position),
         )
         try:
             await geo.request_permission()
-            moved(await geo.get_current_position())
         except Exception:  # no permission or no location service: scans carry no GPS
             return
+        while True:
+            # No fix this time: the last one ages out by itself.
+            with contextlib.suppress(Exception):
+                moved(await asyncio.wait_for(geo.get_current_position(), REFRESH_SECONDS))
+            await asyncio.sleep(REFRESH_SECONDS)
 
     def fresh_position(self) -> dict[str, float] | None:
-        """The GPS fix if it is under two minutes old."""
-        if self.position and time.monotonic() - self.position_at < 120:
-            return self.position
-        return None
+        """The GPS fix for a scan made now: fresh (see `PositionKeeper`), or none."""
+        return self.positions.for_scan()
 
     async def sync_now(self, _: Any = None) -> None:
         self.status_text.value = self.t("syncing")
