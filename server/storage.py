@@ -29,6 +29,7 @@ from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
+from server.storage_reports import ReportQueries
 from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
@@ -290,6 +291,14 @@ def m004_record_chain(db: sqlite_utils.Database) -> None:
     records.create_index(["site_id", "chain_seq"], unique=True)
 
 
+@migrations()
+def m005_reports(db: sqlite_utils.Database) -> None:
+    """Rostered schedules, appraisal settings, label serials (server.storage_reports)."""
+    from server.storage_reports import m005_reports as apply
+
+    apply(db)
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -320,7 +329,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries):
+class Storage(TrustQueries, ReportQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
