@@ -129,6 +129,9 @@ class Schedule:
     grace_minutes: int = 15
     early_minutes: int = 15
     name: str = ""
+    # Who a miss counts against when nobody walked the round: a person, else a team/shift.
+    responsible_user_id: str | None = None
+    responsible_team: str = ""
 
 
 @dataclass(frozen=True, slots=True)
