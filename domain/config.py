@@ -106,6 +106,7 @@ def point_to_dict(p: Point) -> dict[str, Any]:
         "template_id": p.template_id,
         "requires_photo": p.requires_photo,
         "short_code": p.short_code,
+        "radius_m": p.radius_m,
     }
 
 
@@ -124,4 +125,5 @@ def point_from_dict(d: dict[str, Any]) -> Point:
         d["template_id"],
         bool(d["requires_photo"]),
         d["short_code"] or "",
+        float(d.get("radius_m") or 100.0),
     )

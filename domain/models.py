@@ -84,6 +84,7 @@ class Point:
     template_id: str | None = None  # inspection template of an area
     requires_photo: bool = False
     short_code: str = ""  # printed under the QR, typed when a label is damaged
+    radius_m: float = 100.0  # a fix further than this (less its accuracy) is far from it
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from domain.models import Role
+
 __all__ = [
+    "CLEANING_ROLES",
     "ItemResult",
     "Rectification",
     "RectificationEvent",
     "RectificationState",
+    "fix_refusal",
     "inspection_score",
     "recheck_refusal",
     "rectification_state",
@@ -87,4 +91,20 @@ def recheck_refusal(current: Rectification, action: str, user_id: str) -> str | 
             return "rectification has not been fixed yet"
         if current.fixed_by == user_id:
             return "the re-check must be done by someone other than the person who fixed it"
+    return None
+
+
+CLEANING_ROLES = frozenset({Role.CLEANER, Role.CLEANING_SUPERVISOR})
+
+
+def fix_refusal(assignee_id: str | None, user_id: str, role: Role) -> str | None:
+    """Why this person may not mark a rectification fixed, or None when they may.
+
+    An assigned rectification is fixed by its assignee alone; an unassigned one by anyone
+    of the site's cleaning roles (a cleaner or a cleaning supervisor), never by a guard.
+    """
+    if assignee_id is not None:
+        return None if user_id == assignee_id else "this rectification is assigned to someone else"
+    if role not in CLEANING_ROLES:
+        return "only cleaning staff can fix a rectification"
     return None

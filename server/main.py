@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from server.api import api_router
+from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
+from server.datalock import DataLock
 from server.settings import Settings
 from server.storage import Storage
 from server.throttle import LoginThrottle
@@ -21,11 +25,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        lock = DataLock(settings.data_dir)  # refuses a second worker on this folder
         app.state.storage = Storage(settings.db_path)
-        yield
-        app.state.storage.close()
+        app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
+        try:
+            yield
+        finally:
+            app.state.storage.close()
+            lock.release()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package's own copies, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="Rounds",
         version="0.1.0",
         lifespan=lifespan,
@@ -33,8 +43,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.blobs = LocalBlobStore(settings.blob_dir)
-    app.state.login_throttle = LoginThrottle(settings.login_attempts, settings.login_window_seconds)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_attempts,
+        settings.login_window_seconds,
+        address_free=settings.login_address_attempts,
+    )
     app.include_router(api_router)
+    install_openapi(app)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

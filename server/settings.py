@@ -17,8 +17,11 @@ class Settings:
     max_photo_pixels: int = 50_000_000
     token_bytes: int = 32
     token_days: int = 90  # a device signs in again after this
-    login_attempts: int = 5  # failed logins per username per window, then 429
-    login_window_seconds: int = 900
+    login_attempts: int = 5  # free attempts per (username, address) per window, then delays
+    login_address_attempts: int = 30  # free attempts per client address per window
+    login_window_seconds: int = 900  # also the longest delay
+    login_hash_threads: int = 2  # password hashes checked at once, off the event loop
+    login_queue: int = 64  # logins waiting for a hash slot before 503 "busy"
 
     @property
     def db_path(self) -> Path:

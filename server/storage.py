@@ -8,8 +8,10 @@ or domain code. One SQLite file in WAL mode; schema changes are sqlite-utils mig
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,14 +21,20 @@ import orjson
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from domain.chain import GENESIS, ChainRow
+from domain.chain import digest as chain_digest
+from domain.chain import link as chain_link
 from domain.config import point_from_dict, point_to_dict, schedule_from_dict, schedule_to_dict
 from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
+from domain.wire import stored_record_problem
+from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
 
 migrations = Migrations("rounds")
+log = logging.getLogger(__name__)
 
 
 def _to_json(value: object) -> str:
@@ -172,6 +180,116 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+_RECORD_COLUMNS = (
+    "id, kind, site_id, user_id, device_id, device_time, received_at,"
+    " point_id, refers_to, body, photos, flags"
+)
+
+# The stored fields a record's chain digest covers, in order (domain.chain).
+CHAIN_FIELDS = (
+    "id",
+    "kind",
+    "site_id",
+    "user_id",
+    "device_id",
+    "device_time",
+    "received_at",
+    "point_id",
+    "refers_to",
+    "body",
+    "photos",
+    "flags",
+)
+
+
+@migrations()
+def m002_quarantine_unreadable_records(db: sqlite_utils.Database) -> None:
+    """Records an older server stored that reports cannot read (a round for the year 1, an
+    inspection in 9999) move to `quarantine`: kept with the reason, listed for review,
+    left out of every read."""
+    db.execute(
+        "create table quarantine as select *, '' as reason, '' as quarantined_at"
+        " from records where 0"
+    )
+    db.execute("create unique index quarantine_id on quarantine (id)")
+    db.execute("create index quarantine_site on quarantine (site_id, quarantined_at)")
+    set_aside_unreadable(db, datetime.now(UTC))
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """Why a stored records row cannot be read into reports, or None."""
+    try:
+        device_time, received_at = _time(row["device_time"]), _time(row["received_at"])
+        body = orjson.loads(row["body"])
+        photos, flags = orjson.loads(row["photos"]), orjson.loads(row["flags"])
+    except (TypeError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
+        return f"unreadable: {exc}"[:200]
+    if not (isinstance(photos, list) and isinstance(flags, list)):
+        return "photos or flags is not a list"
+    return stored_record_problem(row["kind"], device_time, received_at, body)
+
+
+def set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
+    """Move every record that reads cannot handle into `quarantine`; returns how many."""
+    bad = [
+        (row["id"], problem)
+        for row in db.query(f"select {_RECORD_COLUMNS} from records")
+        if (problem := _row_problem(row)) is not None
+    ]
+    with db.atomic():
+        for record_id, reason in bad:
+            db.execute(
+                f"insert or ignore into quarantine select {_RECORD_COLUMNS}, ?, ?"
+                " from records where id = ?",
+                [reason, iso(at), record_id],
+            )
+            db.execute("delete from records where id = ?", [record_id])
+    for record_id, reason in bad:
+        log.warning("record %s set aside: %s", record_id, reason)
+    return len(bad)
+
+
+@migrations()
+def m003_trust(db: sqlite_utils.Database) -> None:
+    """Per-point radius, photos' perceptual hashes, and an index of flagged records (the
+    review queue reads only those)."""
+    db.table("points").add_column("radius_m", float)
+    db.table("photos").add_column("phash", str)
+    db.execute(
+        "create index if not exists records_flagged on records (site_id, device_time)"
+        " where flags <> '[]'"
+    )
+
+
+@migrations()
+def m004_record_chain(db: sqlite_utils.Database) -> None:
+    """Each site's records form a hash chain (domain.chain); existing records are chained
+    in the order they were stored."""
+    records = db.table("records")
+    for column in ("prev_hash", "body_hash", "chain_hash"):
+        records.add_column(column, str)
+    records.add_column("chain_seq", int)
+    sites = [r[0] for r in db.execute("select distinct site_id from records")]
+    for site_id in sites:
+        rows = db.execute(
+            f"select rowid, {', '.join(CHAIN_FIELDS)} from records where site_id = ?"
+            " order by rowid",
+            [site_id],
+        ).fetchall()
+        updates, previous = [], GENESIS
+        for seq, (rowid, *fields) in enumerate(rows, start=1):
+            body_hash = chain_digest(fields)
+            chain_hash = chain_link(previous, body_hash)
+            updates.append((seq, previous, body_hash, chain_hash, rowid))
+            previous = chain_hash
+        db.conn.executemany(
+            "update records set chain_seq = ?, prev_hash = ?, body_hash = ?, chain_hash = ?"
+            " where rowid = ?",
+            updates,
+        )
+    records.create_index(["site_id", "chain_seq"], unique=True)
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -202,7 +320,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage:
+class Storage(TrustQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -434,8 +552,28 @@ class Storage:
             )
         return found
 
-    def insert_records(self, records: Sequence[StoredRecord]) -> None:
-        """Append records in one transaction. Records are never updated or deleted."""
+    def record_owners(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(site id, user id) of each of these ids that is stored."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = list(ids[chunk_start : chunk_start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                (i, (s, u))
+                for i, s, u in self.db.execute(
+                    f"select id, site_id, user_id from records where id in ({marks})", chunk
+                )
+            )
+        return found
+
+    def insert_records(self, records: Sequence[StoredRecord]) -> set[str]:
+        """Append records in one transaction, each linked into its site's hash chain.
+        Records are never updated or deleted.
+
+        The write lock is taken first (BEGIN IMMEDIATE), so the ids are checked and the
+        chain heads read by the one writer: an id another connection stored meanwhile is
+        not inserted but returned, for the caller to answer as a duplicate.
+        """
         received = {r.received_at: iso(r.received_at) for r in records}  # one per batch
         rows = [
             (
@@ -454,16 +592,41 @@ class Storage:
             )
             for r in records
         ]
-        links = [(sha, r.id) for r in records for sha in r.photos]
         conn = self.db.conn
-        with self.db.atomic():
+        with self._immediate():
+            taken = self.existing_record_ids([r.id for r in records])
+            if taken:
+                rows = [row for row in rows if row[0] not in taken]
+            heads = {site: self._chain_head_row(site) for site in {row[2] for row in rows}}
+            chained = []
+            for row in rows:
+                seq, previous = heads[row[2]]
+                body_hash = chain_digest(row)
+                chain_hash = chain_link(previous, body_hash)
+                heads[row[2]] = (seq + 1, chain_hash)
+                chained.append((*row, seq + 1, previous, body_hash, chain_hash))
             conn.executemany(
                 "insert into records (id, kind, site_id, user_id, device_id, device_time,"
-                " received_at, point_id, refers_to, body, photos, flags)"
-                " values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
+                " received_at, point_id, refers_to, body, photos, flags,"
+                " chain_seq, prev_hash, body_hash, chain_hash)"
+                " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                chained,
             )
+            links = [(sha, r.id) for r in records if r.id not in taken for sha in r.photos]
             conn.executemany("insert or ignore into record_photos values (?, ?)", links)
+        return taken
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A write transaction that holds SQLite's write lock from its first statement."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def records(
         self,
@@ -485,31 +648,46 @@ class Storage:
             where.append("user_id = ?")
             args.append(user_id)
         sql = f"select * from records where {' and '.join(where)} order by device_time, id"
-        return (_record_from_row(r) for r in self.db.query(sql, args))
+        return _readable(self.db.query(sql, args))
 
     def scan_facts(self, site_id: str, start: datetime, end: datetime) -> list[ScanFact]:
-        """Just what coverage needs of the scans in [start, end): the hot read."""
-        rows = self.db.execute(
-            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?",
-            [site_id, iso(start), iso(end)],
-        )
-        parse = datetime.fromisoformat
-        return [ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows]
+        """Just what coverage needs of the scans in [start, end) that count: the hot read.
+
+        Scans held for review (a label that failed its check) or rejected by a reviewer are
+        left out; `scan_standings` gives them too.
+        """
+        return self.scan_standings(site_id, start, end).counted
 
     def record(self, record_id: str) -> StoredRecord | None:
-        rows = list(self.db.query("select * from records where id = ?", [record_id]))
-        return _record_from_row(rows[0]) if rows else None
+        rows = self.db.query("select * from records where id = ?", [record_id])
+        return next(_readable(rows), None)
 
     def records_referring_to(self, record_ids: Sequence[str]) -> list[StoredRecord]:
         marks = ",".join("?" * len(record_ids))
-        return [
-            _record_from_row(r)
-            for r in self.db.query(
-                f"select * from records where refers_to in ({marks}) order by device_time",
-                list(record_ids),
+        return list(
+            _readable(
+                self.db.query(
+                    f"select * from records where refers_to in ({marks}) order by device_time",
+                    list(record_ids),
+                )
             )
-        ]
+        )
+
+    # -- records set aside ---------------------------------------------------------------
+
+    def set_aside_unreadable(self, at: datetime) -> int:
+        """Sweep again (e.g. after restoring an old copy): see `set_aside_unreadable`."""
+        return set_aside_unreadable(self.db, at)
+
+    def quarantined(self, site_id: str, limit: int = 500) -> list[dict[str, Any]]:
+        """A site's records set aside as unreadable, newest first, exactly as stored."""
+        return list(
+            self.db.query(
+                f"select {_RECORD_COLUMNS}, reason, quarantined_at from quarantine"
+                " where site_id = ? order by quarantined_at desc, id limit ?",
+                [site_id, limit],
+            )
+        )
 
     def last_scan(self, user_id: str) -> StoredRecord | None:
         rows = list(
@@ -547,6 +725,7 @@ class Storage:
         height: int,
         uploaded_by: str,
         at: datetime,
+        phash: str | None = None,
     ) -> None:
         self.db.table("photos").insert(
             {
@@ -558,6 +737,7 @@ class Storage:
                 "height": height,
                 "uploaded_by": uploaded_by,
                 "uploaded_at": iso(at),
+                "phash": phash,
             },
             ignore=True,
         )
@@ -584,6 +764,51 @@ class Storage:
         )
         return rows[0] if rows else None
 
+    # -- tamper evidence (domain.chain) ---------------------------------------------------
+
+    def _chain_head_row(self, site_id: str) -> tuple[int, str]:
+        row = self.db.execute(
+            "select chain_seq, chain_hash from records where site_id = ?"
+            " and chain_seq is not null order by chain_seq desc limit 1",
+            [site_id],
+        ).fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def chain_head(self, site_id: str) -> tuple[int, str]:
+        """(number of records, newest link) of a site's chain; (0, GENESIS) when empty."""
+        return self._chain_head_row(site_id)
+
+    def chain_sites(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select id from sites order by id")]
+
+    def record_count(self) -> int:
+        return int(self.db.execute("select count(*) from records").fetchone()[0])
+
+    def blob_shas(self) -> set[str]:
+        """Every photo and plan the database names (what a backup must carry)."""
+        rows = self.db.execute(
+            "select sha from photos union select plan_sha from sites where plan_sha is not null"
+        )
+        return {r[0] for r in rows}
+
+    def chain_rows(self, site_id: str) -> Iterator[ChainRow]:
+        """A site's records in chain order, with their stored hashes (records not yet
+        chained, e.g. slipped in by hand, come last with no place)."""
+        cursor = self.db.conn.execute(
+            f"select chain_seq, {', '.join(CHAIN_FIELDS)}, prev_hash, body_hash, chain_hash"
+            " from records where site_id = ? order by chain_seq is null, chain_seq, rowid",
+            [site_id],
+        )
+        for seq, *fields, prev_hash, body_hash, chain_hash in cursor:
+            yield ChainRow(
+                seq or 0,
+                fields[0],
+                tuple(fields),
+                prev_hash or "",
+                body_hash or "",
+                chain_hash or "",
+            )
+
 
 def _schedule_row(s: Schedule) -> dict[str, Any]:
     row = schedule_to_dict(s)
@@ -597,6 +822,24 @@ def _schedule_from_row(r: dict[str, Any]) -> Schedule:
     return schedule_from_dict(
         r | {"fixed_times": json.loads(r["fixed_times"]), "weekdays": json.loads(r["weekdays"])}
     )
+
+
+def _readable(rows: Iterable[dict[str, Any]]) -> Iterator[StoredRecord]:
+    """Records from rows, leaving out (and logging) any that reports could not read, so
+    one bad record never breaks a report. The migration sets such rows aside for good;
+    this keeps reads total over whatever else is stored (e.g. a restored old copy)."""
+    for r in rows:
+        try:
+            record = _record_from_row(r)
+            problem = stored_record_problem(
+                record.kind, record.device_time, record.received_at, record.body
+            )
+        except (TypeError, ValueError) as exc:
+            problem = f"unreadable: {exc}"[:200]
+        if problem is None:
+            yield record
+        else:
+            log.warning("record %s left out of a read: %s", r.get("id"), problem)
 
 
 def _record_from_row(r: dict[str, Any]) -> StoredRecord:

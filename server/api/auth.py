@@ -5,16 +5,23 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from server.api.deps import AppSettings, CurrentCaller, Store, hash_token
 from server.passwords import hash_password, needs_rehash, verify_password
+from server.settings import Settings
 from server.throttle import LoginThrottle
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+T = TypeVar("T")
 
 
 class LoginRequest(BaseModel):
@@ -41,27 +48,55 @@ class LoginResponse(BaseModel):
 _DUMMY_HASH = hash_password("no such user")
 
 
-@router.post("/login", responses={429: {"description": "too many failed logins, wait"}})
+async def _off_loop(request: Request, settings: Settings, fn: Callable[[], T]) -> T:
+    """Run a password hash in a worker thread, at most `login_hash_threads` at once.
+
+    argon2 takes ~0.2 s of CPU; on the event loop it would stall every other request.
+    When too many logins already wait for a slot the answer is 503 at once.
+    """
+    limiter: anyio.CapacityLimiter = request.app.state.hash_limiter
+    if limiter.statistics().tasks_waiting >= settings.login_queue:
+        raise HTTPException(503, "the server is busy: try again", headers={"Retry-After": "2"})
+    return await anyio.to_thread.run_sync(fn, limiter=limiter)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(
+    "/login",
+    responses={
+        401: {"description": "wrong username or password"},
+        429: {"description": "too many failed logins from this address, wait"},
+        503: {"description": "too many logins at once, try again"},
+    },
+)
 async def login(
     body: LoginRequest, request: Request, storage: Store, settings: AppSettings
 ) -> LoginResponse:
     throttle: LoginThrottle = request.app.state.login_throttle
+    address = client_address(request)
     now = time.monotonic()
-    wait = throttle.wait_seconds(body.username, now)
+    wait = throttle.wait_seconds(body.username, address, now)
     if wait > 0:
         raise HTTPException(
             429,
-            f"too many failed logins: try again in {math.ceil(wait / 60)} min",
+            f"too many failed logins: try again in {_wait_text(wait)}",
             headers={"Retry-After": str(math.ceil(wait))},
         )
+    throttle.attempt(body.username, address, now)
     user = storage.user_by_name(body.username)
-    password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, body.password)
+    stored_hash = user.password_hash if user else _DUMMY_HASH
+    password_ok = await _off_loop(
+        request, settings, lambda: verify_password(stored_hash, body.password)
+    )
     if user is None or not password_ok:
-        throttle.failed(body.username, now)
         raise HTTPException(401, "wrong username or password")
-    throttle.succeeded(body.username)
+    throttle.succeeded(body.username, address, now)
     if needs_rehash(user.password_hash):
-        storage.set_password_hash(user.id, hash_password(body.password))
+        new_hash = await _off_loop(request, settings, lambda: hash_password(body.password))
+        storage.set_password_hash(user.id, new_hash)
     token = secrets.token_urlsafe(settings.token_bytes)
     storage.add_token(hash_token(token), user.id, body.device_id, datetime.now(UTC))
     return LoginResponse(
@@ -74,6 +109,10 @@ async def login(
             site_ids=list(user.site_ids),
         ),
     )
+
+
+def _wait_text(seconds: float) -> str:
+    return f"{math.ceil(seconds)} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
 
 
 @router.post("/logout", status_code=204)

@@ -20,7 +20,10 @@ from tests.client.helpers import camera_photo, label_image
 from tests.conftest import ALL_PASS, batch, inspection
 from tests.factory import PASSWORD
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+pytestmark = [
+    pytest.mark.browser,  # `-m "not browser"` leaves these out
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+]
 
 
 @pytest.fixture

@@ -1,0 +1,124 @@
+"""Ingest rules that hostile or mistaken clients probe: who may fix, foreign references,
+record ids of other sites."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from tests.conftest import ALL_PASS, batch, inspection, new_id, now_iso
+from tests.test_sync import jpeg, scan, upload
+
+
+def _failed_inspection(live_server, **kw) -> dict:
+    sup = live_server.login("super")
+    before = upload(sup, jpeg((10, 10, 10)))
+    after = upload(sup, jpeg((250, 250, 250)))
+    insp = inspection(ALL_PASS | {"floor": "fail"}, {"floor": [before]}, **kw)
+    assert sup.post("/api/v1/sync", json=batch(insp)).json()["results"][0]["status"] == "accepted"
+    return insp | {"after": after}
+
+
+def _fix(insp: dict) -> dict:
+    return {
+        "photos": [insp["after"]],
+        "id": new_id(),
+        "kind": "rectification",
+        "site_id": "alpha",
+        "device_time": now_iso(),
+        "inspection_id": insp["id"],
+        "item": "floor",
+        "action": "fixed",
+    }
+
+
+def _result(client, *records) -> list[dict]:
+    return client.post("/api/v1/sync", json=batch(*records)).json()["results"]
+
+
+def test_only_the_assignee_may_fix_an_assigned_rectification(live_server):
+    insp = _failed_inspection(live_server, assignee_id="u-cleaner")
+    for someone in ("guard", "cleaner2", "super", "manager"):
+        [result] = _result(live_server.login(someone), _fix(insp))
+        assert result["status"] == "rejected", someone
+        assert result["reason"] == "this rectification is assigned to someone else"
+    [result] = _result(live_server.login("cleaner"), _fix(insp))
+    assert result["status"] == "accepted"
+
+
+def test_an_unassigned_rectification_is_fixed_by_cleaning_staff_not_guards(live_server):
+    insp = _failed_inspection(live_server)
+    [guard] = _result(live_server.login("guard"), _fix(insp))
+    assert guard["reason"] == "only cleaning staff can fix a rectification"
+    [manager] = _result(live_server.login("manager"), _fix(insp))
+    assert manager["status"] == "rejected"
+    [cleaner] = _result(live_server.login("cleaner2"), _fix(insp))
+    assert cleaner["status"] == "accepted"
+
+
+def test_an_assignee_from_another_site_is_refused(live_server):
+    sup = live_server.login("super")
+    before = upload(sup, jpeg((10, 10, 10)))
+    for assignee in ("u-beta", "u-cleaner"):
+        insp = inspection(ALL_PASS | {"floor": "fail"}, {"floor": [before]}, assignee_id=assignee)
+        [result] = _result(sup, insp)
+        expected = {
+            "id": insp["id"],
+            "status": "rejected",
+            "reason": f"assignee not found: {assignee}",
+        }
+        assert result == expected if assignee == "u-beta" else result["status"] == "accepted"
+
+
+def test_an_unknown_schedule_or_another_sites_round_is_refused(live_server):
+    guard = live_server.login("guard")
+    due = datetime.now(UTC) - timedelta(hours=1)
+    start = {
+        "id": new_id(),
+        "kind": "round_start",
+        "site_id": "alpha",
+        "device_time": due.isoformat(),
+        "route_id": "r1",
+        "schedule_id": "no-such-schedule",
+        "occurrence": due.isoformat(),
+    }
+    [result] = _result(guard, start)
+    assert result["reason"] == "schedule not found: no-such-schedule"
+    beta_start = start | {"id": new_id(), "site_id": "beta", "route_id": "rb"}
+    del beta_start["schedule_id"], beta_start["occurrence"]
+    [beta] = _result(live_server.login("beta-guard"), beta_start)
+    assert beta["status"] == "accepted"
+    [result] = _result(guard, scan("c01", round_id=beta_start["id"]))
+    assert result["reason"] == f"round not found: {beta_start['id']}"
+    finish = {
+        "id": new_id(),
+        "kind": "round_finish",
+        "site_id": "alpha",
+        "device_time": now_iso(),
+        "round_id": beta_start["id"],
+    }
+    [result] = _result(guard, finish)
+    assert result["status"] == "rejected"
+
+
+def test_another_sites_record_id_is_refused_like_any_taken_id_not_called_duplicate(live_server):
+    beta_scan = scan("b01", site="beta")
+    beta_guard = live_server.login("beta-guard")
+    assert _result(beta_guard, beta_scan)[0]["status"] == "accepted"
+    guard, guard2 = live_server.login("guard"), live_server.login("guard2")
+    mine = scan("c01")
+    assert _result(guard, mine)[0]["status"] == "accepted"
+    # The same id from another site, or another person of the same site: one neutral answer.
+    [foreign] = _result(guard, scan("c02", id=beta_scan["id"]))
+    [colleague] = _result(guard2, scan("c02", id=mine["id"]))
+    assert foreign["status"] == colleague["status"] == "rejected"
+    assert foreign["reason"] == colleague["reason"] == "record id cannot be used: make a new one"
+    # The owner's resends stay duplicates (exactly once), in later batches and within one.
+    assert _result(guard, mine)[0]["status"] == "duplicate"
+    assert _result(beta_guard, beta_scan)[0]["status"] == "duplicate"
+    fresh = scan("c03")
+    results = _result(guard, fresh, fresh, dict(fresh, site_id="beta"))
+    assert [r["status"] for r in results] == ["accepted", "duplicate", "rejected"]
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        sites = dict(db.execute("select id, site_id from records"))
+    assert sites[beta_scan["id"]] == "beta" and sites[mine["id"]] == "alpha"
