@@ -12,7 +12,7 @@ from domain.signals import Flag
 from domain.trust import MAX_REASON_CHARS
 from domain.wire import RecordKind
 from server import review
-from server.api.deps import CurrentCaller, Store, require_reviews
+from server.api.deps import CurrentCaller, Store, require_reviewer
 from server.api.params import IsoDateTime
 
 router = APIRouter(prefix="/sites/{site_id}/reviews", tags=["reviews"])
@@ -53,7 +53,7 @@ async def queue(
     (device time, with UTC offsets) narrow it; `held_only` keeps the records held out of
     coverage until reviewed. `counts` tells how many are unreviewed, held and reviewed.
     """
-    require_reviews(caller, site_id)
+    require_reviewer(caller, site_id)
     page = review.review_queue(
         storage,
         site_id,
@@ -78,7 +78,7 @@ async def item(
     storage: Store,
 ) -> dict[str, Any]:
     """One record with its evidence and its reviews."""
-    require_reviews(caller, site_id)
+    require_reviewer(caller, site_id)
     found = review.review_item(storage, site_id, record_id)
     if found is None:
         raise HTTPException(404, "record not found")
@@ -91,7 +91,7 @@ async def verdict(
 ) -> dict[str, Any]:
     """Accept or reject a flagged record (a rejection needs a reason). The verdict is a
     new record; reviewing again adds another, and the latest decides."""
-    require_reviews(caller, site_id)
+    require_reviewer(caller, site_id)
     try:
         return review.record_review(
             storage,
