@@ -2,7 +2,8 @@
 
 Plain functions over `Storage` returning JSON-ready dicts, shared by the API
 (`server/api/reviews.py`) and the console; callers check permissions first
-(`require_site`, then `Role.reviews_records`). The rules are in `domain.trust`: flagged
+(`server.access.require_reviews(user, site_id)`: 404 for another site, 403 for a role
+that does not review records). The rules are in `domain.trust`: flagged
 records wait in the queue until someone reviews them; a scan whose label failed the
 server's check earns no coverage until accepted; a review is a new record (kind
 ``review``, ``refers_to`` the reviewed record, body ``{verdict, reason}``, by the
