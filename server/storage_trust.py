@@ -7,6 +7,7 @@ so that storage.py stays readable in one sitting.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,12 +59,16 @@ class TrustQueries:
         with no further work, and only flagged ones have their reviews looked up.
         """
         iso = _storage.iso
-        rows = self.db.execute(
+        sql = (
             "select id, point_id, user_id, device_time, body ->> '$.round_id',"
             " nullif(flags, '[]') from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?",
-            [site_id, iso(start), iso(end)],
+            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
         )
+        args = [site_id, iso(start), iso(end)]
+        try:
+            rows = self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:  # a malformed body (an old copy): leave it out
+            rows = self.db.execute(f"{sql} and json_valid(body)", args).fetchall()
         parse = datetime.fromisoformat
         out = ScanStandings()
         counted = out.counted

@@ -80,6 +80,12 @@ def _poison(day: datetime) -> list[dict[str, object]]:
             refers_to=far_inspection["id"],
         ),
         _row("handover", due.astimezone(UTC).isoformat(timespec="microseconds"), "{not json"),
+        _row(
+            "scan",
+            due.astimezone(UTC).isoformat(timespec="microseconds"),
+            '{"round_id": nul',
+            point_id="c01",
+        ),
     ]
 
 
@@ -179,7 +185,7 @@ def test_reads_stay_total_over_bad_rows_stored_after_the_migration(live_server):
     _reads_work(live_server, day)
     storage = Storage(live_server.settings.db_path)
     try:
-        assert storage.set_aside_unreadable(datetime.now(UTC)) == 4
-        assert len(storage.quarantined("alpha")) == 4
+        assert storage.set_aside_unreadable(datetime.now(UTC)) == 5
+        assert len(storage.quarantined("alpha")) == 5
     finally:
         storage.close()
