@@ -3,7 +3,7 @@
 Routes declare their own particular errors (`responses=` on the decorator, e.g. 413 or 415);
 this adds the ones that follow from how a route is built, so none is forgotten:
 401 where a login is needed, 404 where a site is named (another site's data is 404 too),
-422 where there is anything to validate, 400 where a body may not parse. Every error
+422 where there is anything to validate, 400 where a JSON body may not parse. Every error
 answer is `ErrorReply`.
 """
 
@@ -41,17 +41,30 @@ def _add_models(schemas: dict[str, Any]) -> None:
         schemas.pop(unused, None)
 
 
+_CONSTRAINTS = {"pattern", "format", "enum", "minLength", "maxLength", "anyOf", "const"}
+
+
+def _can_fail(parameter: dict[str, Any]) -> bool:
+    """Whether a value of this parameter can be refused (any text fits a plain string)."""
+    schema = parameter.get("schema", {})
+    return schema.get("type") != "string" or bool(_CONSTRAINTS & schema.keys())
+
+
 def _document_errors(path: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
+    json_body = "application/json" in operation.get("requestBody", {}).get("content", {})
+    can_fail = json_body or any(map(_can_fail, operation.get("parameters", [])))
+    if not can_fail and responses.get("422", {}).get("description") == "Validation Error":
+        del responses["422"]  # FastAPI adds it for any parameter, even one any text fits
     codes = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
     if operation.get("security"):
         codes.add(401)
     if "{site_id}" in path:
         codes.add(404)
-    if operation.get("parameters") or operation.get("requestBody"):
+    if can_fail:
         codes.add(422)
-    if operation.get("requestBody"):
-        codes.add(400)  # a body that cannot be parsed at all
+    if json_body:
+        codes.add(400)  # a body that is not JSON at all
     for code in sorted(codes):
         entry = responses.setdefault(str(code), {})
         if entry.get("description") in (None, "", "Validation Error"):
