@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from server.serve import free_port
+from server.serve import ServerProcess
 from server.settings import Settings
 from tests.factory import build_company
 
@@ -67,31 +62,6 @@ async def run(url: str, clients: int, seconds: float) -> tuple[list[float], list
     return quiet, busy, sum(await flood)
 
 
-@contextmanager
-def server_process(settings: Settings) -> Iterator[str]:
-    """uvicorn in its own process, as the README starts it, so the bench client's own
-    work does not share the server's interpreter."""
-    port = free_port()
-    env = os.environ | {"ROUNDS_DATA_DIR": str(settings.data_dir)}
-    command = [sys.executable, "-m", "uvicorn", "server.main:create_app", "--factory"]
-    process = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/healthz").raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=40)
@@ -100,8 +70,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
         build_company(settings)
-        with server_process(settings) as url:
-            quiet, busy, logins = asyncio.run(run(url, args.clients, args.seconds))
+        server = ServerProcess(settings.data_dir).start()
+        try:
+            quiet, busy, logins = asyncio.run(run(server.url, args.clients, args.seconds))
+        finally:
+            server.stop()
     q, b = statistics.median(quiet), statistics.median(busy)
     print(f"/healthz quiet: median {q * 1000:.1f} ms, max {max(quiet) * 1000:.1f} ms")
     print(

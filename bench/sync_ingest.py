@@ -75,7 +75,12 @@ def raw_baseline(path: Path, batches: list[list[dict]]) -> float:
     started = time.perf_counter()
     for chunk in rows:
         db.execute("begin")
-        db.executemany("insert into records values (?,?,?,?,?,?,?,?,?,?,?,?)", chunk)
+        db.executemany(
+            "insert into records (id, kind, site_id, user_id, device_id, device_time,"
+            " received_at, point_id, refers_to, body, photos, flags)"
+            " values (?,?,?,?,?,?,?,?,?,?,?,?)",
+            chunk,
+        )
         db.execute("commit")
     elapsed = time.perf_counter() - started
     db.close()

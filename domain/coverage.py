@@ -21,7 +21,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ __all__ = [
     "VisitStatus",
     "expected_visits",
     "judge",
+    "pending_matches",
     "round_key",
     "route_version_at",
 ]
@@ -397,6 +398,40 @@ def judge(
         (f for f in round_facts.values() if f.key is None), key=lambda f: f.started_at
     )
     return coverage
+
+
+def pending_matches(
+    coverage: Coverage, pending: Iterable[ScanFact], round_facts: Mapping[str, RoundFact]
+) -> dict[str, tuple[Visit, VisitStatus]]:
+    """For each scan held for review, the visit it would meet if a reviewer accepted it.
+
+    Same rules as `judge`, over the visits no counted scan met: one visit per scan, the
+    best status first. Nothing in `coverage` changes; a held scan earns nothing until
+    accepted, this only tells the reviewer (and the report) what is at stake.
+    """
+    pending = sorted(pending, key=lambda s: (s.device_time, s.id))
+    if not pending:
+        return {}
+    copies: dict[int, Visit] = {}
+    by_point: dict[str, list[Visit]] = defaultdict(list)
+    for visit in coverage.visits:
+        if visit.scan is None:
+            copy = replace(visit)
+            copies[id(copy)] = visit
+            by_point[visit.point_id].append(copy)
+    index = {point: _PointVisits(vs) for point, vs in by_point.items()}
+    found: dict[str, tuple[Visit, VisitStatus]] = {}
+    for scan in pending:
+        fact = round_facts.get(scan.round_id) if scan.round_id else None
+        if fact is not None and fact.key is None:
+            continue  # a voluntary round's scan meets no scheduled visit
+        point = index.get(scan.point_id)
+        match = point.best_for(scan, fact.key if fact else None) if point else None
+        if match is not None:
+            copy, status = match
+            copy.scan = scan  # taken: the next held scan looks for another visit
+            found[scan.id] = (copies[id(copy)], status)
+    return found
 
 
 def _judge_round(summary: RoundSummary, now: datetime) -> None:

@@ -176,20 +176,35 @@ def ingest_batch(
             result["flags"] = stored.flags
         results.append(result)
     if state.accepted:
-        storage.insert_records(list(state.accepted.values()))
+        raced = storage.insert_records(list(state.accepted.values()))
+        if raced:  # another connection stored some of these ids since we looked
+            _answer_raced(state, results, raced)
     return results
 
 
+def _answer_raced(state: _Batch, results: list[dict[str, Any]], raced: set[str]) -> None:
+    owners = state.storage.record_owners(sorted(raced))
+    for i, result in enumerate(results):
+        if result["status"] == "accepted" and result["id"] in raced:
+            record = state.accepted[result["id"]]
+            raw = {"site_id": record.site_id}
+            results[i] = _repeated(state, raw, record.id, owners, earlier=False)
+
+
 def _repeated(
-    state: _Batch, raw: dict[str, Any], raw_id: str, stored: dict[str, tuple[str, str]]
+    state: _Batch,
+    raw: dict[str, Any],
+    raw_id: str,
+    stored: dict[str, tuple[str, str]],
+    earlier: bool = True,
 ) -> dict[str, Any]:
     """A resend of a stored id is a duplicate only for the site and person who stored it.
 
     Anyone else gets the same neutral refusal whoever holds the id, so one site learns
     nothing of another's records.
     """
-    earlier = state.accepted.get(raw_id)
-    owner = (earlier.site_id, earlier.user_id) if earlier else stored[raw_id]
+    in_batch = state.accepted.get(raw_id) if earlier else None
+    owner = (in_batch.site_id, in_batch.user_id) if in_batch else stored[raw_id]
     if owner == (raw.get("site_id"), state.user.id):
         return {"id": raw_id, "status": "duplicate"}
     return {"id": raw_id, "status": "rejected", "reason": _ID_TAKEN}

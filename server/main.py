@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from server.api import api_router
 from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
+from server.datalock import DataLock
 from server.settings import Settings
 from server.storage import Storage
 from server.throttle import LoginThrottle
@@ -24,10 +25,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        lock = DataLock(settings.data_dir)  # refuses a second worker on this folder
         app.state.storage = Storage(settings.db_path)
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
-        yield
-        app.state.storage.close()
+        try:
+            yield
+        finally:
+            app.state.storage.close()
+            lock.release()
 
     # Swagger UI and ReDoc from the package's own copies, not a CDN: they work offline.
     app = FastAPIOffline(

@@ -1,22 +1,27 @@
 """Perceptual photo reuse: is a new photo near one that an earlier record already used?
 
 Each site's used photos' perceptual hashes are held in memory (8 bytes each, a numpy array
-compared in one vectorised XOR + popcount: ~0.1 ms for 100,000 photos) and topped up from
-the database by the `record_photos` link id before each look-up, so a second process or a
-restart never misses photos stored meanwhile.
+compared in one vectorised XOR + popcount: ~0.7 ms for 100,000 photos, against ~47 ms in
+pure Python) and topped up from the database by the `record_photos` link id before each
+look-up, so a second process or a restart never misses photos stored meanwhile.
 """
 
 from __future__ import annotations
 
+import argparse
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from domain.signals import PHOTO_NEAR_BITS
+from server.blobs import BlobStore, LocalBlobStore
+from server.images import perceptual_hash
+from server.settings import Settings
 from server.storage import Storage
 
-__all__ = ["PhotoHashIndex", "index_for"]
+__all__ = ["PhotoHashIndex", "backfill_phashes", "index_for"]
 
 
 @dataclass(slots=True)
@@ -74,3 +79,38 @@ def index_for(storage: Storage) -> PhotoHashIndex:
     if index is None:
         index = _indexes[storage] = PhotoHashIndex(storage)
     return index
+
+
+def backfill_phashes(storage: Storage, blobs: BlobStore) -> int:
+    """Hash the photos stored before perceptual hashes were kept (~3 ms each), so reuse of
+    an old photo is caught too; returns how many were hashed.
+
+    `python -m server.photo_index --data-dir var/server`. Safe to run while serving and to
+    run again (a running server sees the added hashes after a restart: its index tops up
+    by new record links only). A photo whose file is missing or unreadable gets the hash
+    "" (never compared), so it is not tried again.
+    """
+    done = 0
+    while batch := storage.photos_without_phash():
+        for sha, site_id in batch:
+            data = blobs.get(sha)
+            storage.set_phash(sha, site_id, (perceptual_hash(data) if data else None) or "")
+            done += 1
+    return done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=backfill_phashes.__doc__)
+    parser.add_argument("--data-dir", type=Path, default=Settings.from_env().data_dir)
+    args = parser.parse_args()
+    settings = Settings(data_dir=args.data_dir)
+    storage = Storage(settings.db_path)
+    try:
+        added = backfill_phashes(storage, LocalBlobStore(settings.blob_dir))
+        print(f"perceptual hashes added: {added}")
+    finally:
+        storage.close()
+
+
+if __name__ == "__main__":
+    main()

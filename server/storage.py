@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,9 @@ import orjson
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from domain.chain import GENESIS, ChainRow
+from domain.chain import digest as chain_digest
+from domain.chain import link as chain_link
 from domain.config import point_from_dict, point_to_dict, schedule_from_dict, schedule_to_dict
 from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
@@ -181,6 +185,22 @@ _RECORD_COLUMNS = (
     " point_id, refers_to, body, photos, flags"
 )
 
+# The stored fields a record's chain digest covers, in order (domain.chain).
+CHAIN_FIELDS = (
+    "id",
+    "kind",
+    "site_id",
+    "user_id",
+    "device_id",
+    "device_time",
+    "received_at",
+    "point_id",
+    "refers_to",
+    "body",
+    "photos",
+    "flags",
+)
+
 
 @migrations()
 def m002_quarantine_unreadable_records(db: sqlite_utils.Database) -> None:
@@ -239,6 +259,35 @@ def m003_trust(db: sqlite_utils.Database) -> None:
         "create index if not exists records_flagged on records (site_id, device_time)"
         " where flags <> '[]'"
     )
+
+
+@migrations()
+def m004_record_chain(db: sqlite_utils.Database) -> None:
+    """Each site's records form a hash chain (domain.chain); existing records are chained
+    in the order they were stored."""
+    records = db.table("records")
+    for column in ("prev_hash", "body_hash", "chain_hash"):
+        records.add_column(column, str)
+    records.add_column("chain_seq", int)
+    sites = [r[0] for r in db.execute("select distinct site_id from records")]
+    for site_id in sites:
+        rows = db.execute(
+            f"select rowid, {', '.join(CHAIN_FIELDS)} from records where site_id = ?"
+            " order by rowid",
+            [site_id],
+        ).fetchall()
+        updates, previous = [], GENESIS
+        for seq, (rowid, *fields) in enumerate(rows, start=1):
+            body_hash = chain_digest(fields)
+            chain_hash = chain_link(previous, body_hash)
+            updates.append((seq, previous, body_hash, chain_hash, rowid))
+            previous = chain_hash
+        db.conn.executemany(
+            "update records set chain_seq = ?, prev_hash = ?, body_hash = ?, chain_hash = ?"
+            " where rowid = ?",
+            updates,
+        )
+    records.create_index(["site_id", "chain_seq"], unique=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,8 +566,14 @@ class Storage(TrustQueries):
             )
         return found
 
-    def insert_records(self, records: Sequence[StoredRecord]) -> None:
-        """Append records in one transaction. Records are never updated or deleted."""
+    def insert_records(self, records: Sequence[StoredRecord]) -> set[str]:
+        """Append records in one transaction, each linked into its site's hash chain.
+        Records are never updated or deleted.
+
+        The write lock is taken first (BEGIN IMMEDIATE), so the ids are checked and the
+        chain heads read by the one writer: an id another connection stored meanwhile is
+        not inserted but returned, for the caller to answer as a duplicate.
+        """
         received = {r.received_at: iso(r.received_at) for r in records}  # one per batch
         rows = [
             (
@@ -537,16 +592,41 @@ class Storage(TrustQueries):
             )
             for r in records
         ]
-        links = [(sha, r.id) for r in records for sha in r.photos]
         conn = self.db.conn
-        with self.db.atomic():
+        with self._immediate():
+            taken = self.existing_record_ids([r.id for r in records])
+            if taken:
+                rows = [row for row in rows if row[0] not in taken]
+            heads = {site: self._chain_head_row(site) for site in {row[2] for row in rows}}
+            chained = []
+            for row in rows:
+                seq, previous = heads[row[2]]
+                body_hash = chain_digest(row)
+                chain_hash = chain_link(previous, body_hash)
+                heads[row[2]] = (seq + 1, chain_hash)
+                chained.append((*row, seq + 1, previous, body_hash, chain_hash))
             conn.executemany(
                 "insert into records (id, kind, site_id, user_id, device_id, device_time,"
-                " received_at, point_id, refers_to, body, photos, flags)"
-                " values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
+                " received_at, point_id, refers_to, body, photos, flags,"
+                " chain_seq, prev_hash, body_hash, chain_hash)"
+                " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                chained,
             )
+            links = [(sha, r.id) for r in records if r.id not in taken for sha in r.photos]
             conn.executemany("insert or ignore into record_photos values (?, ?)", links)
+        return taken
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A write transaction that holds SQLite's write lock from its first statement."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def records(
         self,
@@ -683,6 +763,51 @@ class Storage(TrustQueries):
             )
         )
         return rows[0] if rows else None
+
+    # -- tamper evidence (domain.chain) ---------------------------------------------------
+
+    def _chain_head_row(self, site_id: str) -> tuple[int, str]:
+        row = self.db.execute(
+            "select chain_seq, chain_hash from records where site_id = ?"
+            " and chain_seq is not null order by chain_seq desc limit 1",
+            [site_id],
+        ).fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def chain_head(self, site_id: str) -> tuple[int, str]:
+        """(number of records, newest link) of a site's chain; (0, GENESIS) when empty."""
+        return self._chain_head_row(site_id)
+
+    def chain_sites(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select id from sites order by id")]
+
+    def record_count(self) -> int:
+        return int(self.db.execute("select count(*) from records").fetchone()[0])
+
+    def blob_shas(self) -> set[str]:
+        """Every photo and plan the database names (what a backup must carry)."""
+        rows = self.db.execute(
+            "select sha from photos union select plan_sha from sites where plan_sha is not null"
+        )
+        return {r[0] for r in rows}
+
+    def chain_rows(self, site_id: str) -> Iterator[ChainRow]:
+        """A site's records in chain order, with their stored hashes (records not yet
+        chained, e.g. slipped in by hand, come last with no place)."""
+        cursor = self.db.conn.execute(
+            f"select chain_seq, {', '.join(CHAIN_FIELDS)}, prev_hash, body_hash, chain_hash"
+            " from records where site_id = ? order by chain_seq is null, chain_seq, rowid",
+            [site_id],
+        )
+        for seq, *fields, prev_hash, body_hash, chain_hash in cursor:
+            yield ChainRow(
+                seq or 0,
+                fields[0],
+                tuple(fields),
+                prev_hash or "",
+                body_hash or "",
+                chain_hash or "",
+            )
 
 
 def _schedule_row(s: Schedule) -> dict[str, Any]:

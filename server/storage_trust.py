@@ -59,37 +59,46 @@ class TrustQueries:
         with no further work, and only flagged ones have their reviews looked up.
         """
         iso = _storage.iso
-        sql = (
-            "select id, point_id, user_id, device_time, body ->> '$.round_id',"
-            " nullif(flags, '[]') from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
-        )
-        args = [site_id, iso(start), iso(end)]
-        try:
-            rows = self.db.execute(sql, args).fetchall()
-        except sqlite3.OperationalError:  # a malformed body (an old copy): leave it out
-            rows = self.db.execute(f"{sql} and json_valid(body)", args).fetchall()
+        span = [site_id, iso(start), iso(end)]
         parse = datetime.fromisoformat
-        out = ScanStandings()
-        counted = out.counted
-        flagged: list[tuple[ScanFact, list[str]]] = []
-        for i, p, u, t, r, f in rows:
-            fact = ScanFact(i, p or "", u, parse(t), r)
-            if f is None:
-                counted.append(fact)
-            else:
-                flagged.append((fact, orjson.loads(f)))
+        rows = self._json_rows(
+            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
+            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
+            " and flags = '[]'",
+            span,
+        )
+        out = ScanStandings([ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows])
+        # The flagged few, through the partial index of flagged records.
+        flagged = [
+            (ScanFact(i, p or "", u, parse(t), r), orjson.loads(f))
+            for i, p, u, t, r, f in self._json_rows(
+                "select id, point_id, user_id, device_time, body ->> '$.round_id', flags"
+                " from records indexed by records_flagged where site_id = ? and flags <> '[]'"
+                " and device_time >= ?"
+                " and device_time < ? and kind = 'scan'",
+                span,
+            )
+        ]
         if flagged:
             reviews = self.latest_reviews(site_id, [fact.id for fact, _ in flagged])
             for fact, flags in flagged:
                 state = standing(flags, reviews.get(fact.id))
                 if state is Standing.COUNTED:
-                    counted.append(fact)
+                    out.counted.append(fact)
                 elif state is Standing.PENDING:
                     out.pending.append((fact, flags))
                 else:
                     out.rejected.append((fact, flags))
         return out
+
+    def _json_rows(self, sql: str, args: list[Any]) -> list[Any]:
+        """Rows of a query that reads into record bodies; should a body be malformed (an
+        old copy; the migration sets such records aside), again without such rows, so
+        that one bad record never breaks a report. Costs nothing when the data is sound."""
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:
+            return self.db.execute(f"{sql} and json_valid(body)", args).fetchall()
 
     # -- reviews -------------------------------------------------------------------------
 
@@ -122,6 +131,7 @@ class TrustQueries:
         *,
         state: QueueState = "unreviewed",
         flag: str | None = None,
+        any_flags: Sequence[str] = (),
         kind: str | None = None,
         user_id: str | None = None,
         start: datetime | None = None,
@@ -152,6 +162,10 @@ class TrustQueries:
         if flag is not None:
             where.append("exists (select 1 from json_each(r.flags) where value = ?)")
             args.append(flag)
+        if any_flags:
+            marks = ",".join("?" * len(any_flags))
+            where.append(f"exists (select 1 from json_each(r.flags) where value in ({marks}))")
+            args.extend(any_flags)
         reviewed = "exists (select 1 from records v where v.refers_to = r.id and v.kind = 'review')"
         if state == "unreviewed":
             where.append(f"not {reviewed}")
@@ -164,7 +178,7 @@ class TrustQueries:
             " order by r.device_time desc, r.id desc limit ? offset ?",
             [*args, limit, offset],
         )
-        return [_storage._record_from_row(r) for r in rows], total
+        return list(_storage._readable(rows)), total
 
     def site_record(self, site_id: str, record_id: str) -> StoredRecord | None:
         """One record of one site (None for another site's, exactly like a missing one)."""
@@ -173,7 +187,7 @@ class TrustQueries:
                 "select * from records where id = ? and site_id = ?", [record_id, site_id]
             )
         )
-        return _storage._record_from_row(rows[0]) if rows else None
+        return next(_storage._readable(rows), None)
 
     # -- what the signals read at ingest -------------------------------------------------
 
@@ -209,6 +223,19 @@ class TrustQueries:
             ).fetchall()
         )
 
+    def photos_without_phash(self, limit: int = 1000) -> list[tuple[str, str]]:
+        """(sha, site id) of photos stored before perceptual hashes were kept."""
+        return self.db.execute(
+            "select sha, site_id from photos where phash is null limit ?", [limit]
+        ).fetchall()
+
+    def set_phash(self, sha: str, site_id: str, phash: str) -> None:
+        """Fill in a photo's perceptual hash (derived from its bytes; nothing else changes)."""
+        self.db.execute(
+            "update photos set phash = ? where sha = ? and site_id = ? and phash is null",
+            [phash, sha, site_id],
+        )
+
     def used_phashes_since(self, site_id: str, after: int) -> tuple[list[tuple[str, str]], int]:
         """(sha, phash) of the site's photos that records began to use after link `after`,
         and the newest link seen: lets an in-memory index top itself up cheaply."""
@@ -218,7 +245,7 @@ class TrustQueries:
         rows = self.db.execute(
             "select rp.sha, p.phash from record_photos rp"
             " join photos p on p.sha = rp.sha and p.site_id = ?"
-            " where rp.rowid > ? and rp.rowid <= ? and p.phash is not null",
+            " where rp.rowid > ? and rp.rowid <= ? and p.phash <> ''",
             [site_id, after, newest],
         ).fetchall()
         return [(sha, phash) for sha, phash in rows], newest

@@ -18,8 +18,8 @@ import flet as ft
 import flet_camera as fc
 import flet_geolocator as fg
 
+from app.camera import FRAME_EVERY_S, LiveScan, picture_is_mirrored, unmirror
 from app.i18n import t
-from app.qr import QRDecodeError, decode_qr
 from app.state import FieldApp, Inspection, Refusal, Status
 
 __all__ = ["BIG", "FONT", "GREEN", "GREY", "RED", "Shell", "big_button"]
@@ -284,20 +284,11 @@ class Shell(ABC):
     # -- camera -----------------------------------------------------------------------------
 
     def open_scanner(self, on_payload: Callable[[str, str], None]) -> None:
-        """Camera → QR text → `on_payload(text, "qr")`; or a typed code → (code, "typed")."""
+        """The live preview is read frame after frame until a label is accepted (no tap):
+        `on_payload(text, "qr")`; or a typed code gives `on_payload(code, "typed")`."""
 
         def handle(payload: str, method: str) -> bool:
             return self.attempt(lambda: on_payload(payload, method))
-
-        def frame(raw: bytes) -> bool:
-            try:
-                texts = decode_qr(raw)
-            except QRDecodeError:
-                texts = []
-            if not texts:
-                self.toast(self.t("no_qr_found"), error=True)
-                return False
-            return handle(texts[0], "qr")
 
         back = self.screen
         code = ft.TextField(
@@ -310,44 +301,71 @@ class Shell(ABC):
 
         code.on_submit = typed
         extra = [
+            ft.Text(self.t("scan_hint"), size=16),
             ft.Text(self.t("type_code"), size=16, color=GREY),
             ft.Row([code, ft.FilledButton(self.t("confirm"), on_click=typed, height=BIG)]),
         ]
-        self._camera_screen(self.t("scan_hint"), self.t("capture"), frame, back, extra)
+        live = LiveScan(lambda text: handle(text, "qr"))
+        self._camera_screen(self.t("scan"), None, back, extra, live)
 
     def open_camera(
         self, on_photo: Callable[[bytes], None], back: Callable[[], ft.Control]
     ) -> None:
-        def frame(raw: bytes) -> bool:
-            on_photo(raw)
-            return True
-
-        self._camera_screen(self.t("take_photo"), self.t("take_photo"), frame, back, [])
+        self._camera_screen(self.t("take_photo"), on_photo, back, [], None)
 
     def _camera_screen(
         self,
         title: str,
-        action: str,
-        on_frame: Callable[[bytes], bool],
+        on_photo: Callable[[bytes], None] | None,
         back: Callable[[], ft.Control],
         extra: Sequence[ft.Control],
+        live: LiveScan | None,
     ) -> None:
+        """The camera's preview with, for photos, a capture button; for scanning, the live
+        reader. A torch button shows where the camera has a torch."""
         camera = fc.Camera(expand=True, preview_enabled=True)
         error = ft.Text(color=RED, size=16)
-        busy = {"taking": False}
+        state = {"taking": False, "torch": False, "mirrored": False}
 
         async def capture(_: Any) -> None:
-            if busy["taking"]:
+            if state["taking"] or on_photo is None:
                 return
-            busy["taking"] = True
+            state["taking"] = True
             try:
-                raw = await camera.take_picture()
+                raw = bytes(await camera.take_picture())
             except Exception:  # the camera plugin raises plain errors
                 self.toast(self.t("camera_unavailable"), error=True)
-                busy["taking"] = False
                 return
-            busy["taking"] = False
-            on_frame(bytes(raw))
+            finally:
+                state["taking"] = False
+            on_photo(unmirror(raw) if state["mirrored"] else raw)
+
+        async def switch_torch(_: Any) -> None:
+            on = not state["torch"]
+            try:
+                await camera.set_flash_mode(fc.FlashMode.TORCH if on else fc.FlashMode.OFF)
+            except Exception:
+                torch.visible = False
+                self.page.update()
+                return
+            state["torch"] = on
+            torch.icon = ft.Icons.FLASHLIGHT_OFF if on else ft.Icons.FLASHLIGHT_ON
+            torch.tooltip = self.t("torch_off" if on else "torch_on")
+            self.page.update()
+
+        torch = ft.IconButton(
+            ft.Icons.FLASHLIGHT_ON,
+            icon_size=32,
+            width=BIG,
+            height=BIG,
+            tooltip=self.t("torch_on"),
+            visible=False,
+            on_click=switch_torch,
+        )
+        buttons: list[ft.Control] = []
+        if on_photo is not None:
+            buttons.append(big_button(title, capture, icon=ft.Icons.CAMERA_ALT))
+        buttons.append(torch)
 
         def build() -> ft.Control:
             return ft.Column(
@@ -358,14 +376,7 @@ class Shell(ABC):
                     ),
                     ft.Container(camera, height=300, bgcolor=ft.Colors.BLACK),
                     ft.Container(
-                        ft.Column(
-                            [
-                                error,
-                                ft.Row([big_button(action, capture, icon=ft.Icons.CAMERA_ALT)]),
-                                *extra,
-                            ],
-                            spacing=10,
-                        ),
+                        ft.Column([error, ft.Row(buttons), *extra], spacing=10),
                         padding=16,
                     ),
                 ],
@@ -373,10 +384,25 @@ class Shell(ABC):
                 scroll=ft.ScrollMode.AUTO,
             )
 
-        self.show(build)
-        self.page.run_task(self._start_camera, camera, error)
+        async def start() -> None:
+            lens = await self._start_camera(camera, error)
+            if lens is None:
+                return
+            state["mirrored"] = picture_is_mirrored(self.page.web, lens)
+            try:  # also keeps a native camera's automatic flash from firing at every frame
+                await camera.set_flash_mode(fc.FlashMode.OFF)
+                torch.visible = True
+                self.page.update()
+            except Exception:  # no torch here (most browsers, desktops): no button
+                pass
+            if live is not None:
+                await self._read_live(camera, live, build)
 
-    async def _start_camera(self, camera: fc.Camera, error: ft.Text) -> None:
+        self.show(build)
+        self.page.run_task(start)
+
+    async def _start_camera(self, camera: fc.Camera, error: ft.Text) -> str | None:
+        """The back camera started; its lens direction, or None when there is no camera."""
         try:
             cameras = await camera.get_available_cameras()
             if not cameras:
@@ -388,3 +414,56 @@ class Shell(ABC):
         except Exception:  # no camera, or permission refused
             error.value = self.t("camera_unavailable")
             self.page.update()
+            return None
+        return str(rear.lens_direction.value)
+
+    async def _read_live(
+        self, camera: fc.Camera, live: LiveScan, screen: Callable[[], ft.Control]
+    ) -> None:
+        """Decode preview frames, one every FRAME_EVERY_S at most, while the scanner is on
+        screen, until a label is accepted. Frames are taken from the preview (web, desktop);
+        a phone streams them, and falls back to taking them if no stream frame comes."""
+        busy = asyncio.Lock()
+
+        async def offer(raw: bytes) -> None:
+            texts = await asyncio.to_thread(live.read, raw)
+            if self.screen is screen and not live.done:
+                live.offer(texts)
+
+        if not self.page.web and await _supports_streaming(camera):
+            last = {"at": 0.0}
+
+            async def streamed(e: Any) -> None:
+                if busy.locked() or time.monotonic() - last["at"] < FRAME_EVERY_S:
+                    return  # drop frames while one is being read
+                async with busy:
+                    last["at"] = time.monotonic()
+                    await offer(bytes(e.bytes))
+                if live.done:
+                    with contextlib.suppress(Exception):
+                        await camera.stop_image_stream()
+
+            camera.on_stream_image = streamed
+            camera.update()
+            await camera.start_image_stream()
+            await asyncio.sleep(2)
+            if live.frames or live.done:
+                return
+            with contextlib.suppress(Exception):
+                await camera.stop_image_stream()
+        while self.screen is screen and not live.done:
+            started = time.monotonic()
+            try:
+                raw = bytes(await camera.take_picture())
+            except Exception:  # the camera is closing or busy: try again shortly
+                await asyncio.sleep(0.5)
+                continue
+            await offer(raw)
+            await asyncio.sleep(max(FRAME_EVERY_S - (time.monotonic() - started), 0.02))
+
+
+async def _supports_streaming(camera: fc.Camera) -> bool:
+    try:
+        return bool(await camera.supports_image_streaming())
+    except Exception:
+        return False

@@ -29,6 +29,7 @@ __all__ = [
     "hash_token",
     "read_body",
     "require_reports",
+    "require_reviewer",
     "require_site",
 ]
 
@@ -101,6 +102,13 @@ def require_reports(caller: Caller, site_id: str) -> None:
     require_site(caller, site_id)
     if not caller.role.sees_reports:
         raise HTTPException(403, "your role cannot read reports")
+
+
+def require_reviewer(caller: Caller, site_id: str) -> None:
+    """The review queue: the site's members whose role reviews records (else 403)."""
+    require_site(caller, site_id)
+    if not caller.role.reviews_records:
+        raise HTTPException(403, "your role cannot review records")
 
 
 class BodyTooLarge(HTTPException):
