@@ -9,10 +9,14 @@ answer is `ErrorReply`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api.schemas import ErrorReply, SyncBatch
 
@@ -72,8 +76,39 @@ def _document_errors(path: str, operation: dict[str, Any]) -> None:
         entry["content"] = {"application/json": {"schema": _REF}}
 
 
+def _methods_by_path(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each documented path as a pattern, with its methods (computed once)."""
+    cached = getattr(app.state, "methods_by_path", None)
+    if cached is None:
+        cached = [
+            (re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path))), set(ops))
+            for path, ops in app.openapi().get("paths", {}).items()
+        ]
+        app.state.methods_by_path = cached
+    return cached
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own error answer, except that a 405 lists in `Allow` the methods of every
+    route on the path (Starlette names only the first route's, e.g. GET but not POST)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        path = request.url.path
+        allowed = {
+            method.upper()
+            for pattern, methods in _methods_by_path(request.app)
+            if pattern.fullmatch(path)
+            for method in methods
+        }
+        if allowed:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(allowed))}
+    return await http_exception_handler(request, exc)
+
+
 def install_openapi(app: FastAPI) -> None:
-    """Make `app.openapi()` build the document with the additions above (once, cached)."""
+    """Make `app.openapi()` build the document with the additions above (once, cached),
+    and 405 answers list every allowed method."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
