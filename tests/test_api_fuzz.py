@@ -9,7 +9,9 @@ Where the document cannot say a rule, the expected statuses widen for that opera
 - sync: records are judged one by one, so a malformed record is "rejected" in a 200 reply
   and never sinks the batch; `sent_at` is bounded against the server's clock (422);
 - photo upload: whether bytes are a real image is known only by decoding them (415/413);
-- review verdict: a rejection needs a reason (a rule across two fields; 422).
+- review verdict: a rejection needs a reason (a rule across two fields; 422);
+- appraisal scheme: the weights must add up to 100, and its body is a free object in the
+  document (422 for an unknown setting) -- its route could declare a strict body model.
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "413", 
 
 [[operations]]
 include-name = "POST /api/v1/sites/{{site_id}}/reviews/{{record_id}}"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-name = "PUT /api/v1/sites/{{site_id}}/appraisal/settings"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 
 [[operations]]
