@@ -210,12 +210,12 @@ def m002_quarantine_unreadable_records(db: sqlite_utils.Database) -> None:
     inspection in 9999) move to `quarantine`: kept with the reason, listed for review,
     left out of every read."""
     db.execute(
-        "create table quarantine as select *, '' as reason, '' as quarantined_at"
-        " from records where 0"
+        f"create table quarantine as select {_RECORD_COLUMNS}, '' as reason,"
+        " '' as quarantined_at from records where 0"
     )
     db.execute("create unique index quarantine_id on quarantine (id)")
     db.execute("create index quarantine_site on quarantine (site_id, quarantined_at)")
-    set_aside_unreadable(db, datetime.now(UTC))
+    _set_aside_unreadable(db, datetime.now(UTC))
 
 
 def _row_problem(row: dict[str, Any]) -> str | None:
@@ -231,8 +231,11 @@ def _row_problem(row: dict[str, Any]) -> str | None:
     return stored_record_problem(row["kind"], device_time, received_at, body)
 
 
-def set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
-    """Move every record that reads cannot handle into `quarantine`; returns how many."""
+def _set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
+    """Move every record that reads cannot handle into `quarantine`; returns how many.
+
+    Only ever run by the migration, before the records are hash-chained (m004): moving a
+    chained record would break its site's chain. Later, reads leave such rows out."""
     bad = [
         (row["id"], problem)
         for row in db.query(f"select {_RECORD_COLUMNS} from records")
@@ -745,10 +748,6 @@ class Storage(TrustQueries, AdminQueries, ReportQueries):
         )
 
     # -- records set aside ---------------------------------------------------------------
-
-    def set_aside_unreadable(self, at: datetime) -> int:
-        """Sweep again (e.g. after restoring an old copy): see `set_aside_unreadable`."""
-        return set_aside_unreadable(self.db, at)
 
     def quarantined(self, site_id: str, limit: int = 500) -> list[dict[str, Any]]:
         """A site's records set aside as unreadable, newest first, exactly as stored."""

@@ -7,6 +7,7 @@ so that storage.py stays readable in one sitting.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,7 +61,7 @@ class TrustQueries:
         iso = _storage.iso
         span = [site_id, iso(start), iso(end)]
         parse = datetime.fromisoformat
-        rows = self.db.execute(
+        rows = self._json_rows(
             "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
             " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
             " and flags = '[]'",
@@ -70,7 +71,7 @@ class TrustQueries:
         # The flagged few, through the partial index of flagged records.
         flagged = [
             (ScanFact(i, p or "", u, parse(t), r), orjson.loads(f))
-            for i, p, u, t, r, f in self.db.execute(
+            for i, p, u, t, r, f in self._json_rows(
                 "select id, point_id, user_id, device_time, body ->> '$.round_id', flags"
                 " from records indexed by records_flagged where site_id = ? and flags <> '[]'"
                 " and device_time >= ?"
@@ -89,6 +90,15 @@ class TrustQueries:
                 else:
                     out.rejected.append((fact, flags))
         return out
+
+    def _json_rows(self, sql: str, args: list[Any]) -> list[Any]:
+        """Rows of a query that reads into record bodies; should a body be malformed (an
+        old copy; the migration sets such records aside), again without such rows, so
+        that one bad record never breaks a report. Costs nothing when the data is sound."""
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:
+            return self.db.execute(f"{sql} and json_valid(body)", args).fetchall()
 
     # -- reviews -------------------------------------------------------------------------
 
