@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_attempts,
         settings.login_window_seconds,
         address_free=settings.login_address_attempts,
+        base_delay=settings.login_base_delay,
     )
     app.include_router(api_router)
 
