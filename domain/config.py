@@ -43,6 +43,7 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
         "window_minutes": s.window_minutes,
         "grace_minutes": s.grace_minutes,
         "early_minutes": s.early_minutes,
+        "responsible_user_id": s.responsible_user_id,
     }
 
 
@@ -64,6 +65,7 @@ def schedule_from_dict(d: dict[str, Any]) -> Schedule:
         grace_minutes=d["grace_minutes"],
         early_minutes=d["early_minutes"],
         name=d["name"] or "",
+        responsible_user_id=d.get("responsible_user_id") or None,
     )
 
 
@@ -106,6 +108,7 @@ def point_to_dict(p: Point) -> dict[str, Any]:
         "template_id": p.template_id,
         "requires_photo": p.requires_photo,
         "short_code": p.short_code,
+        "radius_m": p.radius_m,
     }
 
 
@@ -124,4 +127,5 @@ def point_from_dict(d: dict[str, Any]) -> Point:
         d["template_id"],
         bool(d["requires_photo"]),
         d["short_code"] or "",
+        float(d.get("radius_m") or 100.0),
     )

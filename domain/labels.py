@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -23,8 +24,10 @@ __all__ = [
     "ScannedLabel",
     "label_payload",
     "new_site_key",
+    "normalise_short_code",
     "public_key_of",
     "read_label",
+    "short_codes_match",
 ]
 
 PREFIX = "RND1"
@@ -87,3 +90,21 @@ def read_label(payload: str, public_keys: dict[str, str]) -> ScannedLabel:
     except (InvalidSignature, ValueError) as exc:
         raise LabelError("bad_signature", "This label failed its signature check.") from exc
     return ScannedLabel(site_id, point_id)
+
+
+# Separators people type between groups of a printed short code: spaces (any width),
+# ":" and "-" and their look-alikes. NFKC already folds full-width forms (ＡＢ１２, ：, －).
+_SEPARATORS = re.compile(r"[\s:\-\u2010-\u2015\u2212\u30fc\uff70]+")
+
+
+def normalise_short_code(text: str) -> str:
+    """A short code as compared: full-width characters folded to ASCII (NFKC, so a Chinese
+    IME's ＡＢ１２ is AB12), spaces, ":" and "-" separators dropped, and upper case. So
+    "04:a1:b2", "04 A1 B2" and "０４－Ａ１－Ｂ２" all read 04A1B2."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def short_codes_match(typed: str, short_code: str) -> bool:
+    """A typed code names a point when both normalise to the same non-empty code."""
+    code = normalise_short_code(short_code)
+    return bool(code) and normalise_short_code(typed) == code

@@ -84,6 +84,7 @@ class Point:
     template_id: str | None = None  # inspection template of an area
     requires_photo: bool = False
     short_code: str = ""  # printed under the QR, typed when a label is damaged
+    radius_m: float = 100.0  # a fix further than this (less its accuracy) is far from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ class Schedule:
     `start` means the next day. `weekdays` (0 = Monday) name the day a series starts on,
     so the 02:00 round of a 20:00–06:00 night belongs to the evening before.
     A change is a new version: the old one keeps its `effective_to`, so history computed
-    before the change stays as it was.
+    before the change stays as it was. `responsible_user_id` names who is rostered to it.
     """
 
     id: str
@@ -128,6 +129,9 @@ class Schedule:
     grace_minutes: int = 15
     early_minutes: int = 15
     name: str = ""
+    # Who answers for this schedule's visits when no round was started (the roster): a
+    # missed visit counts against them in the appraisal (domain.appraisal).
+    responsible_user_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,16 +22,24 @@ from domain.signals import Flag
 
 __all__ = [
     "HOLDING_FLAGS",
+    "MAX_REASON_CHARS",
     "Review",
     "Standing",
     "Verdict",
+    "counts",
     "latest_review",
     "needs_review",
+    "review_refusal",
     "standing",
 ]
 
-# Flags that keep a record out of coverage until a reviewer accepts it.
-HOLDING_FLAGS: frozenset[str] = frozenset({Flag.BAD_SIGNATURE})
+# Flags that keep a record out of coverage until a reviewer accepts it: the scanned code
+# is not this site's genuine label of the point (a forged signature, another site's
+# label, or not a Rounds label at all), so the scan proves nothing about presence.
+HOLDING_FLAGS: frozenset[str] = frozenset(
+    {Flag.BAD_SIGNATURE, Flag.FOREIGN_LABEL, Flag.NOT_A_LABEL}
+)
+MAX_REASON_CHARS = 500
 
 
 class Verdict(StrEnum):
@@ -60,11 +68,34 @@ def latest_review(reviews: Iterable[Review]) -> Review | None:
 
 
 def standing(flags: Iterable[str], review: Review | None) -> Standing:
+    """The latest review decides; with none, a holding flag holds the record back."""
     if review is not None:
         return Standing.COUNTED if review.verdict == Verdict.ACCEPT else Standing.REJECTED
     if HOLDING_FLAGS.intersection(flags):
         return Standing.PENDING
     return Standing.COUNTED
+
+
+def counts(flags: Iterable[str], review: Review | None) -> bool:
+    """Does the record earn coverage? Only when its standing is *counted*."""
+    return standing(flags, review) is Standing.COUNTED
+
+
+def review_refusal(flags: Iterable[str], verdict: str, reason: str) -> str | None:
+    """Why a review cannot be recorded as given, or None when it can.
+
+    Only flagged records are reviewed; a verdict is accept or reject; a rejection needs a
+    reason (the person whose record it is will ask why); a reason is at most 500 characters.
+    """
+    if not any(True for _ in flags):
+        return "only flagged records are reviewed"
+    if verdict not in (Verdict.ACCEPT, Verdict.REJECT):
+        return "verdict must be accept or reject"
+    if verdict == Verdict.REJECT and not reason.strip():
+        return "a rejection needs a reason"
+    if len(reason) > MAX_REASON_CHARS:
+        return f"reason is longer than {MAX_REASON_CHARS} characters"
+    return None
 
 
 def needs_review(flags: Iterable[str], review: Review | None) -> bool:

@@ -19,14 +19,17 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
-from domain.coverage import expected_visits
+from domain.coverage import VisitStatus, expected_visits
 from domain.labels import label_payload, new_site_key, public_key_of
 from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
 from domain.templates import load_templates
 from server.blobs import LocalBlobStore
+from server.images import perceptual_hash
 from server.ingest import ingest_batch
 from server.label_images import FONT_FILE, label_png
 from server.passwords import hash_password
+from server.reports import site_coverage
+from server.review import record_review
 from server.settings import Settings
 from server.storage import Storage
 
@@ -170,9 +173,16 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 
 def _evidence_jpeg(rng: random.Random, text: str) -> bytes:
-    """A small, unique stand-in photo for simulated history."""
+    """A small, unique stand-in photo for simulated history: a few shapes (so that no two
+    look alike to the perceptual photo-reuse check) under a caption."""
     img = Image.new("RGB", (320, 240), tuple(rng.randrange(60, 200) for _ in range(3)))
-    ImageDraw.Draw(img).text((10, 10), text, fill=(255, 255, 255), font=_font(16))
+    draw = ImageDraw.Draw(img)
+    for _ in range(8):
+        x, y = rng.randrange(320), rng.randrange(240)
+        box = (x, y, x + rng.randrange(30, 160), y + rng.randrange(30, 120))
+        fill = tuple(rng.randrange(256) for _ in range(3))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=fill)
+    draw.text((10, 10), text, fill=(255, 255, 255), font=_font(16))
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=70)
     return buf.getvalue()
@@ -185,8 +195,8 @@ class _Sim:
     rng: random.Random
     users: dict[str, Any]
 
-    def photo(self, text: str, user_id: str) -> str:
-        data = _evidence_jpeg(self.rng, text)
+    def photo(self, text: str, user_id: str, data: bytes | None = None) -> str:
+        data = data or _evidence_jpeg(self.rng, text)
         sha = self.blobs.put(data)
         self.storage.add_photo(
             sha=sha,
@@ -197,21 +207,29 @@ class _Sim:
             height=240,
             uploaded_by=user_id,
             at=datetime.now(UTC),
+            phash=perceptual_hash(data),
         )
         return sha
 
-    def push(self, username: str, records: list[dict[str, Any]], at: datetime) -> None:
+    def push(
+        self,
+        username: str,
+        records: list[dict[str, Any]],
+        at: datetime,
+        sent_at: datetime | None = None,
+    ) -> list[dict[str, Any]]:
         user = self.users[username]
         results = ingest_batch(
             self.storage,
             user,
             f"demo-{username}",
-            {"sent_at": at.isoformat(), "records": records},
+            {"sent_at": (sent_at or at).isoformat(), "records": records},
             at,
         )
         bad = [r for r in results if r["status"] == "rejected"]
         if bad:
             raise RuntimeError(f"demo record rejected: {bad[0]}")
+        return results
 
 
 def _rid() -> str:
@@ -387,6 +405,7 @@ def _build(
     labels = {p.id: label_payload(SITE_ID, p.id, key) for p in points}
     _simulate_patrols(sim, schedules, storage, by_id, labels, history_start, now)
     _simulate_cleaning(sim, by_id, labels, schedules, storage, history_start, now)
+    _simulate_suspicious(sim, by_id, labels, now)
 
 
 def _scan(
@@ -609,6 +628,113 @@ def _simulate_cleaning(
                     checked_at,
                 )
         day += timedelta(days=1)
+
+
+def _simulate_suspicious(
+    sim: _Sim, points: dict[str, Point], labels: dict[str, str], now: datetime
+) -> None:
+    """Records that the fraud signals flag, so the review queue has one or more of each
+    kind: a forged label that would turn a missed visit into on time (pending review),
+    another site's label and a non-label scanned as "qr", a scan far from its point, an
+    impossible walk, a point scanned over and over, a re-saved copy of an earlier photo,
+    a phone whose clock is off, a typed code; a few already reviewed."""
+    rng = sim.rng
+    day = (now - timedelta(days=2)).astimezone(TZ).replace(hour=0, minute=0, second=0)
+    coverage, _ = site_coverage(sim.storage, SITE_ID, day, day + timedelta(days=1), now)
+    missed = [v for v in coverage.visits if v.status is VisitStatus.MISSED and v.route_id]
+    if missed:  # a forged label "meets" a visit nobody made: held until reviewed
+        visit = missed[len(missed) // 2]
+        at = visit.due + timedelta(minutes=4)
+        forged = labels[visit.point_id][:-6] + "AAAAAA"
+        sim.push("guard2", [_scan(points[visit.point_id], forged, at, rng, None)], at)
+
+    def at_local(days: int, hour: int, minute: int = 0) -> datetime:
+        local = (now - timedelta(days=days)).astimezone(TZ)
+        return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+    other_key = new_site_key()
+    gate, far_corner = points["P01"], points["P09"]
+    t = at_local(1, 12, 10)
+    foreign = _scan(gate, label_payload("elsewhere", "X01", other_key), t, rng, None)
+    not_label = _scan(
+        points["K07"], "https://weixin.qq.com/r/abc", t + timedelta(minutes=9), rng, None
+    )
+    sim.push("guard1", [foreign, not_label], t + timedelta(minutes=30))
+
+    t = at_local(3, 13, 20)
+    far = _scan(points["B03"], labels["B03"], t, rng, None)
+    far["gps"] = {
+        "lat": (points["B03"].lat or 0) + 0.004,
+        "lon": points["B03"].lon,
+        "accuracy": 8.0,
+    }
+    sim.push("guard1", [far], t + timedelta(minutes=5))
+
+    t = at_local(4, 12, 40)
+    sprint = [
+        _scan(gate, labels["P01"], t, rng, None),
+        _scan(far_corner, labels["P09"], t + timedelta(seconds=40), rng, None),
+    ]
+    for record in sprint:
+        record["gps"] = None  # no fix: judged by the points' positions
+    sim.push("lead", sprint, t + timedelta(minutes=2))
+
+    t = at_local(5, 12, 30)
+    repeats = [
+        _scan(points["K07"], labels["K07"], t + timedelta(minutes=m), rng, None) for m in range(6)
+    ]
+    sim.push("guard1", repeats, t + timedelta(minutes=10))
+
+    t = at_local(2, 11, 15)
+    original = _evidence_jpeg(rng, "东门岗 消防通道")
+    first = sim.photo("", "u-guard1", original)
+    with Image.open(io.BytesIO(original)) as img:
+        buf = io.BytesIO()
+        img.crop((8, 6, img.width, img.height)).save(buf, "JPEG", quality=50)
+    copy = sim.photo("", "u-guard1", buf.getvalue())
+    anomalies = [
+        {
+            "id": _rid(),
+            "kind": "anomaly",
+            "site_id": SITE_ID,
+            "device_time": (t + timedelta(days=d)).isoformat(),
+            "point_id": "K07",
+            "category": "消防通道堵塞",
+            "note": "消防通道被电动车堵塞",
+            "photos": [sha],
+        }
+        for d, sha in ((0, first), (1, copy))
+    ]
+    sim.push("guard1", anomalies[:1], t)
+    sim.push("guard1", anomalies[1:], t + timedelta(days=1))
+
+    t = at_local(1, 9, 40)  # the phone's clock is 20 minutes behind
+    skewed = [_scan(points["A03"], labels["A03"], t - timedelta(minutes=21), rng, None)]
+    sim.push("cleaner1", skewed, t + timedelta(minutes=3), sent_at=t - timedelta(minutes=20))
+
+    t = at_local(1, 10, 5)
+    typed = _scan(points["A04"], points["A04"].short_code, t, rng, None) | {"method": "typed"}
+    sim.push("cleaner2", [typed], t + timedelta(minutes=1))
+
+    reviewer = sim.users["lead"]
+    record_review(
+        sim.storage,
+        SITE_ID,
+        far["id"],
+        reviewer=reviewer,
+        verdict="accept",
+        reason="3号楼信号差，GPS 漂移，监控确认到岗",
+        now=t + timedelta(hours=2),
+    )
+    record_review(
+        sim.storage,
+        SITE_ID,
+        foreign["id"],
+        reviewer=reviewer,
+        verdict="reject",
+        reason="扫的是其他小区的标签，未到岗",
+        now=t + timedelta(hours=2, minutes=5),
+    )
 
 
 def write_labels(settings: Settings) -> Path:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from domain.labels import LabelError, read_label
+from domain.labels import LabelError, read_label, short_codes_match
 from domain.models import Point, PointKind, Role
 from domain.scoring import (
     ItemResult,
@@ -22,8 +22,32 @@ from domain.scoring import (
     recheck_refusal,
     rectification_state,
 )
-from domain.signals import Flag, LastScan, clock_flags, is_future, scan_flags
-from domain.wire import MAX_BATCH_RECORDS, Record, RecordKind, WireError, parse_record, parse_time
+from domain.signals import (
+    BURST_WINDOW,
+    PHOTO_NEAR_BITS,
+    REPEAT_WINDOW,
+    Flag,
+    LastScan,
+    PointScan,
+    clock_flags,
+    clock_skew_seconds,
+    hamming,
+    is_future,
+    point_repeat_flags,
+    scan_flags,
+)
+from domain.wire import (
+    MAX_BATCH_RECORDS,
+    Record,
+    RecordKind,
+    TimeBounds,
+    WireError,
+    batch_bounds,
+    check_sent_at,
+    parse_record,
+    parse_time,
+)
+from server.photo_index import index_for
 from server.storage import Storage, StoredRecord, UserRow
 
 __all__ = ["BatchError", "ingest_batch"]
@@ -36,15 +60,16 @@ class BatchError(ValueError):
 
 
 @lru_cache(maxsize=4096)
-def _label_ok(payload: str, site_id: str, public_key: str) -> str | None:
-    """The point a label names when it is genuine for this site, else None.
+def _read_label(payload: str, site_id: str, public_key: str) -> tuple[str | None, str]:
+    """(the point a genuine label of this site names, "") or (None, what is wrong with it).
 
-    Cached: a site has a few hundred labels, scanned over and over.
+    The server checks every "qr" scan itself: a phone's word that a label verified proves
+    nothing. Cached: a site has a few hundred labels, scanned over and over.
     """
     try:
-        return read_label(payload, {site_id: public_key}).point_id
-    except LabelError:
-        return None
+        return read_label(payload, {site_id: public_key}).point_id, ""
+    except LabelError as exc:
+        return None, exc.reason
 
 
 @dataclass
@@ -68,7 +93,12 @@ class _Batch:
     accepted: dict[str, StoredRecord] = field(default_factory=dict)
     last_scan: LastScan | None = None
     clock_flags: list[str] = field(default_factory=list)
+    clock_skew: float = 0.0
     photos_seen: set[str] = field(default_factory=set)
+    # Other scans of each (site, point) near the batch's scans: stored, then this batch's.
+    point_scans: dict[tuple[str, str], list[PointScan]] = field(default_factory=dict)
+    # Perceptual hashes of the photos this batch's accepted records used.
+    batch_phashes: list[tuple[str, int]] = field(default_factory=list)
 
     def site(self, site_id: str) -> _Site | None:
         if site_id not in self.user.site_ids:
@@ -111,25 +141,30 @@ def ingest_batch(
     if len(raw_records) > MAX_BATCH_RECORDS:
         raise BatchError(f"a batch holds at most {MAX_BATCH_RECORDS} records")
     try:
-        sent_at = parse_time(batch.get("sent_at"), "sent_at")
+        sent_at = check_sent_at(parse_time(batch.get("sent_at"), "sent_at"), received_at)
     except WireError as exc:
         raise BatchError(str(exc)) from exc
 
     state = _Batch(storage, user, device_id, sent_at, received_at)
     state.clock_flags = clock_flags(sent_at, received_at)
+    state.clock_skew = clock_skew_seconds(sent_at, received_at)
     ids = [r["id"] for r in raw_records if isinstance(r, dict) and isinstance(r.get("id"), str)]
     stored_before = storage.record_owners(ids)
-    parsed = [_parse(raw) for raw in raw_records]
+    bounds = batch_bounds(sent_at)
+    parsed = [_parse(raw, bounds) for raw in raw_records]
     state.photos_seen = storage.photos_used(
         sha for record in parsed if isinstance(record, Record) for sha in record.photos
     )
     previous = storage.last_scan(user.id)
     if previous is not None:
-        state.last_scan = _last_scan_of(previous)
+        state.last_scan = _last_scan_of(state, previous)
+    _load_point_scans(state, [r for r in parsed if isinstance(r, Record)])
 
     results: list[dict[str, Any]] = []
     for raw, record in zip(raw_records, parsed, strict=True):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(raw_id, str) or len(raw_id) > 100:
+            raw_id = None  # echo back only what could be a record id
         if isinstance(raw_id, str) and (raw_id in stored_before or raw_id in state.accepted):
             results.append(_repeated(state, raw, raw_id, stored_before))
             continue
@@ -183,16 +218,50 @@ def _repeated(
 _ID_TAKEN = "record id cannot be used: make a new one"
 
 
-def _parse(raw: object) -> Record | WireError:
+def _parse(raw: object, bounds: TimeBounds) -> Record | WireError:
     try:
-        return parse_record(raw)
+        return parse_record(raw, bounds)
     except WireError as exc:
         return exc
 
 
-def _last_scan_of(record: StoredRecord) -> LastScan:
+def _last_scan_of(state: _Batch, record: StoredRecord) -> LastScan:
+    """The person's latest stored scan (from an earlier batch), with its point's position."""
     gps = record.body.get("gps") or {}
-    return LastScan(record.point_id or "", record.device_time, gps.get("lat"), gps.get("lon"))
+    site = state.site(record.site_id)
+    point = site.points.get(record.point_id or "") if site else None
+    return LastScan(
+        record.point_id or "",
+        record.device_time,
+        gps.get("lat"),
+        gps.get("lon"),
+        point.lat if point else None,
+        point.lon if point else None,
+        gps.get("accuracy") or 0.0,
+    )
+
+
+def _load_point_scans(state: _Batch, records: list[Record]) -> None:
+    """Read the stored scans of the batch's points near the batch's scan times, in as few
+    indexed reads as the scans' time clusters need (one for a live phone's batch)."""
+    wanted: dict[str, list[tuple[datetime, str]]] = {}
+    for r in records:
+        if r.kind is RecordKind.SCAN and r.point_id and r.site_id in state.user.site_ids:
+            wanted.setdefault(r.site_id, []).append((r.device_time, r.point_id))
+    reach = max(REPEAT_WINDOW, BURST_WINDOW)
+    for site_id, scans in wanted.items():
+        scans.sort()
+        spans: list[tuple[datetime, datetime, set[str]]] = []
+        for at, point_id in scans:
+            if spans and at - reach <= spans[-1][1]:
+                start, _, points = spans[-1]
+                points.add(point_id)
+                spans[-1] = (start, at + reach, points)
+            else:
+                spans.append((at - reach, at + reach, {point_id}))
+        for start, end, points in spans:
+            for point_id, found in state.storage.point_scans(site_id, points, start, end).items():
+                state.point_scans.setdefault((site_id, point_id), []).extend(found)
 
 
 def _check(state: _Batch, record: Record) -> StoredRecord:
@@ -202,11 +271,16 @@ def _check(state: _Batch, record: Record) -> StoredRecord:
     flags = list(state.clock_flags)
     if is_future(record.device_time, state.sent_at):
         flags.append(Flag.FUTURE_TIME)
+    phashes: list[tuple[str, int]] = []
     if record.photos:
-        missing = set(record.photos) - state.storage.photos_on_site(site.id, record.photos)
+        uploaded = state.storage.photo_phashes(site.id, record.photos)
+        missing = set(record.photos) - set(uploaded)
         if missing:
             raise WireError(f"photo not uploaded yet: {sorted(missing)[0][:12]}…")
-        if any(sha in state.photos_seen for sha in record.photos):
+        phashes = [(sha, int(h, 16)) for sha, h in uploaded.items() if h]
+        if any(sha in state.photos_seen for sha in record.photos) or _looks_reused(
+            state, site.id, set(record.photos), phashes
+        ):
             flags.append(Flag.PHOTO_REUSED)
     point = None
     if record.point_id is not None:
@@ -215,6 +289,10 @@ def _check(state: _Batch, record: Record) -> StoredRecord:
             raise WireError(f"point not found: {record.point_id}")
     flags.extend(_KIND_CHECKS[record.kind](state, site, record, point))
     state.photos_seen.update(record.photos)
+    state.batch_phashes.extend(phashes)
+    body = record.body
+    if Flag.CLOCK_SKEW in flags:
+        body = body | {"clock_skew_seconds": state.clock_skew}
     return StoredRecord(
         record.id,
         record.kind.value,
@@ -225,22 +303,42 @@ def _check(state: _Batch, record: Record) -> StoredRecord:
         state.received_at,
         record.point_id,
         record.refers_to,
-        record.body,
+        body,
         list(record.photos),
         flags,
     )
+
+
+def _looks_reused(
+    state: _Batch, site_id: str, own: set[str], phashes: list[tuple[str, int]]
+) -> bool:
+    """Is one of the record's photos perceptually near one an earlier record used (stored,
+    or earlier in this batch)? Catches a re-saved, resized or cropped copy."""
+    if not phashes:
+        return False
+    index = index_for(state.storage)
+    for _sha, phash in phashes:
+        if any(
+            other not in own and hamming(phash, h) <= PHOTO_NEAR_BITS
+            for other, h in state.batch_phashes
+        ):
+            return True
+        if index.near(site_id, f"{phash:016x}", own) is not None:
+            return True
+    return False
 
 
 def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
     assert point is not None
     payload = record.body["payload"]
     typed = record.body["method"] == "typed"
+    problem = ""
     if typed:
-        if payload.strip().upper() != point.short_code.upper():
+        if not short_codes_match(payload, point.short_code):
             raise WireError("typed code does not match the point")
         label_ok = True
     else:
-        label_point = _label_ok(payload, site.id, site.public_key)
+        label_point, problem = _read_label(payload, site.id, site.public_key)
         if label_point is not None and label_point != point.id:
             raise WireError("the scanned label names another point")
         label_ok = label_point is not None
@@ -250,6 +348,7 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
         if start is None or start.kind != RecordKind.ROUND_START or start.site_id != site.id:
             raise WireError(f"round not found: {round_id}")
     gps = record.body["gps"] or {}
+    accuracy = gps.get("accuracy") or 0.0
     flags = scan_flags(
         device_time=record.device_time,
         lat=gps.get("lat"),
@@ -259,9 +358,23 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
         previous=state.last_scan,
         label_ok=label_ok,
         typed=typed,
+        accuracy=accuracy,
+        radius_m=point.radius_m,
+        label_problem=problem,
     )
+    others = state.point_scans.setdefault((site.id, point.id), [])
+    flags.extend(point_repeat_flags(record.device_time, state.user.id, others))
+    others.append(PointScan(state.user.id, record.device_time))
     if state.last_scan is None or record.device_time >= state.last_scan.device_time:
-        state.last_scan = LastScan(point.id, record.device_time, gps.get("lat"), gps.get("lon"))
+        state.last_scan = LastScan(
+            point.id,
+            record.device_time,
+            gps.get("lat"),
+            gps.get("lon"),
+            point.lat,
+            point.lon,
+            accuracy,
+        )
     return flags
 
 
@@ -364,6 +477,32 @@ def _check_round_start(
     return []
 
 
+def _check_round_finish(
+    state: _Batch, site: _Site, record: Record, point: Point | None
+) -> list[str]:
+    """As the phone does: finishing a round with points left needs a reason."""
+    _check_refers_to_site_record(RecordKind.ROUND_START)(state, site, record, point)
+    start = state.earlier(record.refers_to or "")
+    assert start is not None
+    if not record.body["reason"].strip():
+        left = _points_left(state, start)
+        if left:
+            raise WireError(f"a round finished with {left} points left needs a reason")
+    return []
+
+
+def _points_left(state: _Batch, start: StoredRecord) -> int:
+    """Checkpoints of the round's route version that no scan of the round met yet."""
+    versions = state.storage.route_versions(start.site_id).get(start.body["route_id"], [])
+    wanted = start.body.get("route_version")
+    route = next((v for v in versions if v.version == wanted), versions[-1] if versions else None)
+    if route is None:
+        return 0
+    scans = state.storage.records_referring_to([start.id]) + list(state.accepted.values())
+    scanned = {r.point_id for r in scans if r.kind == RecordKind.SCAN and r.refers_to == start.id}
+    return len(set(route.checkpoint_ids) - scanned)
+
+
 def _check_refers_to_site_record(kind: RecordKind | None):
     def check(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
         earlier = state.earlier(record.refers_to or "")
@@ -385,7 +524,7 @@ _KIND_CHECKS = {
     RecordKind.INSPECTION: _check_inspection,
     RecordKind.RECTIFICATION: _check_rectification,
     RecordKind.ROUND_START: _check_round_start,
-    RecordKind.ROUND_FINISH: _check_refers_to_site_record(RecordKind.ROUND_START),
+    RecordKind.ROUND_FINISH: _check_round_finish,
     RecordKind.HANDOVER: _no_check,
     RecordKind.CORRECTION: _check_refers_to_site_record(None),
 }

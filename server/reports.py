@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.coverage import Coverage, RoundFact, Visit, expected_visits, judge
+from domain.coverage import (
+    Coverage,
+    RoundFact,
+    ScanFact,
+    Visit,
+    VisitStatus,
+    expected_visits,
+    judge,
+    pending_matches,
+)
 from domain.scoring import inspection_score, rectification_state
 from domain.wire import RecordKind
 from server.ingest import rectification_events
 from server.storage import Storage, StoredRecord
+from server.storage_trust import ScanStandings
 
 __all__ = ["coverage_report", "rectifications", "site_coverage"]
 
@@ -51,7 +62,26 @@ def _round_facts(
 def site_coverage(
     storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
 ) -> tuple[Coverage, ZoneInfo]:
-    """Coverage of the visits due in [start, end), judged as of `now`."""
+    """Coverage of the visits due in [start, end), judged as of `now`.
+
+    Only scans that count are matched: a scan held for review (its label failed the
+    server's check) or rejected by a reviewer meets no visit.
+    """
+    judged = _judge(storage, site_id, start, end, now)
+    return judged.coverage, judged.tz
+
+
+@dataclass(slots=True)
+class _Judged:
+    coverage: Coverage
+    tz: ZoneInfo
+    scans: ScanStandings
+    facts: dict[str, RoundFact]
+
+
+def _judge(
+    storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
+) -> _Judged:
     site = storage.site(site_id)
     if site is None:
         raise KeyError(site_id)
@@ -70,11 +100,13 @@ def site_coverage(
     facts = _round_facts(storage, site_id, start - before - after, end + after)
     versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
     visits, rounds = expected_visits(schedules, routes, tz, start, end, versions)
-    scans = storage.scan_facts(site_id, start - before, end + after)
-    return judge(visits, rounds, scans, facts, now), tz
+    scans = storage.scan_standings(site_id, start - before, end + after)
+    return _Judged(judge(visits, rounds, scans.counted, facts, now), tz, scans, facts)
 
 
-def _visit_json(v: Visit, names: dict[str, str]) -> dict[str, Any]:
+def _visit_json(
+    v: Visit, names: dict[str, str], held: tuple[str, VisitStatus] | None = None
+) -> dict[str, Any]:
     scan = v.scan
     return {
         "point_id": v.point_id,
@@ -90,6 +122,9 @@ def _visit_json(v: Visit, names: dict[str, str]) -> dict[str, Any]:
         "scanned_by": scan.user_id if scan else None,
         "scanned_at": scan.device_time.isoformat() if scan else None,
         "out_of_order": v.out_of_order,
+        # a scan held for review that would meet this visit if a reviewer accepted it
+        "pending_scan_id": held[0] if held else None,
+        "pending_status": held[1].value if held else None,
     }
 
 
@@ -101,8 +136,12 @@ def coverage_report(
     now: datetime,
     include_visits: bool = True,
 ) -> dict[str, Any]:
-    coverage, tz = site_coverage(storage, site_id, start, end, now)
+    judged = _judge(storage, site_id, start, end, now)
+    coverage, tz = judged.coverage, judged.tz
     names = {p.id: p.name for p in storage.points(site_id)}
+    in_period = [(s, f) for s, f in judged.scans.pending if start <= s.device_time < end]
+    would_meet = pending_matches(coverage, (s for s, _ in in_period), judged.facts)
+    held_visits = {id(v): (scan_id, status) for scan_id, (v, status) in would_meet.items()}
     tallies = {
         "total": coverage.total().as_dict(),
         "by_route": _dicts(coverage.tally_by(lambda v: v.route_id)),
@@ -159,10 +198,41 @@ def coverage_report(
             for f in coverage.voluntary_rounds
             if start <= f.started_at < end
         ],
+        # Kept as evidence, counted nowhere above until a reviewer accepts them.
+        "pending_review": {
+            "count": len(in_period),
+            "would_meet": len(would_meet),
+            "scans": [_held_json(s, flags, names, would_meet.get(s.id)) for s, flags in in_period],
+        },
+        "rejected_scans": sum(1 for s, _ in judged.scans.rejected if start <= s.device_time < end),
     }
     if include_visits:
-        report["visits"] = [_visit_json(v, names) for v in coverage.visits]
+        report["visits"] = [_visit_json(v, names, held_visits.get(id(v))) for v in coverage.visits]
     return report
+
+
+def _held_json(
+    scan: ScanFact,
+    flags: list[str],
+    names: dict[str, str],
+    match: tuple[Visit, VisitStatus] | None,
+) -> dict[str, Any]:
+    return {
+        "scan_id": scan.id,
+        "point_id": scan.point_id,
+        "point_name": names.get(scan.point_id, scan.point_id),
+        "user_id": scan.user_id,
+        "device_time": scan.device_time.isoformat(),
+        "flags": flags,
+        "would_meet": None
+        if match is None
+        else {
+            "round_key": match[0].round_key,
+            "point_id": match[0].point_id,
+            "due": match[0].due.isoformat(),
+            "status": match[1].value,
+        },
+    }
 
 
 def _dicts(tallies: dict[str, Any]) -> dict[str, Any]:
@@ -205,6 +275,13 @@ def rectifications(
             if rect.state == "closed" and not include_closed:
                 continue
             after = [e.photos for e in item_events if e.body["item"] == item and e.photos]
+            sent_back = [
+                e.body.get("note", "")
+                for e in sorted(item_events, key=lambda e: e.device_time)
+                if e.body["item"] == item
+                and e.body["action"] == "rechecked"
+                and not e.body.get("passed")
+            ]
             out.append(
                 {
                     "id": rect.id,
@@ -224,6 +301,7 @@ def rectifications(
                     "note": body["item_notes"].get(item, ""),
                     "before_photos": body["item_photos"].get(item, []),
                     "after_photos": after[-1] if after else [],
+                    "recheck_note": sent_back[-1] if sent_back else "",
                     "inspection_score": inspection_score(body["results"]),
                 }
             )

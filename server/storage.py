@@ -8,6 +8,7 @@ or domain code. One SQLite file in WAL mode; schema changes are sqlite-utils mig
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,11 +28,15 @@ from domain.config import point_from_dict, point_to_dict, schedule_from_dict, sc
 from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
+from domain.wire import stored_record_problem
+from server.storage_reports import ReportQueries
+from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
 
 migrations = Migrations("rounds")
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def _to_json(value: object) -> str:
@@ -177,6 +182,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+_RECORD_COLUMNS = (
+    "id, kind, site_id, user_id, device_id, device_time, received_at,"
+    " point_id, refers_to, body, photos, flags"
+)
+
 # The stored fields a record's chain digest covers, in order (domain.chain).
 CHAIN_FIELDS = (
     "id",
@@ -195,7 +205,66 @@ CHAIN_FIELDS = (
 
 
 @migrations()
-def m009_record_chain(db: sqlite_utils.Database) -> None:
+def m002_quarantine_unreadable_records(db: sqlite_utils.Database) -> None:
+    """Records an older server stored that reports cannot read (a round for the year 1, an
+    inspection in 9999) move to `quarantine`: kept with the reason, listed for review,
+    left out of every read."""
+    db.execute(
+        "create table quarantine as select *, '' as reason, '' as quarantined_at"
+        " from records where 0"
+    )
+    db.execute("create unique index quarantine_id on quarantine (id)")
+    db.execute("create index quarantine_site on quarantine (site_id, quarantined_at)")
+    set_aside_unreadable(db, datetime.now(UTC))
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """Why a stored records row cannot be read into reports, or None."""
+    try:
+        device_time, received_at = _time(row["device_time"]), _time(row["received_at"])
+        body = orjson.loads(row["body"])
+        photos, flags = orjson.loads(row["photos"]), orjson.loads(row["flags"])
+    except (TypeError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
+        return f"unreadable: {exc}"[:200]
+    if not (isinstance(photos, list) and isinstance(flags, list)):
+        return "photos or flags is not a list"
+    return stored_record_problem(row["kind"], device_time, received_at, body)
+
+
+def set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
+    """Move every record that reads cannot handle into `quarantine`; returns how many."""
+    bad = [
+        (row["id"], problem)
+        for row in db.query(f"select {_RECORD_COLUMNS} from records")
+        if (problem := _row_problem(row)) is not None
+    ]
+    with db.atomic():
+        for record_id, reason in bad:
+            db.execute(
+                f"insert or ignore into quarantine select {_RECORD_COLUMNS}, ?, ?"
+                " from records where id = ?",
+                [reason, iso(at), record_id],
+            )
+            db.execute("delete from records where id = ?", [record_id])
+    for record_id, reason in bad:
+        log.warning("record %s set aside: %s", record_id, reason)
+    return len(bad)
+
+
+@migrations()
+def m003_trust(db: sqlite_utils.Database) -> None:
+    """Per-point radius, photos' perceptual hashes, and an index of flagged records (the
+    review queue reads only those)."""
+    db.table("points").add_column("radius_m", float)
+    db.table("photos").add_column("phash", str)
+    db.execute(
+        "create index if not exists records_flagged on records (site_id, device_time)"
+        " where flags <> '[]'"
+    )
+
+
+@migrations()
+def m004_record_chain(db: sqlite_utils.Database) -> None:
     """Each site's records form a hash chain (domain.chain); existing records are chained
     in the order they were stored."""
     records = db.table("records")
@@ -221,6 +290,14 @@ def m009_record_chain(db: sqlite_utils.Database) -> None:
             updates,
         )
     records.create_index(["site_id", "chain_seq"], unique=True)
+
+
+@migrations()
+def m005_reports(db: sqlite_utils.Database) -> None:
+    """Rostered schedules, appraisal settings, label serials (server.storage_reports)."""
+    from server.storage_reports import m005_reports as apply
+
+    apply(db)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +330,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage:
+class Storage(TrustQueries, ReportQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -587,31 +664,46 @@ class Storage:
             where.append("user_id = ?")
             args.append(user_id)
         sql = f"select * from records where {' and '.join(where)} order by device_time, id"
-        return (_record_from_row(r) for r in self.db.query(sql, args))
+        return _readable(self.db.query(sql, args))
 
     def scan_facts(self, site_id: str, start: datetime, end: datetime) -> list[ScanFact]:
-        """Just what coverage needs of the scans in [start, end): the hot read."""
-        rows = self.db.execute(
-            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?",
-            [site_id, iso(start), iso(end)],
-        )
-        parse = datetime.fromisoformat
-        return [ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows]
+        """Just what coverage needs of the scans in [start, end) that count: the hot read.
+
+        Scans held for review (a label that failed its check) or rejected by a reviewer are
+        left out; `scan_standings` gives them too.
+        """
+        return self.scan_standings(site_id, start, end).counted
 
     def record(self, record_id: str) -> StoredRecord | None:
-        rows = list(self.db.query("select * from records where id = ?", [record_id]))
-        return _record_from_row(rows[0]) if rows else None
+        rows = self.db.query("select * from records where id = ?", [record_id])
+        return next(_readable(rows), None)
 
     def records_referring_to(self, record_ids: Sequence[str]) -> list[StoredRecord]:
         marks = ",".join("?" * len(record_ids))
-        return [
-            _record_from_row(r)
-            for r in self.db.query(
-                f"select * from records where refers_to in ({marks}) order by device_time",
-                list(record_ids),
+        return list(
+            _readable(
+                self.db.query(
+                    f"select * from records where refers_to in ({marks}) order by device_time",
+                    list(record_ids),
+                )
             )
-        ]
+        )
+
+    # -- records set aside ---------------------------------------------------------------
+
+    def set_aside_unreadable(self, at: datetime) -> int:
+        """Sweep again (e.g. after restoring an old copy): see `set_aside_unreadable`."""
+        return set_aside_unreadable(self.db, at)
+
+    def quarantined(self, site_id: str, limit: int = 500) -> list[dict[str, Any]]:
+        """A site's records set aside as unreadable, newest first, exactly as stored."""
+        return list(
+            self.db.query(
+                f"select {_RECORD_COLUMNS}, reason, quarantined_at from quarantine"
+                " where site_id = ? order by quarantined_at desc, id limit ?",
+                [site_id, limit],
+            )
+        )
 
     def last_scan(self, user_id: str) -> StoredRecord | None:
         rows = list(
@@ -649,6 +741,7 @@ class Storage:
         height: int,
         uploaded_by: str,
         at: datetime,
+        phash: str | None = None,
     ) -> None:
         self.db.table("photos").insert(
             {
@@ -660,6 +753,7 @@ class Storage:
                 "height": height,
                 "uploaded_by": uploaded_by,
                 "uploaded_at": iso(at),
+                "phash": phash,
             },
             ignore=True,
         )
@@ -786,6 +880,24 @@ def _schedule_from_row(r: dict[str, Any]) -> Schedule:
     return schedule_from_dict(
         r | {"fixed_times": json.loads(r["fixed_times"]), "weekdays": json.loads(r["weekdays"])}
     )
+
+
+def _readable(rows: Iterable[dict[str, Any]]) -> Iterator[StoredRecord]:
+    """Records from rows, leaving out (and logging) any that reports could not read, so
+    one bad record never breaks a report. The migration sets such rows aside for good;
+    this keeps reads total over whatever else is stored (e.g. a restored old copy)."""
+    for r in rows:
+        try:
+            record = _record_from_row(r)
+            problem = stored_record_problem(
+                record.kind, record.device_time, record.received_at, record.body
+            )
+        except (TypeError, ValueError) as exc:
+            problem = f"unreadable: {exc}"[:200]
+        if problem is None:
+            yield record
+        else:
+            log.warning("record %s left out of a read: %s", r.get("id"), problem)
 
 
 def _record_from_row(r: dict[str, Any]) -> StoredRecord:

@@ -66,3 +66,32 @@ def test_demo_history_has_on_time_late_missed_and_open_rectifications(demo_serve
     assert rects["count"] > 0 and all(r["before_photos"] for r in rects["data"])
     plan = manager.get(f"/api/v1/sites/{SITE_ID}/plan")
     assert plan.headers["content-type"] == "image/png" and len(plan.content) > 10_000
+
+
+def test_demo_review_queue_has_each_kind_of_flag(demo_server):
+    manager = login(demo_server, "manager")
+    url = f"/api/v1/sites/{SITE_ID}/reviews"
+    every = manager.get(url, params={"state": "all", "limit": 200}).json()["data"]
+    assert {f for item in every for f in item["flags"]} >= {
+        "bad_label_signature",
+        "foreign_label",
+        "not_a_label",
+        "far_from_point",
+        "impossible_speed",
+        "repeated_scan",
+        "scan_burst",
+        "photo_reused",
+        "clock_skew",
+        "typed_code",
+    }
+    assert {i["standing"] for i in every} == {"counted", "pending_review", "rejected"}
+    queue = manager.get(url).json()
+    assert queue["total"] < len(every)  # the reviewed ones left the queue
+    now = datetime.now(UTC)
+    report = manager.get(
+        f"/api/v1/sites/{SITE_ID}/coverage",
+        params={"start": (now - timedelta(days=6)).isoformat(), "end": now.isoformat()},
+    ).json()
+    held = report["pending_review"]
+    assert held["count"] >= 1 and held["would_meet"] >= 1
+    assert any(v["pending_scan_id"] for v in report["visits"] if v["status"] == "missed")

@@ -92,7 +92,7 @@ def test_existing_databases_get_their_chains_backfilled_in_record_order(tmp_path
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    migrations.apply(db, stop_before="m009_record_chain")
+    migrations.apply(db, stop_before="m004_record_chain")
     for i, site in enumerate(["alpha", "beta", "alpha", "alpha"]):
         row = [f"r{i}", "scan", site, "u", "d", f"2026-01-0{i + 1}", "2026-02-01", "c01"]
         conn.execute(

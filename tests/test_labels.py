@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from domain.labels import LabelError, label_payload, new_site_key, public_key_of, read_label
+from domain.labels import (
+    LabelError,
+    label_payload,
+    new_site_key,
+    normalise_short_code,
+    public_key_of,
+    read_label,
+    short_codes_match,
+)
 
 
 def test_genuine_label_reads_back_its_site_and_point():
@@ -40,3 +48,28 @@ def test_label_signed_by_another_sites_key_fails():
 def test_ids_with_separator_are_refused():
     with pytest.raises(ValueError):
         label_payload("al.pha", "c01", new_site_key())
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "04A1B2",
+        "04a1b2",
+        "04:a1:b2",
+        "04 A1 B2",
+        " 04-a1-b2 ",
+        "０４Ａ１Ｂ２",
+        "０４：ａ１：ｂ２",
+        "04\u3000A1\u3000B2",
+    ],
+)
+def test_typed_short_codes_match_whatever_case_separators_or_width(typed):
+    assert normalise_short_code(typed) == "04A1B2"
+    assert short_codes_match(typed, "04A1B2")
+    assert short_codes_match(typed, "04-a1-b2")
+
+
+@pytest.mark.parametrize("typed", ["04A1B3", "04A1B", "", " : - "])
+def test_other_codes_and_empty_ones_do_not_match(typed):
+    assert not short_codes_match(typed, "04A1B2")
+    assert not short_codes_match(typed, "")

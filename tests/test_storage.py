@@ -17,7 +17,8 @@ def test_reopening_applies_no_migration_twice(settings):
     Storage(settings.db_path).close()
     storage = Storage(settings.db_path)
     names = [r["name"] for r in storage.db["_sqlite_migrations"].rows]
-    assert names[0] == "m001_initial" and "m009_record_chain" in names
+    assert names[0] == "m001_initial" and "m002_quarantine_unreadable_records" in names
+    assert "m003_trust" in names and "m004_record_chain" in names
     assert len(names) == len(set(names))
     storage.close()
 

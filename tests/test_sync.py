@@ -287,3 +287,19 @@ def test_a_correction_is_a_new_record_pointing_at_the_old_one(live_server):
     with sqlite3.connect(live_server.settings.db_path) as db:
         rows = db.execute("select kind, refers_to from records order by kind").fetchall()
     assert rows == [("correction", wrong["id"]), ("scan", None)]  # the scan is untouched
+
+
+def test_typed_code_matches_whatever_case_separators_or_full_width(live_server):
+    guard = live_server.login("guard")
+    start = datetime.now(UTC)
+    records = [
+        scan(
+            f"c{i:02d}",
+            method="typed",
+            payload=typed,
+            device_time=(start + timedelta(minutes=2 * i)).isoformat(),
+        )
+        for i, typed in [(2, "co:de:02"), (3, "Code 03"), (4, "ＣＯＤＥ－０４")]
+    ]
+    results = guard.post("/api/v1/sync", json=batch(*records)).json()["results"]
+    assert [r["status"] for r in results] == ["accepted"] * 3

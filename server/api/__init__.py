@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from server.api import auth, config, labels, photos, reports, sync
+from server.api import appraisal, auth, config, labels, photos, quarantine, reports, reviews, sync
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, config, sync, photos, reports, labels):
+for module in (appraisal, auth, config, sync, photos, reports, labels, quarantine, reviews):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

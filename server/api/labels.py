@@ -6,12 +6,17 @@ from fastapi import APIRouter, HTTPException, Response
 
 from domain.labels import label_payload
 from server.api.deps import CurrentCaller, Store, require_reports
+from server.images import SERVED_IMAGE_HEADERS
 from server.label_images import label_png
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["labels"])
 
 
-@router.get("/points/{point_id}/label.png", response_class=Response)
+@router.get(
+    "/points/{point_id}/label.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, 403: {"description": "field staff"}},
+)
 async def point_label(
     site_id: str, point_id: str, caller: CurrentCaller, storage: Store
 ) -> Response:
@@ -23,4 +28,4 @@ async def point_label(
         raise HTTPException(404, "point not found")
     payload = label_payload(site_id, point_id, site["label_key"])
     png = label_png(payload, point.name, point.short_code, site["name"])
-    return Response(png, media_type="image/png")
+    return Response(png, media_type="image/png", headers=SERVED_IMAGE_HEADERS)

@@ -8,14 +8,31 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from server.api.deps import AppSettings, Blobs, CurrentCaller, Store, read_body, require_site
 from server.blobs import sha256_hex
-from server.images import ImageRejected, inspect_image
+from server.images import (
+    IMAGE_MIMES,
+    SERVED_IMAGE_HEADERS,
+    ImageRejected,
+    inspect_image,
+    perceptual_hash,
+    served_image,
+)
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["photos"])
+
+
+_IMAGE = {
+    "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in sorted(IMAGE_MIMES)}
+}
 
 
 @router.post(
     "/photos",
     status_code=201,
+    responses={
+        400: {"description": "the photo arrived damaged: its SHA-256 does not match"},
+        413: {"description": "the photo is over the size limit"},
+        415: {"description": "not a JPEG, PNG or WebP image, or one hiding other data"},
+    },
     openapi_extra={
         "requestBody": {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}
     },
@@ -49,11 +66,12 @@ async def upload_photo(
         height=info.height,
         uploaded_by=caller.user.id,
         at=datetime.now(UTC),
+        phash=perceptual_hash(data),
     )
     return {"sha256": sha, "mime": info.mime, "width": info.width, "height": info.height}
 
 
-@router.get("/photos/{sha}", response_class=Response)
+@router.get("/photos/{sha}", response_class=Response, responses={200: _IMAGE})
 async def get_photo(
     site_id: str, sha: str, caller: CurrentCaller, storage: Store, blobs: Blobs
 ) -> Response:
@@ -62,14 +80,19 @@ async def get_photo(
     data = blobs.get(sha) if meta else None
     if meta is None or data is None:
         raise HTTPException(404, "photo not found")
+    mime = meta["mime"] if meta["mime"] in IMAGE_MIMES else "application/octet-stream"
     return Response(
-        data,
-        media_type=meta["mime"],
-        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        served_image(data, mime),
+        media_type=mime,
+        headers=SERVED_IMAGE_HEADERS
+        | {
+            "Cache-Control": "private, max-age=31536000, immutable",
+            "Content-Disposition": f'inline; filename="{sha}.{mime.removeprefix("image/")}"',
+        },
     )
 
 
-@router.get("/plan", response_class=Response)
+@router.get("/plan", response_class=Response, responses={200: {"content": {"image/png": {}}}})
 async def site_plan(site_id: str, caller: CurrentCaller, storage: Store, blobs: Blobs) -> Response:
     """The site plan image on which checkpoints and areas are placed."""
     require_site(caller, site_id)
@@ -77,4 +100,4 @@ async def site_plan(site_id: str, caller: CurrentCaller, storage: Store, blobs: 
     data = blobs.get(site["plan_sha"]) if site and site["plan_sha"] else None
     if data is None:
         raise HTTPException(404, "this site has no plan yet")
-    return Response(data, media_type="image/png")
+    return Response(data, media_type="image/png", headers=SERVED_IMAGE_HEADERS)

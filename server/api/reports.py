@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -11,24 +11,25 @@ from fastapi import APIRouter, HTTPException, Query
 from domain.schedules import period_bounds
 from server import reports
 from server.api.deps import CurrentCaller, Store, require_reports, require_site
+from server.api.params import IsoDate, IsoDateTime, IsoTime
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["reports"])
 
 MAX_PERIOD = timedelta(days=31)
 
 
-@router.get("/coverage")
+@router.get("/coverage", responses={403: {"description": "field staff do not read reports"}})
 async def coverage(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,
     period: Literal["day", "shift", "week", "month"] = "day",
     day: Annotated[
-        date | None, Query(alias="date", description="local date; today if left out")
+        IsoDate | None, Query(alias="date", description="local date; today if left out")
     ] = None,
-    shift_start: Annotated[time, Query(description="start of the shift, local time")] = time(8),
-    start: datetime | None = None,
-    end: datetime | None = None,
+    shift_start: Annotated[IsoTime, Query(description="start of the shift, local time")] = time(8),
+    start: IsoDateTime | None = None,
+    end: IsoDateTime | None = None,
     visits: bool = True,
 ) -> dict[str, Any]:
     """Expected visits with their status, rounds with their state, and totals.
@@ -77,13 +78,11 @@ async def my_records(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,
-    since: Annotated[datetime, Query(description="device time, with a UTC offset")],
+    since: Annotated[IsoDateTime, Query(description="device time, with a UTC offset")],
 ) -> dict[str, Any]:
     """The caller's own scans and rounds since `since` (at most 3 days back), in the wire
     format, so that a phone shows work done on another device or before a reinstall."""
     require_site(caller, site_id)
-    if since.tzinfo is None:
-        raise HTTPException(422, "since needs a UTC offset")
     since = max(since, datetime.now(UTC) - timedelta(days=3))
     records = [
         {

@@ -78,10 +78,7 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
     phone.shot("02-round-360px")
     phone.page.set_viewport_size(PHONE)
 
-    phone.tap("扫码")
-    phone.page.wait_for_timeout(3000)  # camera starts
-    phone.shot("03-scanner")
-    phone.tap("拍照识别")
+    phone.tap("扫码")  # the label is in front of the camera: it reads by itself, no tap
     phone.sees("点位检查")
     phone.sees("消防设施完好?")
     phone.shot("04-checks")
@@ -93,9 +90,22 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
 
     phone.tap("报告异常")
     phone.sees("异常上报")
+    # Choose a type and type a note, then take the photo: neither may be lost.
+    phone.page.get_by_role("button", name="异常类型").or_(
+        phone.page.get_by_label("异常类型")
+    ).first.click()
+    phone.page.wait_for_timeout(700)
+    phone.page.get_by_text("消防隐患").or_(phone.page.get_by_label("消防隐患")).last.click()
+    phone.page.wait_for_timeout(700)
+    phone.type_into("备注", "灭火器过期")
     phone.tap("拍照")
     phone.page.wait_for_timeout(3000)
     phone.tap("拍照")
+    phone.sees("重拍")
+    phone.page.reload()  # a refresh too: the form comes back as it was left
+    phone.page.wait_for_selector("#loading", state="detached", timeout=60_000)
+    phone.page.wait_for_timeout(2500)
+    phone.page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
     phone.sees("重拍")
     phone.shot("05-anomaly")
     phone.tap("保存")
@@ -111,6 +121,11 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
 
     assert server_count(live_server, "scan") == 1
     assert server_count(live_server, "anomaly") == 1
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        [(category, note)] = db.execute(
+            "select body ->> '$.category', body ->> '$.note' from records where kind = 'anomaly'"
+        ).fetchall()
+    assert (category, note) == ("消防隐患", "灭火器过期")
     assert server_count(live_server, "round_finish") == 1
     assert server_count(live_server, "photos") == 1
     with sqlite3.connect(live_server.settings.db_path) as db:
@@ -129,8 +144,6 @@ def test_supervisor_inspects_an_area_and_a_failed_item_opens_a_rectification(
     phone.shot("10-supervisor-home")
 
     phone.tap("扫码检查")
-    phone.page.wait_for_timeout(3000)
-    phone.tap("拍照识别")
     phone.sees("六清三无")
     passes = phone.page.get_by_role("button", name="合格", exact=True)
     for i in range(9):

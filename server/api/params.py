@@ -1,0 +1,90 @@
+"""Date and time query parameters, checked in one place.
+
+Pydantic on its own reads `since=0` or `date=0.0` as the Unix epoch and lets
+`date=9999-12-31` through to arithmetic that overflows. These types take ISO 8601 text
+only (times with a UTC offset) and the years 2020-2099 that records may carry
+(`domain.wire.EARLIEST`/`LATEST`); anything else is a 422 saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from pydantic import BeforeValidator, WithJsonSchema
+
+from domain.wire import EARLIEST, LATEST, TimeBounds, WireError, parse_time
+
+__all__ = ["DATETIME_PATTERN", "DATE_PATTERN", "IsoDate", "IsoDateTime", "IsoTime"]
+
+DATE_PATTERN = r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+DATETIME_PATTERN = (
+    r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    r"(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$"
+)
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+# The shapes alone (any year), so that a far year gets its own clear message.
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATETIME_SHAPE = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+_TIME_SHAPE = re.compile(TIME_PATTERN)
+
+
+def _iso_date(value: object) -> date:
+    if not isinstance(value, str) or not _DATE_SHAPE.fullmatch(value):
+        raise ValueError(f"not a date (YYYY-MM-DD): {str(value)[:20]!r}")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not a date (YYYY-MM-DD): {value[:20]!r}") from exc
+    if not EARLIEST.date() <= parsed < LATEST.date():
+        raise ValueError(f"date must be from {EARLIEST.date()} to {LATEST.year - 1}-12-31")
+    return parsed
+
+
+# Any local time in the years 2020-2099, whatever its offset (records lie in 2020-2100 UTC).
+_QUERY_TIMES = TimeBounds(EARLIEST - timedelta(days=1), LATEST + timedelta(days=1))
+
+
+def _iso_datetime(value: object) -> datetime:
+    if not isinstance(value, str) or not _DATETIME_SHAPE.fullmatch(value):
+        raise ValueError(f"not an ISO 8601 time with seconds and a UTC offset: {str(value)[:40]!r}")
+    try:
+        return parse_time(value, "time", _QUERY_TIMES)
+    except WireError as exc:
+        raise ValueError(f"{exc} (ISO 8601 with a UTC offset, years 2020-2099)") from exc
+
+
+def _iso_time(value: object) -> time:
+    if not isinstance(value, str) or not _TIME_SHAPE.fullmatch(value):
+        raise ValueError(f"not a time of day (HH:MM): {str(value)[:20]!r}")
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not a time of day (HH:MM): {value[:20]!r}") from exc
+    return parsed
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]
+"""A calendar date, YYYY-MM-DD, from 2020-01-01 to 2099-12-31."""
+
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_datetime),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN}),
+]
+"""An ISO 8601 time with a UTC offset, from 2020 to 2099."""
+
+IsoTime = Annotated[
+    time,
+    BeforeValidator(_iso_time),
+    WithJsonSchema({"type": "string", "pattern": TIME_PATTERN}),
+]
+"""A time of day, HH:MM or HH:MM:SS, without an offset."""

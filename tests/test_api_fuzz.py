@@ -1,0 +1,126 @@
+"""Schemathesis over every operation of the OpenAPI document (issue 9), signed in.
+
+Bounded by time (ROUNDS_FUZZ_SECONDS, default 60), against a real uvicorn over a temp
+database. It must find no 5xx and no failed check (status codes, content types and bodies
+as documented, bad input refused, good input accepted, auth enforced).
+
+Where the document cannot say a rule, the expected statuses widen for that operation only:
+- coverage: `start` and `end` go together, at most 31 days apart (cross-parameter rules);
+- sync: records are judged one by one, so a malformed record is "rejected" in a 200 reply
+  and never sinks the batch; `sent_at` is bounded against the server's clock (422);
+- photo upload: whether bytes are a real image is known only by decoding them (415/413).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from PIL import Image
+
+from server.serve import ServerThread
+from server.settings import Settings
+from tests.factory import PASSWORD, build_company
+
+SECONDS = int(os.environ.get("ROUNDS_FUZZ_SECONDS", "60"))
+
+
+def _login(url: str, username: str, device: str) -> str:
+    response = httpx.post(
+        f"{url}/api/v1/auth/login",
+        json={"username": username, "password": PASSWORD, "device_id": device},
+    )
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+def _config(token: str, logout_token: str, sha: str) -> str:
+    widen = '["2xx", "3xx", "401", "403", "404", "409", "429"'
+    return f"""
+workers = 1
+max-time = {SECONDS}
+[generation]
+database = "none"
+[headers]
+Authorization = "Bearer {token}"
+[parameters]
+site_id = "alpha"
+point_id = "c01"
+sha = "{sha}"
+
+[[operations]]
+include-path = "/api/v1/auth/logout"
+headers = {{ Authorization = "Bearer {logout_token}" }}
+
+[[operations]]
+include-path = "/api/v1/sites/{{site_id}}/coverage"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-path = "/api/v1/sync"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "413", "422"]
+
+[[operations]]
+include-path = "/api/v1/sites/{{site_id}}/photos"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415"]
+"""
+
+
+def test_schemathesis_finds_no_5xx_and_no_failed_check(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path / "server")
+    build_company(settings)
+    server = ServerThread(settings).start()
+    try:
+        token = _login(server.url, "manager", "fuzz")
+        logout_token = _login(server.url, "manager", "fuzz-logout")
+        buf = io.BytesIO()
+        Image.new("RGB", (64, 48), (200, 80, 30)).save(buf, "JPEG")
+        sha = httpx.post(
+            f"{server.url}/api/v1/sites/alpha/photos",
+            content=buf.getvalue(),
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["sha256"]
+        config = tmp_path / "schemathesis.toml"
+        config.write_text(_config(token, logout_token, sha))
+        report = tmp_path / "report.json"
+        cli = Path(sys.executable).with_name("schemathesis")
+        run = subprocess.run(
+            [
+                str(cli),
+                "--config-file",
+                str(config),
+                "--no-color",
+                "run",
+                f"{server.url}/openapi.json",
+                "--checks",
+                "all",
+                "--report",
+                "json",
+                "--report-json-path",
+                str(report),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SECONDS + 120,
+            cwd=tmp_path,
+        )
+    finally:
+        server.stop()
+    summary = json.loads(report.read_text())
+    cases = summary["test_cases"]
+    print(
+        f"schemathesis: {summary['operations']['tested']} operations,"
+        f" {cases['generated']} cases, {cases['with_failures']} with failures,"
+        f" errors {len(summary['errors'])}, {summary['running_time']:.0f} s"
+    )
+    assert summary["operations"]["tested"] == summary["operations"]["total"]
+    assert cases["generated"] > 100
+    assert summary["failures"] == [] and summary["errors"] == [], run.stdout[-6000:]
+    assert run.returncode == 0, run.stdout[-6000:]
