@@ -106,8 +106,13 @@ class _Batch:
     batch_phashes: list[tuple[str, int]] = field(default_factory=list)
 
     def site(self, site_id: str) -> _Site | None:
+        if site_id not in self.user.site_ids:
+            return None
         if site_id not in self.sites:
-            self.sites[site_id] = self._load_site(site_id)
+            # Cached across batches until the site's setup (or anything but records) changes.
+            self.sites[site_id] = self.storage.cached(
+                ("ingest-site", site_id), lambda: self._load_site(site_id)
+            )
         return self.sites[site_id]
 
     def _load_site(self, site_id: str) -> _Site | None:

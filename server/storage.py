@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 import sqlite_utils
@@ -36,6 +36,7 @@ from server.storage_trust import TrustQueries
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
 
 migrations = Migrations("rounds")
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -389,6 +390,8 @@ class Storage(TrustQueries, AdminQueries, ReportQueries):
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
         migrations.apply(self.db)
+        self._memo: dict[Hashable, tuple[int, Any]] = {}
+        self._generation, self._generation_stamp = 0, self._stamp()
 
     def close(self) -> None:
         self.db.close()
@@ -668,6 +671,7 @@ class Storage(TrustQueries, AdminQueries, ReportQueries):
         ]
         conn = self.db.conn
         with self._immediate():
+            clean = self._stamp() == self._generation_stamp
             taken = self.existing_record_ids([r.id for r in records])
             if taken:
                 rows = [row for row in rows if row[0] not in taken]
@@ -688,6 +692,9 @@ class Storage(TrustQueries, AdminQueries, ReportQueries):
             )
             links = [(sha, r.id) for r in records if r.id not in taken for sha in r.photos]
             conn.executemany("insert or ignore into record_photos values (?, ?)", links)
+            data_version = self._data_version()
+        if clean:  # only records were added: what `cached` holds is still true
+            self._generation_stamp = (conn.total_changes, data_version)
         return taken
 
     @contextmanager
@@ -833,6 +840,48 @@ class Storage(TrustQueries, AdminQueries, ReportQueries):
             )
         )
         return rows[0] if rows else None
+
+    # -- caching what rarely changes (one server process per data folder) ------------------
+
+    def _data_version(self) -> int:
+        return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _stamp(self) -> tuple[int, int]:
+        """Moves on whenever this connection writes anything or another one commits."""
+        return self.db.conn.total_changes, self._data_version()
+
+    def generation(self) -> int:
+        """A number that changes whenever anything but a record insert was written, by this
+        connection or any other: sites, points, routes, schedules, users, tokens, photos."""
+        stamp = self._stamp()
+        if stamp != self._generation_stamp:
+            self._generation, self._generation_stamp = self._generation + 1, stamp
+        return self._generation
+
+    def cached(self, key: Hashable, load: Callable[[], T]) -> T:
+        """`load()`, remembered until the next write that is not a record insert.
+
+        For reads made on every request (the caller's token and user, a site's points,
+        routes and templates for ingest) that only such writes can change.
+        """
+        generation = self.generation()
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == generation:
+            return cast(T, hit[1])
+        value = load()
+        if len(self._memo) >= 10_000:
+            self._memo.clear()
+        self._memo[key] = (generation, value)
+        return value
+
+    def token_info(self, token_hash: str) -> tuple[str, str, datetime] | None:
+        """(user id, device id, issued at) of a token that is not revoked."""
+        row = self.db.execute(
+            "select user_id, device_id, created_at from tokens where token_hash = ?"
+            " and revoked_at is null",
+            [token_hash],
+        ).fetchone()
+        return (row[0], row[1], _time(row[2])) if row else None
 
     # -- tamper evidence (domain.chain) ---------------------------------------------------
 
