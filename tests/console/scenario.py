@@ -160,7 +160,6 @@ def build(settings: Settings, day: date | None = None, plan: bool = True) -> Sce
 
 def scan(point: str, at: datetime, round_id: str | None, forged: bool = False) -> dict:
     key = hashlib.sha256(b"someone else").digest() if forged else KEYS["alpha"]
-    x, y = POSITIONS.get(point, AREA_POSITION)
     return {
         "id": _rid(),
         "kind": "scan",
