@@ -29,6 +29,7 @@ from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
+from server.storage_alerts import AlertQueries
 from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
@@ -290,6 +291,23 @@ def m004_record_chain(db: sqlite_utils.Database) -> None:
     records.create_index(["site_id", "chain_seq"], unique=True)
 
 
+@migrations()
+def m006_alert_acks(db: sqlite_utils.Database) -> None:
+    """Acknowledgements of the live view's alerts (who, when, comment): append-only, the
+    latest for an alert decides (see `server.storage_alerts`)."""
+    db.execute(
+        "create table alert_acks (id integer primary key autoincrement, site_id text not null,"
+        " alert_key text not null, user_id text not null, at text not null,"
+        " comment text not null)"
+    )
+    db.execute("create index alert_acks_site on alert_acks (site_id, alert_key, id)")
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger alert_acks_no_{event} before {event} on alert_acks"
+            " begin select raise(abort, 'alert acknowledgements are append-only'); end"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -320,7 +338,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries):
+class Storage(TrustQueries, AlertQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from server.api import (
+    alerts,
     auth,
     config,
     coverage_map,
@@ -15,7 +16,18 @@ from server.api import (
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, config, sync, photos, reports, coverage_map, labels, quarantine, reviews):
+for module in (
+    auth,
+    config,
+    sync,
+    photos,
+    reports,
+    coverage_map,
+    alerts,
+    labels,
+    quarantine,
+    reviews,
+):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

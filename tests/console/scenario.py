@@ -196,13 +196,74 @@ def send(storage: Storage, username: str, records: list[dict]) -> list[dict]:
     return results
 
 
+def photo(storage: Storage, blobs: LocalBlobStore, seed: int, by: str) -> str:
+    """A real JPEG uploaded to alpha (a different picture for each seed)."""
+    img = Image.new("RGB", (640, 480), (seed * 40 % 256, 120, 200 - seed * 30 % 200))
+    d = ImageDraw.Draw(img)
+    for i in range(12):
+        d.rectangle([i * 50 + seed * 7 % 40, i * 35, i * 50 + 40, i * 35 + 30], fill=(i * 20, 0, 0))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    sha = blobs.put(buf.getvalue())
+    storage.add_photo(
+        sha=sha,
+        site_id="alpha",
+        mime="image/jpeg",
+        size=len(buf.getvalue()),
+        width=640,
+        height=480,
+        uploaded_by=by,
+        at=datetime.now(UTC),
+    )
+    return sha
+
+
 def _history(storage: Storage, s: Scenario) -> None:
+    blobs = LocalBlobStore(s.settings.blob_dir)
     due = s.local(8)
     rid = _rid()
     records = [round_start(rid, due)]
     for i, point in enumerate(("c01", "c02", "c03"), start=1):
         records.append(scan(point, due + timedelta(minutes=5 * i), rid))
+    records[1]["photos"] = [photo(storage, blobs, 1, "u-guard")]
     records.append(scan("c04", due + timedelta(minutes=70), rid))  # late
     records.append(scan("c05", due + timedelta(minutes=30), rid, forged=True))  # held
     send(storage, "guard", records)
     send(storage, "cleaner", [scan("a01", s.local(9, 5), None)])
+    # Three days ago the supervisor failed the lobby's floor: the cleaner's fix is overdue.
+    failed = photo(storage, blobs, 2, "u-super")
+    results = dict.fromkeys(
+        (
+            "floor",
+            "walls",
+            "glass",
+            "handrails",
+            "fixtures",
+            "bins",
+            "no_clutter",
+            "no_flyers",
+            "no_cobwebs",
+        ),
+        "pass",
+    ) | {"floor": "fail"}
+    inspected = datetime.now(UTC) - timedelta(days=3)
+    send(
+        storage,
+        "super",
+        [
+            {
+                "id": _rid(),
+                "kind": "inspection",
+                "site_id": "alpha",
+                "device_time": inspected.isoformat(),
+                "point_id": "a01",
+                "template_id": "six-clean-three-none",
+                "template_version": 1,
+                "results": results,
+                "item_photos": {"floor": [failed]},
+                "item_notes": {"floor": "地面有积水"},
+                "assignee_id": "u-cleaner",
+                "deadline_hours": 24,
+            }
+        ],
+    )
