@@ -114,7 +114,7 @@ class LiveScreen(ScreenView):
                     self._asker(alert),
                     icon=ft.Icons.CHECK,
                     colour=ft.Colors.WHITE,
-                    filled=False,
+                    text_colour=RED,
                     key=f"ack-{alert.key}",
                 )
             )
