@@ -24,7 +24,13 @@ from server.ingest import rectification_events
 from server.storage import Storage, StoredRecord
 from server.storage_trust import ScanStandings
 
-__all__ = ["coverage_report", "rectifications", "site_coverage"]
+__all__ = [
+    "JudgedPeriod",
+    "coverage_report",
+    "judged_period",
+    "rectifications",
+    "site_coverage",
+]
 
 
 def _round_facts(
@@ -307,3 +313,14 @@ def rectifications(
             )
     out.sort(key=lambda r: r["opened_at"], reverse=True)
     return out
+
+
+JudgedPeriod = _Judged
+
+
+def judged_period(
+    storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
+) -> JudgedPeriod:
+    """Coverage of [start, end) with the period's scans by standing and the rounds' facts,
+    from one read: what the console's coverage map and live view build on."""
+    return _judge(storage, site_id, start, end, now)

@@ -30,6 +30,7 @@ from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
 from server.storage_admin import AdminQueries
+from server.storage_alerts import AlertQueries
 from server.storage_reports import ReportQueries
 from server.storage_trust import TrustQueries
 
@@ -350,6 +351,23 @@ def m006_reports(db: sqlite_utils.Database) -> None:
     apply(db)
 
 
+@migrations()
+def m007_alert_acks(db: sqlite_utils.Database) -> None:
+    """Acknowledgements of the live view's alerts (who, when, comment): append-only, the
+    latest for an alert decides (see `server.storage_alerts`)."""
+    db.execute(
+        "create table alert_acks (id integer primary key autoincrement, site_id text not null,"
+        " alert_key text not null, user_id text not null, at text not null,"
+        " comment text not null)"
+    )
+    db.execute("create index alert_acks_site on alert_acks (site_id, alert_key, id)")
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger alert_acks_no_{event} before {event} on alert_acks"
+            " begin select raise(abort, 'alert acknowledgements are append-only'); end"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -380,7 +398,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries, AdminQueries, ReportQueries):
+class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,34 @@
 
 from fastapi import APIRouter
 
-from server.api import appraisal, auth, config, labels, photos, quarantine, reports, reviews, sync
+from server.api import (
+    alerts,
+    appraisal,
+    auth,
+    config,
+    coverage_map,
+    labels,
+    photos,
+    quarantine,
+    reports,
+    reviews,
+    sync,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (appraisal, auth, config, sync, photos, reports, labels, quarantine, reviews):
+for module in (
+    auth,
+    config,
+    sync,
+    photos,
+    reports,
+    coverage_map,
+    alerts,
+    appraisal,
+    labels,
+    quarantine,
+    reviews,
+):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

@@ -8,16 +8,26 @@ from domain.models import Role
 from server.console.views.base import Screen
 from server.console.views.coverage import CoverageScreen
 from server.console.views.live import LiveScreen
+from server.console.views.review import ReviewScreen
 
 __all__ = ["SCREENS"]
 
 SCREENS: list[Screen] = [
     Screen("coverage", "screen_coverage", ft.Icons.MAP, CoverageScreen),
     Screen(
+        "review",
+        "screen_review",
+        ft.Icons.FACT_CHECK,
+        ReviewScreen,
+        allowed=lambda role: role.reviews_records,
+        uses_period=False,
+    ),
+    Screen(
         "live",
         "screen_live",
         ft.Icons.NOTIFICATIONS_ACTIVE,
         LiveScreen,
         allowed=lambda role: role.sees_reports and role is not Role.QUALITY,
+        uses_period=False,
     ),
 ]
