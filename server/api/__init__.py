@@ -2,10 +2,32 @@
 
 from fastapi import APIRouter
 
-from server.api import appraisal, auth, config, labels, photos, quarantine, reports, reviews, sync
+from server.api import (
+    appraisal,
+    auth,
+    config,
+    exports,
+    labels,
+    photos,
+    quarantine,
+    reports,
+    reviews,
+    sync,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (appraisal, auth, config, sync, photos, reports, labels, quarantine, reviews):
+for module in (
+    appraisal,
+    auth,
+    config,
+    exports,
+    sync,
+    photos,
+    reports,
+    labels,
+    quarantine,
+    reviews,
+):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]
