@@ -26,6 +26,7 @@ for _ in $(seq 60); do
 done
 cat <<MSG
 
+  Manager console (leads, supervisors, manager): http://$HOST:$PORT/console/
   Field app (phone screen, open in a browser):  http://$HOST:$APP_PORT
   Server API and its documentation:             http://$HOST:$PORT/docs
   QR labels to print or hold up to the camera:  $ROUNDS_DATA_DIR/labels/

@@ -472,6 +472,32 @@ def _check_round_start(
     return []
 
 
+def _check_round_finish(
+    state: _Batch, site: _Site, record: Record, point: Point | None
+) -> list[str]:
+    """As the phone does: finishing a round with points left needs a reason."""
+    _check_refers_to_site_record(RecordKind.ROUND_START)(state, site, record, point)
+    start = state.earlier(record.refers_to or "")
+    assert start is not None
+    if not record.body["reason"].strip():
+        left = _points_left(state, start)
+        if left:
+            raise WireError(f"a round finished with {left} points left needs a reason")
+    return []
+
+
+def _points_left(state: _Batch, start: StoredRecord) -> int:
+    """Checkpoints of the round's route version that no scan of the round met yet."""
+    versions = state.storage.route_versions(start.site_id).get(start.body["route_id"], [])
+    wanted = start.body.get("route_version")
+    route = next((v for v in versions if v.version == wanted), versions[-1] if versions else None)
+    if route is None:
+        return 0
+    scans = state.storage.records_referring_to([start.id]) + list(state.accepted.values())
+    scanned = {r.point_id for r in scans if r.kind == RecordKind.SCAN and r.refers_to == start.id}
+    return len(set(route.checkpoint_ids) - scanned)
+
+
 def _check_refers_to_site_record(kind: RecordKind | None):
     def check(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
         earlier = state.earlier(record.refers_to or "")
@@ -493,7 +519,7 @@ _KIND_CHECKS = {
     RecordKind.INSPECTION: _check_inspection,
     RecordKind.RECTIFICATION: _check_rectification,
     RecordKind.ROUND_START: _check_round_start,
-    RecordKind.ROUND_FINISH: _check_refers_to_site_record(RecordKind.ROUND_START),
+    RecordKind.ROUND_FINISH: _check_round_finish,
     RecordKind.HANDOVER: _no_check,
     RecordKind.CORRECTION: _check_refers_to_site_record(None),
 }

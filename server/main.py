@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import anyio
+import flet.fastapi as flet_fastapi
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
@@ -12,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from server.api import api_router
 from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
+from server.console import CONSOLE_PATH, mount_console
 from server.datalock import DataLock
 from server.settings import Settings
 from server.storage import Storage
@@ -28,9 +30,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lock = DataLock(settings.data_dir)  # refuses a second worker on this folder
         app.state.storage = Storage(settings.db_path)
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
+        # The console's Flet sessions (mounted apps get no lifespan of their own).
+        await flet_fastapi.app_manager.start()
         try:
             yield
         finally:
+            await flet_fastapi.app_manager.shutdown()
             app.state.storage.close()
             lock.release()
 
@@ -50,10 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_router)
     install_openapi(app)
+    mount_console(app)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/docs")
+
+    @app.get(CONSOLE_PATH, include_in_schema=False)
+    async def console_slash() -> RedirectResponse:
+        return RedirectResponse(f"{CONSOLE_PATH}/")
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -275,6 +275,13 @@ def rectifications(
             if rect.state == "closed" and not include_closed:
                 continue
             after = [e.photos for e in item_events if e.body["item"] == item and e.photos]
+            sent_back = [
+                e.body.get("note", "")
+                for e in sorted(item_events, key=lambda e: e.device_time)
+                if e.body["item"] == item
+                and e.body["action"] == "rechecked"
+                and not e.body.get("passed")
+            ]
             out.append(
                 {
                     "id": rect.id,
@@ -294,6 +301,7 @@ def rectifications(
                     "note": body["item_notes"].get(item, ""),
                     "before_photos": body["item_photos"].get(item, []),
                     "after_photos": after[-1] if after else [],
+                    "recheck_note": sent_back[-1] if sent_back else "",
                     "inspection_score": inspection_score(body["results"]),
                 }
             )

@@ -29,6 +29,7 @@ from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
+from server.storage_admin import AdminQueries
 from server.storage_reports import ReportQueries
 from server.storage_trust import TrustQueries
 
@@ -292,9 +293,55 @@ def m004_record_chain(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m005_reports(db: sqlite_utils.Database) -> None:
-    """Rostered schedules, appraisal settings, label serials (server.storage_reports)."""
-    from server.storage_reports import m005_reports as apply
+def m005_admin(db: sqlite_utils.Database) -> None:
+    """Site set-up without code: a site's address and settings, points' versions and
+    retirement with an append-only history, who is responsible for a schedule, and the
+    append-only audit log of admin changes (triggers refuse updates and deletes)."""
+    sites = db.table("sites")
+    for column in ("address", "settings", "created_at"):
+        sites.add_column(column, str)
+    points = db.table("points")
+    points.add_column("retired_at", str)
+    points.add_column("version", int)
+    db.execute("update points set version = 1")
+    db.table("point_history").create(
+        {
+            "point_id": str,
+            "version": int,
+            "site_id": str,
+            "data": str,
+            "changed_at": str,
+            "changed_by": str,
+        },
+        pk=("point_id", "version"),
+    )
+    db.execute(
+        "insert into point_history select id, 1, site_id, json_object('id', id, 'site_id',"
+        " site_id, 'kind', kind, 'name', name, 'zone', zone, 'plan_x', plan_x, 'plan_y',"
+        " plan_y, 'lat', lat, 'lon', lon, 'checks', json(checks), 'template_id', template_id,"
+        " 'requires_photo', requires_photo, 'short_code', short_code, 'radius_m', radius_m),"
+        " '', '' from points"
+    )
+    schedules = db.table("schedules")
+    schedules.add_column("responsible_user_id", str)
+    schedules.add_column("responsible_team", str)
+    db.execute(
+        "create table audit (id integer primary key autoincrement, site_id text not null,"
+        " at text not null, user_id text not null, action text not null, target text not null,"
+        " before text, after text)"
+    )
+    db.execute("create index audit_site on audit (site_id, id)")
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger audit_no_{event} before {event} on audit"
+            " begin select raise(abort, 'the audit log is append-only'); end"
+        )
+
+
+@migrations()
+def m006_reports(db: sqlite_utils.Database) -> None:
+    """Appraisal settings and label serials (server.storage_reports)."""
+    from server.storage_reports import m006_reports as apply
 
     apply(db)
 
@@ -329,7 +376,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries, ReportQueries):
+class Storage(TrustQueries, AdminQueries, ReportQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -381,10 +428,25 @@ class Storage(TrustQueries, ReportQueries):
         return list(self.db.table("sites").rows_where(f"id in ({marks})", ids, order_by="id"))
 
     def add_points(self, points: Iterable[Point]) -> None:
-        self.db.table("points").insert_all(
-            point_to_dict(p) | {"checks": json.dumps(list(p.checks), ensure_ascii=False)}
-            for p in points
-        )
+        """Points as they have always been (version 1, history from the start)."""
+        points = list(points)
+        with self.db.atomic():
+            self.db.table("points").insert_all(
+                point_to_dict(p)
+                | {"checks": json.dumps(list(p.checks), ensure_ascii=False), "version": 1}
+                for p in points
+            )
+            self.db.table("point_history").insert_all(
+                {
+                    "point_id": p.id,
+                    "version": 1,
+                    "site_id": p.site_id,
+                    "data": json.dumps(point_to_dict(p), ensure_ascii=False, sort_keys=True),
+                    "changed_at": "",
+                    "changed_by": "",
+                }
+                for p in points
+            )
 
     def points(self, site_id: str) -> list[Point]:
         rows = self.db.table("points").rows_where("site_id = ?", [site_id], order_by="id")

@@ -16,13 +16,12 @@ import sqlite_utils
 
 from server import storage as _storage
 
-__all__ = ["ReportQueries", "m005_reports"]
+__all__ = ["ReportQueries", "m006_reports"]
 
 
-def m005_reports(db: sqlite_utils.Database) -> None:
-    """Who is rostered to a schedule, each company's appraisal scheme, and each point's
-    current label serial."""
-    db.table("schedules").add_column("responsible_user_id", str)
+def m006_reports(db: sqlite_utils.Database) -> None:
+    """Each company's appraisal scheme, and each point's current label serial (who is
+    rostered to a schedule is m005_admin's)."""
     db.table("appraisal_settings").create(
         {"company_id": str, "data": str, "updated_by": str, "updated_at": str}, pk="company_id"
     )

@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.models import Role
+from server import access
 from server.blobs import BlobStore
 from server.settings import Settings
 from server.storage import Storage, UserRow
@@ -28,6 +29,7 @@ __all__ = [
     "Store",
     "hash_token",
     "read_body",
+    "require_admin",
     "require_reports",
     "require_reviewer",
     "require_site",
@@ -94,21 +96,20 @@ CurrentCaller = Annotated[Caller, Depends(_caller)]
 
 def require_site(caller: Caller, site_id: str) -> None:
     """Another site's data answers 404, exactly like a site that does not exist."""
-    if site_id not in caller.user.site_ids:
-        raise HTTPException(404, "site not found")
+    access.require_site(caller.user, site_id)
 
 
 def require_reports(caller: Caller, site_id: str) -> None:
-    require_site(caller, site_id)
-    if not caller.role.sees_reports:
-        raise HTTPException(403, "your role cannot read reports")
+    access.require_reports(caller.user, site_id)
+
+
+def require_admin(caller: Caller, site_id: str) -> None:
+    access.require_admin(caller.user, site_id)
 
 
 def require_reviewer(caller: Caller, site_id: str) -> None:
     """The review queue: the site's members whose role reviews records (else 403)."""
-    require_site(caller, site_id)
-    if not caller.role.reviews_records:
-        raise HTTPException(403, "your role cannot review records")
+    access.require_reviews(caller.user, site_id)
 
 
 class BodyTooLarge(HTTPException):

@@ -1,0 +1,103 @@
+"""What a console screen is, and the few things every screen may ask of the console.
+
+A screen is a `ScreenView` subclass registered as a `Screen` in `server/console/views/
+__init__.py` (`SCREENS`). The shell makes one instance per browser session the first time
+the screen is opened and keeps it, so a screen's own filters survive a refresh or a trip
+to another screen. `build()` returns the screen's controls from its view-model; event
+handlers are `async def` (they then run on the server's event loop, like API routes,
+which is how the one SQLite connection is shared safely) and end with `self.c.refresh()`
+or `self.c.render()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import flet as ft
+
+from domain.models import Role
+
+if TYPE_CHECKING:
+    from server.console.views.shell import Console
+
+__all__ = [
+    "BIG",
+    "FONT",
+    "GREEN",
+    "GREY",
+    "RED",
+    "Screen",
+    "ScreenView",
+    "big_button",
+    "message",
+]
+
+FONT = "NotoSansSC"  # bundled (app/assets/fonts): offline, the web client has no CJK font
+BIG = 48  # smallest touch target, px
+RED, GREEN, GREY = ft.Colors.RED_700, ft.Colors.GREEN_700, ft.Colors.GREY_700
+
+
+class ScreenView:
+    """One screen of one session. `self.c` is the console (session, words, site, period)."""
+
+    # Auto-refresh every this many seconds while the screen is shown (None: never).
+    refresh_seconds: ClassVar[float | None] = None
+
+    def __init__(self, console: Console) -> None:
+        self.c = console
+
+    def build(self) -> ft.Control:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A registered screen: where it sits in the navigation and who sees it."""
+
+    key: str  # stable id, also the test's handle, e.g. "coverage"
+    title: str  # i18n key of its name in the navigation
+    icon: ft.IconData
+    view: type[ScreenView]
+    allowed: Callable[[Role], bool] = lambda role: role.sees_reports
+    uses_period: bool = True  # show the period picker above it
+    uses_site: bool = True  # show the site picker above it
+
+
+def big_button(
+    text: str,
+    on_click: Callable[[Any], Awaitable[None] | None],
+    *,
+    icon: ft.IconData | None = None,
+    colour: str | None = None,
+    filled: bool = True,
+    key: str | None = None,
+) -> ft.Control:
+    """A button at least 48 px high with readable text."""
+    style = ft.ButtonStyle(
+        text_style=ft.TextStyle(size=16, font_family=FONT),
+        shape=ft.RoundedRectangleBorder(radius=8),
+        bgcolor=colour if filled else None,
+        padding=ft.Padding.symmetric(horizontal=16),
+    )
+    kind = ft.FilledButton if filled else ft.OutlinedButton
+    return kind(content=text, icon=icon, on_click=on_click, height=BIG, style=style, key=key)
+
+
+def message(text: str, *, error: bool = False, icon: ft.IconData | None = None) -> ft.Control:
+    """A clear message in place of a screen's content (empty period, no plan, refused)."""
+    return ft.Container(
+        ft.Row(
+            [
+                ft.Icon(
+                    icon or (ft.Icons.ERROR_OUTLINE if error else ft.Icons.INFO_OUTLINE),
+                    color=RED if error else GREY,
+                    size=32,
+                ),
+                ft.Text(text, size=18, color=RED if error else None, expand=True),
+            ],
+            spacing=12,
+        ),
+        padding=24,
+    )

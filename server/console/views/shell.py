@@ -1,0 +1,452 @@
+"""The console's frame: sign-in, role-based navigation, site and period pickers, language.
+
+Wide screens (≥ 900 px) get a NavigationRail on the left; phones get a menu button that
+opens a drawer. Every screen is built inside `render()`, which turns a refusal
+(`server.access.AccessDenied`) into the same words the API would answer: 404 "site not
+found", 403 "your role may not", 401 back to the sign-in form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+
+import flet as ft
+
+from domain.models import Role
+from server import access
+from server.console.i18n import t
+from server.console.models.period import PERIOD_KINDS, Period
+from server.console.models.session import ConsoleSession
+from server.console.views.base import BIG, FONT, GREY, RED, Screen, ScreenView, big_button, message
+from server.login import LoginRefused, check_login, wait_text
+
+__all__ = ["Console"]
+
+WIDE = 900  # px: at least this wide gets the navigation rail
+
+
+class Console:
+    """Everything one browser session of the console sees and does."""
+
+    def __init__(self, page: ft.Page, state: Any, screens: list[Screen]) -> None:
+        self.page, self.state, self.all_screens = page, state, screens
+        self.session = ConsoleSession(state.storage, state.settings)
+        self.current: str | None = None
+        self.views: dict[str, ScreenView] = {}
+        self.refusal: str | None = None  # why the signed-in user has no console
+        self.wide = (page.width or 1280) >= WIDE
+        self._tick: asyncio.Task[None] | None = None
+
+    # -- for screens ---------------------------------------------------------------------
+
+    def t(self, key: str, **params: object) -> str:
+        return t(key, self.session.lang, **params)
+
+    @property
+    def site_id(self) -> str:
+        """The chosen site; AccessDenied(404) if the user no longer has it."""
+        user = self.session.user()
+        site_id = self.session.site_id or ""
+        access.require_site(user, site_id)
+        return site_id
+
+    def toast(self, text: str, error: bool = False) -> None:
+        self.page.show_dialog(
+            ft.SnackBar(ft.Text(text, size=16), bgcolor=RED if error else ft.Colors.GREEN_700)
+        )
+
+    def refusal_text(self, denied: access.AccessDenied) -> str:
+        if denied.status_code == 404:
+            return self.t("not_found")
+        if denied.status_code == 403:
+            return f"{self.t('forbidden')} ({denied.detail})"
+        return self.t("signed_out")
+
+    def act(self, fn: Callable[..., Awaitable[Any] | Any]) -> Callable[[Any], Awaitable[None]]:
+        """An event handler that runs `fn(event)`, shows a refusal as a red toast, and
+        re-renders the screen."""
+
+        async def handler(event: Any) -> None:
+            try:
+                result = fn(event)
+                if asyncio.iscoroutine(result):
+                    await result
+            except access.AccessDenied as denied:
+                if denied.status_code == 401:
+                    self.render()
+                    return
+                self.toast(self.refusal_text(denied), error=True)
+            self.render()
+
+        return handler
+
+    def refresh(self) -> None:
+        self.render()
+
+    # -- navigation ----------------------------------------------------------------------
+
+    def role(self) -> Role | None:
+        return access.role_of(self.session.user())
+
+    def screens(self) -> list[Screen]:
+        role = self.role()
+        return [s for s in self.all_screens if role is not None and s.allowed(role)]
+
+    def open(self, key: str) -> None:
+        self.current = key
+        self.render()
+
+    def view(self, screen: Screen) -> ScreenView:
+        if screen.key not in self.views:
+            self.views[screen.key] = screen.view(self)
+        return self.views[screen.key]
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def render(self) -> None:
+        try:
+            body = self._frame()
+        except access.AccessDenied as denied:
+            if denied.status_code == 401:
+                body = self._login()
+            else:
+                body = message(self.refusal_text(denied), error=True)
+        self.page.controls = [ft.SafeArea(body, expand=True)]
+        self.page.update()
+
+    def _frame(self) -> ft.Control:
+        if not self.session.signed_in:
+            return self._login()
+        user = self.session.user()
+        if self.refusal is not None:
+            return self._field_role()
+        screens = self.screens()
+        if not user.site_ids or not screens:
+            return self._only_sign_out(self.t("no_sites"))
+        if self.current not in {s.key for s in screens}:
+            self.current = screens[0].key
+        screen = next(s for s in screens if s.key == self.current)
+        try:
+            content = self.view(screen).build()
+        except access.AccessDenied as denied:
+            if denied.status_code == 401:
+                raise
+            content = message(self.refusal_text(denied), error=True)
+        bar = self._top_bar(screen, user.name)
+        main = ft.Column(
+            [
+                bar,
+                ft.Divider(height=1),
+                ft.Container(content, expand=True, padding=12, alignment=ft.Alignment.TOP_LEFT),
+            ],
+            expand=True,
+            spacing=0,
+        )
+        index = [s.key for s in screens].index(screen.key)
+        if self.wide:
+            self.page.drawer = None
+            rail = ft.NavigationRail(
+                selected_index=index,
+                label_type=ft.NavigationRailLabelType.ALL,
+                min_width=88,
+                destinations=[
+                    ft.NavigationRailDestination(icon=s.icon, label=self.t(s.title))
+                    for s in screens
+                ],
+                on_change=self.act(lambda e: self._go(screens, e.control.selected_index)),
+            )
+            return ft.Row([rail, ft.VerticalDivider(width=1), main], expand=True, spacing=0)
+        self.page.drawer = ft.NavigationDrawer(
+            selected_index=index,
+            controls=[
+                ft.NavigationDrawerDestination(icon=s.icon, label=self.t(s.title)) for s in screens
+            ],
+            on_change=self.act(lambda e: self._go(screens, e.control.selected_index)),
+        )
+        return main
+
+    def _go(self, screens: list[Screen], index: int | None) -> None:
+        if index is not None and 0 <= index < len(screens):
+            self.current = screens[index].key
+
+    def _top_bar(self, screen: Screen, name: str) -> ft.Control:
+        items: list[ft.Control] = []
+        if not self.wide:
+            items.append(
+                ft.IconButton(
+                    ft.Icons.MENU,
+                    icon_size=28,
+                    tooltip=self.t("menu"),
+                    on_click=self._open_drawer,
+                    width=BIG,
+                    height=BIG,
+                )
+            )
+        items.append(ft.Text(self.t(screen.title), size=22, weight=ft.FontWeight.BOLD))
+        if screen.uses_site:
+            items.append(self._site_picker())
+        if screen.uses_period:
+            items.extend(self._period_picker())
+        right: list[ft.Control] = [
+            ft.Text(name, color=GREY),
+            ft.TextButton(self.t("language"), on_click=self.act(self._switch_language), height=BIG),
+            ft.TextButton(self.t("sign_out"), on_click=self.act(self._sign_out), height=BIG),
+        ]
+        return ft.Container(
+            ft.Row(
+                [
+                    ft.Row(
+                        items,
+                        wrap=True,
+                        spacing=8,
+                        run_spacing=4,
+                        expand=True,
+                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                    ),
+                    ft.Row(right, spacing=4, wrap=not self.wide),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            padding=ft.Padding.symmetric(horizontal=12, vertical=6),
+        )
+
+    async def _open_drawer(self, _: Any) -> None:
+        with contextlib.suppress(ValueError):
+            await self.page.show_drawer()
+
+    def _site_picker(self) -> ft.Control:
+        sites = self.session.sites()
+        if len(sites) == 1:
+            return ft.Text(sites[0].name, size=16)
+        return ft.Dropdown(
+            value=self.session.site_id,
+            options=[ft.DropdownOption(key=s.id, text=s.name) for s in sites],
+            label=self.t("site"),
+            width=220,
+            dense=True,
+            on_select=self.act(lambda e: self.session.choose_site(e.control.value)),
+        )
+
+    def _period_picker(self) -> list[ft.Control]:
+        period = self.session.period
+        now, tz = self.session.now(), self.session.tz()
+        kinds = ft.SegmentedButton(
+            selected=[period.kind],
+            segments=[
+                ft.Segment(value=k, label=ft.Text(self.t(f"period_{k}"))) for k in PERIOD_KINDS
+            ],
+            show_selected_icon=False,
+            on_change=self.act(self._set_kind),
+        )
+        controls: list[ft.Control] = [kinds]
+        if period.kind == "shift":
+            controls.append(
+                ft.Dropdown(
+                    value="night" if period.night else "day",
+                    options=[
+                        ft.DropdownOption(key="day", text=self.t("shift_day")),
+                        ft.DropdownOption(key="night", text=self.t("shift_night")),
+                    ],
+                    width=170,
+                    dense=True,
+                    on_select=self.act(self._set_shift),
+                )
+            )
+        controls += [
+            ft.IconButton(
+                ft.Icons.CHEVRON_LEFT,
+                tooltip=self.t("previous"),
+                on_click=self.act(lambda _: self._step(-1)),
+                width=BIG,
+                height=BIG,
+            ),
+            ft.TextButton(
+                period.label(now, tz),
+                icon=ft.Icons.CALENDAR_MONTH,
+                tooltip=self.t("pick_date"),
+                on_click=self._pick_date,
+                height=BIG,
+            ),
+            ft.IconButton(
+                ft.Icons.CHEVRON_RIGHT,
+                tooltip=self.t("next"),
+                on_click=self.act(lambda _: self._step(1)),
+                width=BIG,
+                height=BIG,
+            ),
+        ]
+        return controls
+
+    def _set_kind(self, event: Any) -> None:
+        selected = list(event.control.selected or [])
+        kind = selected[0] if selected else "today"
+        if kind in PERIOD_KINDS:
+            day = (
+                None
+                if kind == "today"
+                else self.session.period.local_day(self.session.now(), self.session.tz())
+            )
+            self.session.period = Period(kind, day, self.session.period.night)
+
+    def _set_shift(self, event: Any) -> None:
+        p = self.session.period
+        self.session.period = Period(p.kind, p.day, event.control.value == "night")
+
+    def _step(self, direction: int) -> None:
+        self.session.period = self.session.period.step(
+            direction, self.session.now(), self.session.tz()
+        )
+
+    async def _pick_date(self, _: Any) -> None:
+        period = self.session.period
+        current = period.local_day(self.session.now(), self.session.tz())
+
+        async def chosen(event: Any) -> None:
+            value = event.control.value
+            if isinstance(value, datetime):
+                value = value.date()
+            if isinstance(value, date):
+                kind = "day" if period.kind == "today" else period.kind
+                self.session.period = Period(kind, value, period.night)
+            self.render()
+
+        self.page.show_dialog(
+            ft.DatePicker(
+                value=datetime.combine(current, datetime.min.time()),
+                first_date=datetime(2020, 1, 1),
+                last_date=datetime(2099, 12, 31),
+                on_change=chosen,
+            )
+        )
+
+    def _switch_language(self, _: Any) -> None:
+        self.session.lang = "en" if self.session.lang == "zh" else "zh"
+
+    def _sign_out(self, _: Any) -> None:
+        self.session.sign_out()
+        self.views.clear()
+        self.current = None
+        self.refusal = None
+        self.page.drawer = None
+
+    # -- sign in -------------------------------------------------------------------------
+
+    def _login(self) -> ft.Control:
+        self.page.drawer = None
+        username = ft.TextField(label=self.t("username"), width=320, autofocus=True)
+        password = ft.TextField(
+            label=self.t("password"), password=True, can_reveal_password=True, width=320
+        )
+        error = ft.Text("", color=RED, size=16)
+
+        async def submit(_: Any) -> None:
+            name, secret = (username.value or "").strip(), password.value or ""
+            if not name or not secret or len(name) > 64 or len(secret) > 128:
+                error.value = self.t("wrong_login")
+                self.page.update()
+                return
+            try:
+                user = await check_login(
+                    storage=self.state.storage,
+                    settings=self.state.settings,
+                    throttle=self.state.login_throttle,
+                    limiter=self.state.hash_limiter,
+                    username=name,
+                    password=secret,
+                    address=self.page.client_ip or "console",
+                )
+            except LoginRefused as refused:
+                if refused.status_code == 429:
+                    error.value = self.t("too_many_logins", wait=wait_text(refused.retry_after))
+                elif refused.status_code == 503:
+                    error.value = self.t("busy")
+                else:
+                    error.value = self.t("wrong_login")
+                self.page.update()
+                return
+            self.session.sign_in(user)
+            try:
+                access.require_console(user)
+                self.refusal = None
+            except access.AccessDenied:
+                self.refusal = user.role
+            self.render()
+
+        password.on_submit = submit
+        form = ft.Column(
+            [
+                ft.Text(self.t("app_title"), size=28, weight=ft.FontWeight.BOLD),
+                username,
+                password,
+                error,
+                ft.Row(
+                    [
+                        big_button(self.t("sign_in"), submit, key="sign-in"),
+                        ft.TextButton(
+                            self.t("language"),
+                            on_click=self.act(self._switch_language),
+                            height=BIG,
+                        ),
+                    ]
+                ),
+            ],
+            spacing=16,
+            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+        return ft.Container(form, alignment=ft.Alignment.CENTER, expand=True, padding=24)
+
+    def _field_role(self) -> ft.Control:
+        role = self.t(f"role_{self.refusal}")
+        return self._only_sign_out(self.t("use_phone_app", role=role))
+
+    def _only_sign_out(self, text: str) -> ft.Control:
+        self.page.drawer = None
+        return ft.Container(
+            ft.Column(
+                [
+                    message(text, icon=ft.Icons.PHONE_ANDROID),
+                    big_button(self.t("sign_out"), self.act(self._sign_out), filled=False),
+                ],
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            alignment=ft.Alignment.CENTER,
+            expand=True,
+            padding=24,
+        )
+
+    # -- life ----------------------------------------------------------------------------
+
+    def on_resize(self, event: Any) -> None:
+        wide = (event.width or 0) >= WIDE
+        if wide != self.wide:
+            self.wide = wide
+            self.render()
+
+    async def ticker(self) -> None:
+        """Re-render the shown screen every `refresh_seconds` (e.g. the live view)."""
+        waited = 0.0
+        while True:
+            await asyncio.sleep(1)
+            waited += 1
+            screen = self.views.get(self.current or "")
+            every = type(screen).refresh_seconds if screen else None
+            if every is not None and waited >= every and self.session.signed_in:
+                waited = 0.0
+                with contextlib.suppress(Exception):
+                    self.render()
+
+
+async def run_console(page: ft.Page, state: Any, screens: list[Screen]) -> Console:
+    page.title = "Rounds console"
+    page.fonts = {FONT: "fonts/NotoSansSC-Regular.ttf"}
+    page.theme = ft.Theme(font_family=FONT, color_scheme_seed=ft.Colors.BLUE)
+    page.padding = 0
+    console = Console(page, state, screens)
+    page.on_resize = console.on_resize
+    console.render()
+    page.run_task(console.ticker)
+    return console

@@ -1,0 +1,86 @@
+"""Checking a username and password: the one path the API's login and the console share.
+
+- Every attempt counts against the throttle (`server.throttle`) before the hash is
+  checked; a throttled name or address is refused with how long to wait (429).
+- An unknown name costs the same argon2 check as a wrong password, so the answer's
+  timing does not tell which names exist; both answer 401 with the same words.
+- Hashes are checked in a worker thread, at most `login_hash_threads` at once; when too
+  many logins already wait for a slot the answer is 503 at once.
+- A hash made with older parameters is replaced on a good login.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+from fastapi import HTTPException
+
+from server.passwords import hash_password, needs_rehash, verify_password
+from server.settings import Settings
+from server.storage import Storage, UserRow
+from server.throttle import LoginThrottle
+
+__all__ = ["LoginRefused", "check_login", "wait_text"]
+
+T = TypeVar("T")
+
+# Checked when the username is unknown, so that a wrong name costs as long as a wrong
+# password and the answer's timing does not tell which names exist.
+_DUMMY_HASH = hash_password("no such user")
+
+
+class LoginRefused(HTTPException):
+    """401 wrong name or password, 429 throttled (`retry_after` seconds), 503 busy."""
+
+    def __init__(self, status_code: int, detail: str, retry_after: float = 0.0) -> None:
+        headers = {"Retry-After": str(math.ceil(retry_after))} if retry_after > 0 else None
+        super().__init__(status_code, detail, headers=headers)
+        self.retry_after = retry_after
+
+
+async def _off_loop(limiter: anyio.CapacityLimiter, queue: int, fn: Callable[[], T]) -> T:
+    """Run a password hash in a worker thread; argon2 takes ~0.2 s of CPU and on the
+    event loop would stall every other request."""
+    if limiter.statistics().tasks_waiting >= queue:
+        raise LoginRefused(503, "the server is busy: try again", retry_after=2)
+    return await anyio.to_thread.run_sync(fn, limiter=limiter)
+
+
+def wait_text(seconds: float) -> str:
+    return f"{math.ceil(seconds)} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
+
+
+async def check_login(
+    *,
+    storage: Storage,
+    settings: Settings,
+    throttle: LoginThrottle,
+    limiter: anyio.CapacityLimiter,
+    username: str,
+    password: str,
+    address: str,
+) -> UserRow:
+    """The active user with this name and password, or `LoginRefused`."""
+    now = time.monotonic()
+    wait = throttle.wait_seconds(username, address, now)
+    if wait > 0:
+        raise LoginRefused(
+            429, f"too many failed logins: try again in {wait_text(wait)}", retry_after=wait
+        )
+    throttle.attempt(username, address, now)
+    user = storage.user_by_name(username)
+    stored_hash = user.password_hash if user else _DUMMY_HASH
+    queue = settings.login_queue
+    password_ok = await _off_loop(limiter, queue, lambda: verify_password(stored_hash, password))
+    if user is None or not password_ok:
+        raise LoginRefused(401, "wrong username or password")
+    throttle.succeeded(username, address, now)
+    if needs_rehash(user.password_hash):
+        new_hash = await _off_loop(limiter, queue, lambda: hash_password(password))
+        storage.set_password_hash(user.id, new_hash)
+    return user
