@@ -62,6 +62,15 @@ class ReportQueries:
             pk="company_id",
         )
 
+    def flagged_count(self, site_id: str, start: datetime, end: datetime) -> int:
+        """How many of the site's records in [start, end) carry any flag."""
+        row = self.db.execute(
+            "select count(*) from records indexed by records_flagged where site_id = ?"
+            " and flags <> '[]' and device_time >= ? and device_time < ?",
+            [site_id, _storage.iso(start), _storage.iso(end)],
+        ).fetchone()
+        return int(row[0])
+
     # -- label serials ----------------------------------------------------------------------
 
     def label_serials(self, site_id: str) -> dict[str, int]:

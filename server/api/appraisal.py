@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from domain.appraisal import FIGURES, settings_from_dict, settings_to_dict
 from server import appraisal
-from server.api.deps import CurrentCaller, Store, require_reports, require_site
+from server.api.deps import CurrentCaller, Store, require_admin, require_reports
 
 router = APIRouter(prefix="/sites/{site_id}/appraisal", tags=["appraisal"])
 
@@ -59,9 +59,7 @@ async def put_settings(
 ) -> dict[str, Any]:
     """Save the company's scheme: any of weights (adding up to 100), targets (0–1),
     points_per_percent, fraud_deduction, reopen_deduction; the rest keep their values."""
-    require_site(caller, site_id)
-    if not caller.role.administers:
-        raise HTTPException(403, "only managers and admins set the appraisal scheme")
+    require_admin(caller, site_id)
     current = appraisal.company_settings(storage, caller.user.company_id)
     try:
         settings = settings_from_dict(body, current)

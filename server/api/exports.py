@@ -34,9 +34,11 @@ Id = Annotated[str | None, Query(pattern=_ID)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _period(
+def period(
     storage: Storage, site_id: str, start: datetime | None, end: datetime | None, month: str | None
 ) -> tuple[datetime, datetime]:
+    """`start`–`end` (both, at most a year apart) or the site-local `month` (this one by
+    default); 422 otherwise."""
     site = storage.site(site_id)
     assert site is not None
     tz = ZoneInfo(site["tz"])
@@ -84,7 +86,7 @@ async def export(
     name, kind = file_name.rsplit(".", 1)
     if name == "all" and kind == "csv":
         raise HTTPException(422, "all tables come as one XLSX file; ask for one table as CSV")
-    lo, hi = _period(storage, site_id, start, end, month)
+    lo, hi = period(storage, site_id, start, end, month)
     filters = exports.ExportFilters(route_id, point_id, user_id, status)
     names = list(exports.TABLES) if name == "all" else [name]
     now = datetime.now(UTC)
