@@ -14,15 +14,16 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from server import exports
 from server.api.appraisal import MONTH_PATTERN
-from server.api.deps import CurrentCaller, Store, require_reports
+from server.api.deps import Blobs, CurrentCaller, Store, require_reports
 from server.api.params import IsoDateTime
 from server.appraisal import parse_month
+from server.pdf_report import monthly_report_pdf
 from server.storage import Storage
 
 router = APIRouter(prefix="/sites/{site_id}/exports", tags=["exports"])
@@ -51,6 +52,43 @@ def period(
     label = month or datetime.now(UTC).astimezone(tz).strftime("%Y-%m")
     m = parse_month(label, tz)
     return m.start, m.end
+
+
+@router.get(
+    "/monthly-report.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, 403: {"description": "field staff"}},
+)
+async def monthly_report(
+    site_id: str,
+    caller: CurrentCaller,
+    storage: Store,
+    blobs: Blobs,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+) -> Response:
+    """The site's monthly PDF report: coverage by day, route and person with appraisal
+    scores, inspections, rectifications, anomalies, the coverage map and the chain head."""
+    require_reports(caller, site_id)
+    lo, _ = period(storage, site_id, None, None, month)
+    site = storage.site(site_id)
+    assert site is not None
+    m = parse_month(lo.astimezone(ZoneInfo(site["tz"])).strftime("%Y-%m"), ZoneInfo(site["tz"]))
+    path = storage.path
+
+    def render() -> bytes:
+        own = Storage(path)
+        try:
+            return monthly_report_pdf(own, site_id, m, datetime.now(UTC), blobs)
+        finally:
+            own.close()
+
+    data = await asyncio.to_thread(render)
+    name = quote(f"{site_id}-{m.label}.pdf")
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
 
 
 @router.get(
