@@ -346,6 +346,14 @@ def m006_reports(db: sqlite_utils.Database) -> None:
     apply(db)
 
 
+@migrations()
+def m008_label_issues(db: sqlite_utils.Database) -> None:
+    """Every print of each point's label, kept (server.storage_reports)."""
+    from server.storage_reports import m008_label_issues as apply
+
+    apply(db)
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str

@@ -256,9 +256,7 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
         )
     # g1 reports an anomaly.
     records.append(
-        rec(
-            n, "anomaly", "g1", local(1, 8, 15), "c1", category="消防", note="灭火器过期", gps=None
-        )
+        rec(n, "anomaly", "g1", local(1, 8, 15), "c1", category="消防", note="灭火器过期", gps=None)
     )
     # g2's scan far from the point, rejected by the manager: a confirmed fraud flag.
     fake = scan("g2", "c1", local(2, 21), None)
