@@ -39,6 +39,7 @@ __all__ = [
     "Table",
     "csv_chunks",
     "table",
+    "temp_path",
     "write_xlsx",
 ]
 
@@ -460,6 +461,13 @@ def csv_chunks(t: Table, rows_per_chunk: int = 2000) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
+def temp_path(suffix: str) -> Path:
+    """A new empty temporary file for an export (the caller deletes it)."""
+    fd, name = tempfile.mkstemp(prefix="rounds-export-", suffix=suffix)
+    os.close(fd)
+    return Path(name)
+
+
 def write_xlsx(tables: list[Table], path: Path | None = None) -> Path:
     """One sheet per table, header row frozen with filters, real dates and numbers, written
     in openpyxl's write-only mode (flat memory) to `path` or a temporary file."""
@@ -467,9 +475,7 @@ def write_xlsx(tables: list[Table], path: Path | None = None) -> Path:
     from openpyxl.styles import Font
 
     if path is None:
-        fd, name = tempfile.mkstemp(prefix="rounds-export-", suffix=".xlsx")
-        os.close(fd)
-        path = Path(name)
+        path = temp_path(".xlsx")
     wb = Workbook(write_only=True)
     for t in tables:
         ws = wb.create_sheet(t.title)
