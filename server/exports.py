@@ -109,6 +109,7 @@ _STATUS_ZH = {
     "walker": "巡逻人",
     "handed_over": "代巡(原责任人)",
     "rostered": "排班",
+    "rostered_team": "排班班组",
     "scanner": "打卡人",
     "nobody": "无人",
 }

@@ -19,7 +19,7 @@ MONTH_PATTERN = r"^20[2-9][0-9]-(0[1-9]|1[0-2])$"
 Month = Annotated[
     str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; this month if left out")
 ]
-Who = Annotated[str, Path(pattern=r"^(team:)?[A-Za-z0-9_-]{1,64}$")]
+Who = Annotated[str, Path(pattern=r"^(team:[\w-]{1,40}|[A-Za-z0-9_-]{1,64})$")]
 
 
 def _month(storage: Store, site_id: str, month: str | None) -> appraisal.Month:
