@@ -75,6 +75,7 @@ class Flag(StrEnum):
     FOREIGN_LABEL = "foreign_label"
     NOT_A_LABEL = "not_a_label"
     TYPED_CODE = "typed_code"
+    REVOKED_LABEL = "revoked_label"  # a label replaced by a reprint (domain.labels)
 
 
 _LABEL_FLAGS = {

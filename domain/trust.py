@@ -35,9 +35,10 @@ __all__ = [
 
 # Flags that keep a record out of coverage until a reviewer accepts it: the scanned code
 # is not this site's genuine label of the point (a forged signature, another site's
-# label, or not a Rounds label at all), so the scan proves nothing about presence.
+# label, or not a Rounds label at all, or a label revoked by a reprint — a photo of it may
+# be all that is left), so the scan proves nothing about presence.
 HOLDING_FLAGS: frozenset[str] = frozenset(
-    {Flag.BAD_SIGNATURE, Flag.FOREIGN_LABEL, Flag.NOT_A_LABEL}
+    {Flag.BAD_SIGNATURE, Flag.FOREIGN_LABEL, Flag.NOT_A_LABEL, Flag.REVOKED_LABEL}
 )
 MAX_REASON_CHARS = 500
 

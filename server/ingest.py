@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from domain.labels import LabelError, read_label, short_codes_match
+from domain.labels import LabelError, read_label, revoked_since, short_codes_match
 from domain.models import Point, PointKind, Role
 from domain.scoring import (
     ItemResult,
@@ -62,16 +62,18 @@ class BatchError(ValueError):
 
 
 @lru_cache(maxsize=4096)
-def _read_label(payload: str, site_id: str, public_key: str) -> tuple[str | None, str]:
-    """(the point a genuine label of this site names, "") or (None, what is wrong with it).
+def _read_label(payload: str, site_id: str, public_key: str) -> tuple[str | None, str, int]:
+    """(the point a genuine label of this site names, "", its serial) or (None, what is
+    wrong with it, 0).
 
     The server checks every "qr" scan itself: a phone's word that a label verified proves
     nothing. Cached: a site has a few hundred labels, scanned over and over.
     """
     try:
-        return read_label(payload, {site_id: public_key}).point_id, ""
+        label = read_label(payload, {site_id: public_key})
     except LabelError as exc:
-        return None, exc.reason
+        return None, exc.reason, 0
+    return label.point_id, "", label.serial
 
 
 @dataclass
@@ -82,6 +84,7 @@ class _Site:
     templates: dict[tuple[str, int], set[str]]
     routes: set[str]
     schedules: set[str]
+    label_issues: dict[str, list[tuple[int, datetime]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +134,7 @@ class _Batch:
             templates,
             set(self.storage.route_versions(site_id)),
             {s.id for s in self.storage.schedules(site_id)},
+            self.storage.label_issues(site_id),
         )
 
     def earlier(self, record_id: str) -> StoredRecord | None:
@@ -351,15 +355,19 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
     payload = record.body["payload"]
     typed = record.body["method"] == "typed"
     problem = ""
+    revoked_flag: list[str] = []
     if typed:
         if not short_codes_match(payload, point.short_code):
             raise WireError("typed code does not match the point")
         label_ok = True
     else:
-        label_point, problem = _read_label(payload, site.id, site.public_key)
+        label_point, problem, serial = _read_label(payload, site.id, site.public_key)
         if label_point is not None and label_point != point.id:
             raise WireError("the scanned label names another point")
         label_ok = label_point is not None
+        revoked = revoked_since(serial, site.label_issues.get(point.id, ()))
+        if label_ok and revoked is not None and record.device_time >= revoked:
+            revoked_flag = [Flag.REVOKED_LABEL.value]
     round_id = record.body["round_id"]
     if round_id is not None:
         start = state.earlier(round_id)
@@ -382,6 +390,7 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
         radius_m=point.radius_m,
         label_problem=problem,
     )
+    flags.extend(revoked_flag)
     others = state.point_scans.setdefault((site.id, point.id), [])
     flags.extend(point_repeat_flags(record.device_time, state.user.id, others))
     others.append(PointScan(state.user.id, record.device_time))

@@ -368,6 +368,14 @@ def m007_alert_acks(db: sqlite_utils.Database) -> None:
         )
 
 
+@migrations()
+def m008_label_issues(db: sqlite_utils.Database) -> None:
+    """Every print of each point's label, kept (server.storage_reports)."""
+    from server.storage_reports import m008_label_issues as apply
+
+    apply(db)
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str

@@ -135,7 +135,8 @@ def test_label_problems_have_their_own_flags_and_all_hold():
     assert flags(label_ok=False, label_problem="other_site") == [Flag.FOREIGN_LABEL]
     assert flags(label_ok=False, label_problem="not_ours") == [Flag.NOT_A_LABEL]
     assert label_flag("bad_signature") == Flag.BAD_SIGNATURE
-    assert {label_flag(r) for r in ("bad_signature", "other_site", "not_ours")} == HOLDING_FLAGS
+    label_flags = {label_flag(r) for r in ("bad_signature", "other_site", "not_ours")}
+    assert label_flags | {Flag.REVOKED_LABEL} == HOLDING_FLAGS  # a reprint revokes a label
 
 
 def test_clock_skew_size_and_hamming():

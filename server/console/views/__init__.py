@@ -5,9 +5,16 @@ from __future__ import annotations
 import flet as ft
 
 from domain.models import Role
+from server.access import COMPANY_ROLES
 from server.console.views.base import Screen
 from server.console.views.coverage import CoverageScreen
 from server.console.views.live import LiveScreen
+from server.console.views.reports import (
+    AppraisalScreen,
+    CompanyScreen,
+    DashboardScreen,
+    ExportsScreen,
+)
 from server.console.views.review import ReviewScreen
 
 __all__ = ["SCREENS"]
@@ -29,5 +36,16 @@ SCREENS: list[Screen] = [
         LiveScreen,
         allowed=lambda role: role.sees_reports and role is not Role.QUALITY,
         uses_period=False,
+    ),
+    Screen("dashboard", "screen_dashboard", ft.Icons.BAR_CHART, DashboardScreen),
+    Screen("appraisal", "screen_appraisal", ft.Icons.LEADERBOARD, AppraisalScreen),
+    Screen("exports", "screen_exports", ft.Icons.DOWNLOAD, ExportsScreen),
+    Screen(
+        "company",
+        "screen_company",
+        ft.Icons.APARTMENT,
+        CompanyScreen,
+        allowed=lambda role: role in COMPANY_ROLES,
+        uses_site=False,
     ),
 ]
