@@ -2,10 +2,21 @@
 
 from fastapi import APIRouter
 
-from server.api import auth, config, labels, photos, quarantine, reports, reviews, sync
+from server.api import (
+    admin,
+    auth,
+    config,
+    labels,
+    people,
+    photos,
+    quarantine,
+    reports,
+    reviews,
+    sync,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, config, sync, photos, reports, labels, quarantine, reviews):
+for module in (auth, config, sync, photos, reports, labels, quarantine, reviews, admin, people):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]
