@@ -177,7 +177,7 @@ def create_site(
 def update_site(
     storage: Storage, user: UserRow, site_id: str, data: Mapping[str, Any], now: datetime
 ) -> dict[str, Any]:
-    """Change a site's name, time zone or address."""
+    """Change a site's name, time zone (only while it has no records) or address."""
     require_admin(user, site_id)
     site = storage.site(site_id)
     assert site is not None
@@ -187,10 +187,13 @@ def update_site(
         fields["name"] = str(data["name"] or "").strip()
         if not 1 <= len(fields["name"]) <= 60:
             problems.append("name is required, at most 60 characters")
-    if "tz" in data:
+    if "tz" in data and data["tz"] != site["tz"]:
         fields["tz"] = str(data["tz"] or "").strip()
         if (tz_error := tz_problem(fields["tz"])) is not None:
             problems.append(tz_error)
+        elif storage.site_has_records(site_id):
+            # Past visits were expanded in the old zone: moving it would rewrite history.
+            raise AdminError(409, "the time zone cannot change once the site has records")
     if "address" in data:
         fields["address"] = str(data["address"] or "").strip()
         if len(fields["address"]) > 200:
