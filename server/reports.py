@@ -144,7 +144,7 @@ def coverage_report(
 ) -> dict[str, Any]:
     judged = _judge(storage, site_id, start, end, now)
     coverage, tz = judged.coverage, judged.tz
-    names = {p.id: p.name for p in storage.points(site_id)}
+    names = storage.point_names_at(site_id, end)  # as they were: later renames change nothing
     in_period = [(s, f) for s, f in judged.scans.pending if start <= s.device_time < end]
     would_meet = pending_matches(coverage, (s for s, _ in in_period), judged.facts)
     held_visits = {id(v): (scan_id, status) for scan_id, (v, status) in would_meet.items()}

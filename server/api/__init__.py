@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from server.api import (
+    admin,
     alerts,
     appraisal,
     auth,
@@ -12,6 +13,7 @@ from server.api import (
     downloads,
     exports,
     labels,
+    people,
     photos,
     quarantine,
     reports,
@@ -35,6 +37,8 @@ for module in (
     labels,
     quarantine,
     reviews,
+    admin,
+    people,
 ):
     api_router.include_router(module.router)
 

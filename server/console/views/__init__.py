@@ -16,6 +16,9 @@ from server.console.views.reports import (
     ExportsScreen,
 )
 from server.console.views.review import ReviewScreen
+from server.console.views.setup_people import AuditScreen, PeopleScreen
+from server.console.views.setup_places import PlacesScreen
+from server.console.views.setup_routes import RoutesScreen
 
 __all__ = ["SCREENS"]
 
@@ -47,5 +50,38 @@ SCREENS: list[Screen] = [
         CompanyScreen,
         allowed=lambda role: role in COMPANY_ROLES,
         uses_site=False,
+    ),
+    # Site set-up (issue 8): managers and admins.
+    Screen(
+        "places",
+        "screen_places",
+        ft.Icons.ADD_LOCATION_ALT,
+        PlacesScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
+    ),
+    Screen(
+        "routes",
+        "screen_routes",
+        ft.Icons.ROUTE,
+        RoutesScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
+    ),
+    Screen(
+        "people",
+        "screen_people",
+        ft.Icons.PEOPLE,
+        PeopleScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
+    ),
+    Screen(
+        "audit",
+        "screen_audit",
+        ft.Icons.HISTORY,
+        AuditScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
     ),
 ]
