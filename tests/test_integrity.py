@@ -42,10 +42,11 @@ def test_the_first_broken_link_is_named():
     assert first_break(rows) is None
     edited = [rows[0], ChainRow(2, "r2", ("r2", "B"), *_hashes(rows[1])), rows[2]]
     assert first_break(edited).record_id == "r2"
-    assert "changed" in first_break(edited).reason
-    assert first_break([rows[0], rows[2]]).seq == 3  # r2 deleted: r3's place is wrong
+    assert first_break(edited).reason == "the record was changed after it was stored"
+    deleted = first_break([rows[0], rows[2]])  # r2 deleted: r3's place is wrong
+    assert (deleted.seq, deleted.reason) == (3, "expected record #2 here")
     renumbered = [rows[0], ChainRow(2, "r3", rows[2].fields, *_hashes(rows[2]))]
-    assert "missing" in first_break(renumbered).reason
+    assert first_break(renumbered).reason == "the record before it is missing or changed"
     relinked = [rows[0], ChainRow(2, "r2", rows[1].fields, *_hashes(rows[1])[:2], "f" * 64)]
     assert first_break(relinked).reason == "its chain hash was changed"
     # Length-prefixed fields: moving text from one field to the next changes the digest.
