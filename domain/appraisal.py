@@ -6,7 +6,8 @@ Rules (DOMAIN.md, "Responsibility" and "Appraisal"):
   1. the round it sits in was started: the person it was done *for* when a lead handed it
      over (``for_user_id``), else the person who walked it;
   2. else the person the schedule names as responsible (``Schedule.responsible_user_id``,
-     the roster: who was assigned to that route, area or shift);
+     the roster: who was assigned to that route, area or shift), else the team or shift
+     it names (``responsible_team``), which answers as ``team:<name>``;
   3. else, for a visit that was met, the person who scanned it;
   4. else nobody: the visit is listed under "unassigned", never dropped.
 - Inspection pass rate belongs to whoever answers for the inspected area (the responsible
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "FIGURES",
     "KPIS",
+    "TEAM_PREFIX",
     "UNASSIGNED",
     "AnomalyFact",
     "Appraisal",
@@ -54,6 +56,7 @@ __all__ = [
     "area_owner",
     "attribute",
     "evidence",
+    "schedule_in_force",
     "schedule_owner",
     "score",
     "settings_from_dict",
@@ -61,6 +64,7 @@ __all__ = [
 ]
 
 UNASSIGNED = "(unassigned)"
+TEAM_PREFIX = "team:"
 KPIS = ("coverage", "punctuality", "pass_rate", "rectification_on_time")
 # Every figure `evidence` can explain.
 FIGURES = (
@@ -158,7 +162,7 @@ def settings_from_dict(
 class AttributedVisit:
     visit: Visit
     responsible: str | None
-    basis: str  # handed_over / walker / rostered / scanner / nobody
+    basis: str  # handed_over / walker / rostered / rostered_team / scanner / nobody
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,13 +231,19 @@ class AppraisalInputs:
     frauds: list[FraudFact] = field(default_factory=list)
 
 
-def schedule_owner(versions: Iterable[Schedule], at: datetime) -> str | None:
-    """The responsible person of the version of one schedule in force at `at`."""
+def schedule_in_force(versions: Iterable[Schedule], at: datetime) -> Schedule | None:
+    """The version of one schedule in force at `at`."""
     found: Schedule | None = None
     for s in versions:
         in_force = s.effective_from <= at and (s.effective_to is None or at < s.effective_to)
         if in_force and (found is None or s.effective_from > found.effective_from):
             found = s
+    return found
+
+
+def schedule_owner(versions: Iterable[Schedule], at: datetime) -> str | None:
+    """The responsible person of the version of one schedule in force at `at`."""
+    found = schedule_in_force(versions, at)
     return found.responsible_user_id if found else None
 
 
@@ -247,13 +257,17 @@ def attribute(coverage: Coverage, schedules: Iterable[Schedule]) -> list[Attribu
     out = []
     for visit in coverage.visits:
         fact = facts.get(visit.round_key)
-        rostered = schedule_owner(versions.get(visit.schedule_id, ()), visit.due)
+        roster = schedule_in_force(versions.get(visit.schedule_id, ()), visit.due)
+        rostered = roster.responsible_user_id if roster else None
+        team = roster.responsible_team if roster else ""
         if fact is not None and fact.for_user_id:
             who, basis = fact.for_user_id, "handed_over"
         elif fact is not None:
             who, basis = fact.user_id, "walker"
         elif rostered:
             who, basis = rostered, "rostered"
+        elif team:
+            who, basis = f"{TEAM_PREFIX}{team}", "rostered_team"
         elif visit.scan is not None:
             who, basis = visit.scan.user_id, "scanner"
         else:

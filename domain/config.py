@@ -44,6 +44,7 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
         "grace_minutes": s.grace_minutes,
         "early_minutes": s.early_minutes,
         "responsible_user_id": s.responsible_user_id,
+        "responsible_team": s.responsible_team,
     }
 
 
@@ -66,6 +67,7 @@ def schedule_from_dict(d: dict[str, Any]) -> Schedule:
         early_minutes=d["early_minutes"],
         name=d["name"] or "",
         responsible_user_id=d.get("responsible_user_id") or None,
+        responsible_team=d.get("responsible_team") or "",
     )
 
 

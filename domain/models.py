@@ -129,9 +129,9 @@ class Schedule:
     grace_minutes: int = 15
     early_minutes: int = 15
     name: str = ""
-    # Who answers for this schedule's visits when no round was started (the roster): a
-    # missed visit counts against them in the appraisal (domain.appraisal).
+    # Who a miss counts against when nobody walked the round: a person, else a team/shift.
     responsible_user_id: str | None = None
+    responsible_team: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from domain.appraisal import (
     DEFAULT_SETTINGS,
+    TEAM_PREFIX,
     UNASSIGNED,
     AnomalyFact,
     AppraisalInputs,
@@ -191,6 +192,8 @@ def month_appraisal(storage: Storage, site_id: str, month: Month, now: datetime)
 
     rows = []
     for key, figures in result.people.items():
+        if key.startswith(TEAM_PREFIX):
+            continue  # a team rostered as such: among the teams below
         user = people.get(key)
         rows.append(
             row(
@@ -228,5 +231,5 @@ def appraisal_details(
         members = [
             uid for uid, u in _people(storage, site_id).items() if team_of(u["role"]) == team
         ]
-        return evidence(inputs, who, figure, members)
+        return evidence(inputs, who, figure, [*members, who])
     return evidence(inputs, UNASSIGNED if who == "unassigned" else who, figure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 import anyio
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
+from server.alert_push import AlertPusher
 from server.api import api_router
 from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
@@ -36,9 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
         # The console's Flet sessions (mounted apps get no lifespan of their own).
         await flet_fastapi.app_manager.start()
+        pusher = AlertPusher(lambda: app.state.storage, interval=settings.alert_push_seconds)
+        push_task = asyncio.create_task(pusher.run())
         try:
             yield
         finally:
+            push_task.cancel()
             await flet_fastapi.app_manager.shutdown()
             app.state.storage.close()
             lock.release()

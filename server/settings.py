@@ -23,6 +23,7 @@ class Settings:
     login_base_delay: float = 1.0  # first delay past the free attempts, doubling after
     login_hash_threads: int = 2  # password hashes checked at once, off the event loop
     login_queue: int = 64  # logins waiting for a hash slot before 503 "busy"
+    alert_push_seconds: float = 60.0  # how often alerts go to sites' group-robot webhooks
 
     @property
     def db_path(self) -> Path:

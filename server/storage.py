@@ -29,6 +29,8 @@ from domain.coverage import ScanFact
 from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
+from server.storage_admin import AdminQueries
+from server.storage_alerts import AlertQueries
 from server.storage_reports import ReportQueries
 from server.storage_trust import TrustQueries
 
@@ -210,12 +212,12 @@ def m002_quarantine_unreadable_records(db: sqlite_utils.Database) -> None:
     inspection in 9999) move to `quarantine`: kept with the reason, listed for review,
     left out of every read."""
     db.execute(
-        "create table quarantine as select *, '' as reason, '' as quarantined_at"
-        " from records where 0"
+        f"create table quarantine as select {_RECORD_COLUMNS}, '' as reason,"
+        " '' as quarantined_at from records where 0"
     )
     db.execute("create unique index quarantine_id on quarantine (id)")
     db.execute("create index quarantine_site on quarantine (site_id, quarantined_at)")
-    set_aside_unreadable(db, datetime.now(UTC))
+    _set_aside_unreadable(db, datetime.now(UTC))
 
 
 def _row_problem(row: dict[str, Any]) -> str | None:
@@ -231,8 +233,11 @@ def _row_problem(row: dict[str, Any]) -> str | None:
     return stored_record_problem(row["kind"], device_time, received_at, body)
 
 
-def set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
-    """Move every record that reads cannot handle into `quarantine`; returns how many."""
+def _set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
+    """Move every record that reads cannot handle into `quarantine`; returns how many.
+
+    Only ever run by the migration, before the records are hash-chained (m004): moving a
+    chained record would break its site's chain. Later, reads leave such rows out."""
     bad = [
         (row["id"], problem)
         for row in db.query(f"select {_RECORD_COLUMNS} from records")
@@ -293,9 +298,80 @@ def m004_record_chain(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m005_reports(db: sqlite_utils.Database) -> None:
-    """Rostered schedules, appraisal settings, label serials (server.storage_reports)."""
-    from server.storage_reports import m005_reports as apply
+def m005_admin(db: sqlite_utils.Database) -> None:
+    """Site set-up without code: a site's address and settings, points' versions and
+    retirement with an append-only history, who is responsible for a schedule, and the
+    append-only audit log of admin changes (triggers refuse updates and deletes)."""
+    sites = db.table("sites")
+    for column in ("address", "settings", "created_at"):
+        sites.add_column(column, str)
+    points = db.table("points")
+    points.add_column("retired_at", str)
+    points.add_column("version", int)
+    db.execute("update points set version = 1")
+    db.table("point_history").create(
+        {
+            "point_id": str,
+            "version": int,
+            "site_id": str,
+            "data": str,
+            "changed_at": str,
+            "changed_by": str,
+        },
+        pk=("point_id", "version"),
+    )
+    db.execute(
+        "insert into point_history select id, 1, site_id, json_object('id', id, 'site_id',"
+        " site_id, 'kind', kind, 'name', name, 'zone', zone, 'plan_x', plan_x, 'plan_y',"
+        " plan_y, 'lat', lat, 'lon', lon, 'checks', json(checks), 'template_id', template_id,"
+        " 'requires_photo', requires_photo, 'short_code', short_code, 'radius_m', radius_m),"
+        " '', '' from points"
+    )
+    schedules = db.table("schedules")
+    schedules.add_column("responsible_user_id", str)
+    schedules.add_column("responsible_team", str)
+    db.execute(
+        "create table audit (id integer primary key autoincrement, site_id text not null,"
+        " at text not null, user_id text not null, action text not null, target text not null,"
+        " before text, after text)"
+    )
+    db.execute("create index audit_site on audit (site_id, id)")
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger audit_no_{event} before {event} on audit"
+            " begin select raise(abort, 'the audit log is append-only'); end"
+        )
+
+
+@migrations()
+def m006_reports(db: sqlite_utils.Database) -> None:
+    """Appraisal settings and label serials (server.storage_reports)."""
+    from server.storage_reports import m006_reports as apply
+
+    apply(db)
+
+
+@migrations()
+def m007_alert_acks(db: sqlite_utils.Database) -> None:
+    """Acknowledgements of the live view's alerts (who, when, comment): append-only, the
+    latest for an alert decides (see `server.storage_alerts`)."""
+    db.execute(
+        "create table alert_acks (id integer primary key autoincrement, site_id text not null,"
+        " alert_key text not null, user_id text not null, at text not null,"
+        " comment text not null)"
+    )
+    db.execute("create index alert_acks_site on alert_acks (site_id, alert_key, id)")
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger alert_acks_no_{event} before {event} on alert_acks"
+            " begin select raise(abort, 'alert acknowledgements are append-only'); end"
+        )
+
+
+@migrations()
+def m008_label_issues(db: sqlite_utils.Database) -> None:
+    """Every print of each point's label, kept (server.storage_reports)."""
+    from server.storage_reports import m008_label_issues as apply
 
     apply(db)
 
@@ -330,7 +406,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries, ReportQueries):
+class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -384,10 +460,25 @@ class Storage(TrustQueries, ReportQueries):
         return list(self.db.table("sites").rows_where(f"id in ({marks})", ids, order_by="id"))
 
     def add_points(self, points: Iterable[Point]) -> None:
-        self.db.table("points").insert_all(
-            point_to_dict(p) | {"checks": json.dumps(list(p.checks), ensure_ascii=False)}
-            for p in points
-        )
+        """Points as they have always been (version 1, history from the start)."""
+        points = list(points)
+        with self.db.atomic():
+            self.db.table("points").insert_all(
+                point_to_dict(p)
+                | {"checks": json.dumps(list(p.checks), ensure_ascii=False), "version": 1}
+                for p in points
+            )
+            self.db.table("point_history").insert_all(
+                {
+                    "point_id": p.id,
+                    "version": 1,
+                    "site_id": p.site_id,
+                    "data": json.dumps(point_to_dict(p), ensure_ascii=False, sort_keys=True),
+                    "changed_at": "",
+                    "changed_by": "",
+                }
+                for p in points
+            )
 
     def points(self, site_id: str) -> list[Point]:
         rows = self.db.table("points").rows_where("site_id = ?", [site_id], order_by="id")
@@ -690,10 +781,6 @@ class Storage(TrustQueries, ReportQueries):
         )
 
     # -- records set aside ---------------------------------------------------------------
-
-    def set_aside_unreadable(self, at: datetime) -> int:
-        """Sweep again (e.g. after restoring an old copy): see `set_aside_unreadable`."""
-        return set_aside_unreadable(self.db, at)
 
     def quarantined(self, site_id: str, limit: int = 500) -> list[dict[str, Any]]:
         """A site's records set aside as unreadable, newest first, exactly as stored."""

@@ -16,13 +16,12 @@ import sqlite_utils
 
 from server import storage as _storage
 
-__all__ = ["ReportQueries", "m005_reports"]
+__all__ = ["ReportQueries", "m006_reports", "m008_label_issues"]
 
 
-def m005_reports(db: sqlite_utils.Database) -> None:
-    """Who is rostered to a schedule, each company's appraisal scheme, and each point's
-    current label serial."""
-    db.table("schedules").add_column("responsible_user_id", str)
+def m006_reports(db: sqlite_utils.Database) -> None:
+    """Each company's appraisal scheme, and each point's current label serial (who is
+    rostered to a schedule is m005_admin's)."""
     db.table("appraisal_settings").create(
         {"company_id": str, "data": str, "updated_by": str, "updated_at": str}, pk="company_id"
     )
@@ -30,6 +29,21 @@ def m005_reports(db: sqlite_utils.Database) -> None:
         {"site_id": str, "point_id": str, "serial": int, "issued_by": str, "issued_at": str},
         pk=("site_id", "point_id"),
     )
+
+
+def m008_label_issues(db: sqlite_utils.Database) -> None:
+    """Every print of a point's label (serial, who, when), append-only; it replaces
+    m006's one-row-per-point label_serials, which nothing had written yet."""
+    db.table("label_issues").create(
+        {"site_id": str, "point_id": str, "serial": int, "issued_by": str, "issued_at": str},
+        pk=("site_id", "point_id", "serial"),
+    )
+    if db.table("label_serials").exists():
+        db.execute(
+            "insert into label_issues select site_id, point_id, serial, issued_by, issued_at"
+            " from label_serials"
+        )
+        db.table("label_serials").drop()
 
 
 class ReportQueries:
@@ -63,26 +77,42 @@ class ReportQueries:
             pk="company_id",
         )
 
-    # -- label serials ----------------------------------------------------------------------
+    def flagged_count(self, site_id: str, start: datetime, end: datetime) -> int:
+        """How many of the site's records in [start, end) carry any flag."""
+        row = self.db.execute(
+            "select count(*) from records indexed by records_flagged where site_id = ?"
+            " and flags <> '[]' and device_time >= ? and device_time < ?",
+            [site_id, _storage.iso(start), _storage.iso(end)],
+        ).fetchone()
+        return int(row[0])
+
+    # -- label prints ----------------------------------------------------------------------
+
+    def label_issues(self, site_id: str) -> dict[str, list[tuple[int, datetime]]]:
+        """Each reprinted point's (serial, issued at), oldest first. A point never
+        reprinted is absent: its first print, serial 0 (RND1), is current."""
+        found: dict[str, list[tuple[int, datetime]]] = {}
+        for point, serial, at in self.db.execute(
+            "select point_id, serial, issued_at from label_issues where site_id = ?"
+            " order by point_id, serial",
+            [site_id],
+        ):
+            found.setdefault(point, []).append((serial, datetime.fromisoformat(at)))
+        return found
 
     def label_serials(self, site_id: str) -> dict[str, int]:
-        """Each point's current label serial (points never reprinted are absent: serial 0,
-        the original RND1 label, is current)."""
-        return {
-            p: s
-            for p, s in self.db.execute(
-                "select point_id, serial from label_serials where site_id = ?", [site_id]
-            )
-        }
+        """Each reprinted point's current serial."""
+        return {p: issued[-1][0] for p, issued in self.label_issues(site_id).items()}
 
-    def bump_label_serials(
+    def issue_labels(
         self, site_id: str, point_ids: Iterable[str], user_id: str, at: datetime
     ) -> dict[str, int]:
-        """Issue a new serial for each point (revoking the labels printed before)."""
-        current = self.label_serials(site_id)
-        issued = {p: current.get(p, 0) + 1 for p in dict.fromkeys(point_ids)}
+        """Reprint: a new serial for each point, revoking the labels printed before it.
+        Each print is a new row; none is changed or deleted."""
         with self.db.atomic():
-            self.db.table("label_serials").upsert_all(
+            current = self.label_serials(site_id)
+            issued = {p: current.get(p, 0) + 1 for p in dict.fromkeys(point_ids)}
+            self.db.table("label_issues").insert_all(
                 [
                     {
                         "site_id": site_id,
@@ -92,7 +122,6 @@ class ReportQueries:
                         "issued_at": _storage.iso(at),
                     }
                     for p, s in issued.items()
-                ],
-                pk=("site_id", "point_id"),
+                ]
             )
         return issued

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from domain.labels import public_key_of
 from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
+from domain.templates import load_templates
 from server.passwords import hash_password
 from server.settings import Settings
 from server.storage import Storage, StoredRecord
 
-__all__ = ["PASSWORD", "TZ", "build", "local"]
+__all__ = ["PASSWORD", "TZ", "build", "local", "rec"]
 
 TZ = ZoneInfo("Asia/Shanghai")
 PASSWORD = "correct horse"
@@ -37,7 +38,7 @@ def local(day: int, hh: int, mm: int = 0) -> datetime:
     return datetime(2026, 3, day, hh, mm, tzinfo=TZ)
 
 
-def _rec(
+def rec(
     n: list[int],
     kind: str,
     user: str,
@@ -130,6 +131,8 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
             **span,
         )
     )
+    for template in load_templates():
+        storage.add_template(template)
     hashed = hash_password(PASSWORD)
     for user, role in USERS.items():
         storage.add_user(
@@ -141,6 +144,15 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
             password_hash=hashed,
             site_ids=["tiny"],
         )
+    storage.add_user(
+        user_id="qa",
+        company_id="acme",
+        username="qa",
+        name="品质部",
+        role="quality",
+        password_hash=hashed,
+        site_ids=["tiny", "other"],
+    )
     storage.add_user(
         user_id="omgr",
         company_id="acme",
@@ -162,11 +174,11 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
             "for_user_id": None,
             "reason": "",
         }
-        return _rec(n, "round_start", user, due, **(body | kw))
+        return rec(n, "round_start", user, due, **(body | kw))
 
     def scan(user: str, point: str, at: datetime, round_id: str | None, **kw: Any) -> StoredRecord:
         body = {"method": "qr", "payload": "x", "gps": None, "round_id": round_id}
-        return _rec(n, "scan", user, at, point, round_id, **(body | kw))
+        return rec(n, "scan", user, at, point, round_id, **(body | kw))
 
     records: list[StoredRecord] = []
     # 1 March 08:00: g1 walks the round: c1 on time, c2 late (window 60 min, grace 15).
@@ -198,7 +210,7 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
         "assignee_id": "cl1",
         "deadline_hours": 24,
     }
-    i1 = _rec(
+    i1 = rec(
         n,
         "inspection",
         "sup",
@@ -209,7 +221,7 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
         item_photos={"glass": ["p1"]},
         **inspection,
     )
-    i2 = _rec(
+    i2 = rec(
         n,
         "inspection",
         "sup",
@@ -228,7 +240,7 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
         ("sup", local(1, 16), "rechecked", True),
     ):
         records.append(
-            _rec(
+            rec(
                 n,
                 "rectification",
                 user,
@@ -244,16 +256,14 @@ def build(settings: Settings, other_site: bool = True) -> Storage:
         )
     # g1 reports an anomaly.
     records.append(
-        _rec(
-            n, "anomaly", "g1", local(1, 8, 15), "c1", category="消防", note="灭火器过期", gps=None
-        )
+        rec(n, "anomaly", "g1", local(1, 8, 15), "c1", category="消防", note="灭火器过期", gps=None)
     )
     # g2's scan far from the point, rejected by the manager: a confirmed fraud flag.
     fake = scan("g2", "c1", local(2, 21), None)
     fake.flags.append("far_from_point")
     records.append(fake)
     records.append(
-        _rec(n, "review", "mgr", local(3, 9), "c1", fake.id, verdict="reject", reason="不在现场")
+        rec(n, "review", "mgr", local(3, 9), "c1", fake.id, verdict="reject", reason="不在现场")
     )
     storage.insert_records(records)
     return storage

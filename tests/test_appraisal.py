@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from domain.appraisal import DEFAULT_SETTINGS, settings_from_dict
+from domain.appraisal import DEFAULT_SETTINGS, AppraisalInputs, settings_from_dict
 from server import appraisal
 from server.serve import ServerThread
 from server.settings import Settings
@@ -173,3 +173,30 @@ def test_appraisal_over_http_with_roles_and_sites(server: str) -> None:
         other.get("/api/v1/sites/nowhere/appraisal"),
     ):
         assert response.status_code == 404
+
+
+def test_a_team_rostered_as_such_answers_for_unstarted_rounds() -> None:
+    from datetime import time as clock
+
+    from domain.appraisal import appraise, attribute
+    from domain.coverage import expected_visits, judge
+    from domain.models import RouteVersion, Schedule, TargetKind
+    from tests.appraisal_site import local
+
+    route = RouteVersion("r", 1, "R", local(1, 0), ("p1", "p2"))
+    night = Schedule(
+        "n",
+        1,
+        "tiny",
+        TargetKind.ROUTE,
+        "r",
+        local(1, 0),
+        local(2, 0),
+        fixed_times=(clock(22),),
+        responsible_team="夜班",
+    )
+    visits, rounds = expected_visits([night], {"r": [route]}, TZ, local(1, 0), local(2, 0))
+    attributed = attribute(judge(visits, rounds, [], {}, local(3, 0)), [night])
+    assert [(a.responsible, a.basis) for a in attributed] == [("team:夜班", "rostered_team")] * 2
+    result = appraise(AppraisalInputs(visits=attributed), {})
+    assert result.teams["team:夜班"].visits.missed == 2

@@ -410,7 +410,8 @@ class Shell(ABC):
     ) -> None:
         """The camera's preview with, for photos, a capture button; for scanning, the live
         reader. A torch button shows where the camera has a torch."""
-        camera = fc.Camera(expand=True, preview_enabled=True)
+        # a scale from the start: changing it later must not rebuild (and so stop) the preview
+        camera = fc.Camera(expand=True, preview_enabled=True, scale=ft.Scale(scale_x=1, scale_y=1))
         error = ft.Text(color=RED, size=16)
         state = {"taking": False, "torch": False, "mirrored": False}
 
@@ -477,6 +478,9 @@ class Shell(ABC):
             if lens is None:
                 return
             state["mirrored"] = picture_is_mirrored(self.page.web, lens)
+            if state["mirrored"]:  # the browser mirrors the preview too: show it as it is
+                camera.scale = ft.Scale(scale_x=-1, scale_y=1)
+                camera.update()
             try:  # also keeps a native camera's automatic flash from firing at every frame
                 await camera.set_flash_mode(fc.FlashMode.OFF)
                 torch.visible = True

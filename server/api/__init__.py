@@ -2,10 +2,44 @@
 
 from fastapi import APIRouter
 
-from server.api import appraisal, auth, config, labels, photos, quarantine, reports, reviews, sync
+from server.api import (
+    admin,
+    alerts,
+    appraisal,
+    auth,
+    config,
+    coverage_map,
+    dashboards,
+    downloads,
+    exports,
+    labels,
+    people,
+    photos,
+    quarantine,
+    reports,
+    reviews,
+    sync,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (appraisal, auth, config, sync, photos, reports, labels, quarantine, reviews):
+for module in (
+    auth,
+    config,
+    sync,
+    photos,
+    reports,
+    coverage_map,
+    alerts,
+    appraisal,
+    dashboards,
+    exports,
+    downloads,
+    labels,
+    quarantine,
+    reviews,
+    admin,
+    people,
+):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

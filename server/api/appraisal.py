@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from domain.appraisal import FIGURES, settings_from_dict, settings_to_dict
 from server import appraisal
-from server.api.deps import CurrentCaller, Store, require_reports, require_site
+from server.api.deps import CurrentCaller, Store, require_admin, require_reports
 
 router = APIRouter(prefix="/sites/{site_id}/appraisal", tags=["appraisal"])
 
@@ -19,7 +19,7 @@ MONTH_PATTERN = r"^20[2-9][0-9]-(0[1-9]|1[0-2])$"
 Month = Annotated[
     str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; this month if left out")
 ]
-Who = Annotated[str, Path(pattern=r"^(team:)?[A-Za-z0-9_-]{1,64}$")]
+Who = Annotated[str, Path(pattern=r"^(team:[\w-]{1,40}|[A-Za-z0-9_-]{1,64})$")]
 
 
 def _month(storage: Store, site_id: str, month: str | None) -> appraisal.Month:
@@ -59,9 +59,7 @@ async def put_settings(
 ) -> dict[str, Any]:
     """Save the company's scheme: any of weights (adding up to 100), targets (0–1),
     points_per_percent, fraud_deduction, reopen_deduction; the rest keep their values."""
-    require_site(caller, site_id)
-    if not caller.role.administers:
-        raise HTTPException(403, "only managers and admins set the appraisal scheme")
+    require_admin(caller, site_id)
     current = appraisal.company_settings(storage, caller.user.company_id)
     try:
         settings = settings_from_dict(body, current)
@@ -78,7 +76,9 @@ async def details(
     who: Who,
     caller: CurrentCaller,
     storage: Store,
-    figure: Annotated[str, Query(description=", ".join(FIGURES))] = "coverage",
+    figure: Annotated[
+        str, Query(description=", ".join(FIGURES), pattern=f"^({'|'.join(FIGURES)})$")
+    ] = "coverage",
     month: Month = None,
 ) -> dict[str, Any]:
     """The visits, inspections, rectifications, anomalies or reviews behind one figure of a
