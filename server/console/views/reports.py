@@ -38,7 +38,7 @@ register(
         "col_score": ("得分", "Score"),
         "evidence_of": ("{who} 的明细（{count} 条）", "Facts behind {who} ({count})"),
         "back": ("返回", "Back"),
-        "nothing_due": ("本月没有需要考核的记录", "Nothing to appraise this month"),
+        "appraisal_nothing": ("本月没有需要考核的记录", "Nothing to appraise this month"),
         "export_hint": ("所选时段的数据，按当前筛选导出", "The chosen period's data"),
         "all_xlsx": ("全部表格 XLSX", "All tables XLSX"),
         "visits_csv": ("巡检记录 CSV", "Visits CSV"),
@@ -131,7 +131,7 @@ class AppraisalScreen(ScreenView):
             return self._evidence(user, site_id, label)
         data = vm.appraisal_table(s.storage, user, site_id, label, s.now())
         if not data["people"]:
-            return message(self.c.t("nothing_due"))
+            return message(self.c.t("appraisal_nothing"))
         t = self.c.t
         headers = [
             t(k)

@@ -42,12 +42,12 @@ register(
         "save": ("保存", "Save"),
         "saved": ("已保存", "Saved"),
         "upload_plan": ("上传平面图", "Upload plan"),
-        "no_plan": ("还没有平面图：请上传 PNG 或 JPEG", "No plan yet: upload a PNG or JPEG"),
+        "setup_no_plan": ("还没有平面图：请上传 PNG 或 JPEG", "No plan yet: upload a PNG or JPEG"),
         "tap_plan": ("点击平面图放置新点位", "Tap the plan to place a new point"),
         "placed_at": ("位置 {x}, {y}", "Position {x}, {y}"),
         "point_name": ("点位名称", "Point name"),
-        "kind_checkpoint": ("巡更点", "Checkpoint"),
-        "kind_area": ("保洁区域", "Cleaning area"),
+        "setup_kind_checkpoint": ("巡更点", "Checkpoint"),
+        "setup_kind_area": ("保洁区域", "Cleaning area"),
         "zone": ("区域/楼栋", "Zone"),
         "template": ("检查模板", "Template"),
         "needs_photo": ("必须拍照（重点部位）", "Photo required (critical)"),
@@ -275,7 +275,7 @@ class PlacesScreen(ScreenView):
         sha = str(site.get("plan_sha") or "")
         data = self.c.state.blobs.get(sha) if sha else None
         if not data:
-            return message(self.c.t("no_plan"), icon=ft.Icons.MAP)
+            return message(self.c.t("setup_no_plan"), icon=ft.Icons.MAP)
         if sha not in self._plan_size:
             with Image.open(io.BytesIO(data)) as img:
                 self._plan_size[sha] = img.size
@@ -334,12 +334,12 @@ class PlacesScreen(ScreenView):
             ft.Text(where, size=16),
             _field(self.c.t("point_name"), p.name, lambda v: setattr(p, "name", v)),
             ft.Dropdown(
-                label=self.c.t("kind_checkpoint") + " / " + self.c.t("kind_area"),
+                label=self.c.t("setup_kind_checkpoint") + " / " + self.c.t("setup_kind_area"),
                 value=p.kind,
                 width=260,
                 options=[
-                    ft.DropdownOption(key="checkpoint", text=self.c.t("kind_checkpoint")),
-                    ft.DropdownOption(key="area", text=self.c.t("kind_area")),
+                    ft.DropdownOption(key="checkpoint", text=self.c.t("setup_kind_checkpoint")),
+                    ft.DropdownOption(key="area", text=self.c.t("setup_kind_area")),
                 ],
                 on_select=self.c.act(set_kind),
             ),
