@@ -16,7 +16,12 @@ from PIL import Image
 
 from app.store import LocalStore
 from domain.schedules import period_bounds
-from domain.scoring import RectificationEvent, RectificationState, rectification_state
+from domain.scoring import (
+    RectificationEvent,
+    RectificationState,
+    recheck_refusal,
+    rectification_state,
+)
 from server.blobs import LocalBlobStore
 from tests.conftest import batch, now_iso
 from tests.test_sync import jpeg, scan, upload
@@ -136,6 +141,21 @@ def test_a_rectification_closed_in_time_is_never_overdue_later():
     assert not rectification_state("r", deadline, [], t0 + timedelta(hours=23)).overdue
     fixed_late = rectification_state("r", deadline, events[:1], t0 + timedelta(hours=25))
     assert fixed_late.overdue  # fixed but not re-checked by the deadline: still overdue
+
+
+def test_what_a_rectification_refuses_says_why():
+    t0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    deadline = t0 + timedelta(hours=24)
+    fixed = rectification_state(
+        "r", deadline, [RectificationEvent("fixed", "c", t0 + timedelta(hours=1))], t0
+    )
+    opened = rectification_state("r", deadline, [], t0)
+    assert recheck_refusal(fixed, "fixed", "c") == (
+        "rectification is waiting for its re-check, not a fix"
+    )
+    assert recheck_refusal(opened, "rechecked", "s") == "rectification has not been fixed yet"
+    assert recheck_refusal(opened, "fixed", "c") is None
+    assert recheck_refusal(fixed, "rechecked", "s") is None
 
 
 # -- periods: weeks start on Monday, months are whole ----------------------------------------

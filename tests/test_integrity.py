@@ -19,7 +19,7 @@ import sqlite_utils
 
 from domain.chain import GENESIS, ChainRow, digest, first_break, link
 from server.datalock import DataDirInUse, DataLock
-from server.ingest import ingest_batch
+from server.ingest import _ID_TAKEN, ingest_batch
 from server.integrity import BackupError, backup, chain_head, check_backup, restore, verify
 from server.serve import free_port
 from server.storage import CHAIN_FIELDS, Storage, migrations
@@ -42,10 +42,11 @@ def test_the_first_broken_link_is_named():
     assert first_break(rows) is None
     edited = [rows[0], ChainRow(2, "r2", ("r2", "B"), *_hashes(rows[1])), rows[2]]
     assert first_break(edited).record_id == "r2"
-    assert "changed" in first_break(edited).reason
-    assert first_break([rows[0], rows[2]]).seq == 3  # r2 deleted: r3's place is wrong
+    assert first_break(edited).reason == "the record was changed after it was stored"
+    deleted = first_break([rows[0], rows[2]])  # r2 deleted: r3's place is wrong
+    assert (deleted.seq, deleted.reason) == (3, "expected record #2 here")
     renumbered = [rows[0], ChainRow(2, "r3", rows[2].fields, *_hashes(rows[2]))]
-    assert "missing" in first_break(renumbered).reason
+    assert first_break(renumbered).reason == "the record before it is missing or changed"
     relinked = [rows[0], ChainRow(2, "r2", rows[1].fields, *_hashes(rows[1])[:2], "f" * 64)]
     assert first_break(relinked).reason == "its chain hash was changed"
     # Length-prefixed fields: moving text from one field to the next changes the digest.
@@ -268,4 +269,34 @@ def test_the_generation_moves_on_for_setup_writes_not_for_record_inserts(setting
     assert storage.generation() == before
     storage.add_token("t" * 64, user.id, "d", datetime.now(UTC))  # any other write
     assert storage.generation() == before + 1
+    storage.close()
+
+
+def test_ids_stored_by_someone_else_during_the_batch_get_the_right_answer(settings, monkeypatch):
+    """The race path: ids that looked free when the batch was read, but were stored by
+    another writer before its insert: the same person's are duplicates, another site's
+    get the neutral refusal, and the rest of the batch is stored."""
+    storage = Storage(settings.db_path)
+    guard, beta = storage.user_by_name("guard"), storage.user_by_name("beta-guard")
+    now = datetime.now(UTC)
+    beta_scan, own = scan("b01", site="beta"), scan("c01")
+    ingest_batch(storage, beta, "d", batch(beta_scan), now)
+    ingest_batch(storage, guard, "d", batch(own), now)
+    real_owners, calls = storage.record_owners, []
+
+    def blind_at_first(ids):  # the batch's first look sees none of them stored
+        calls.append(ids)
+        return {} if len(calls) == 1 else real_owners(ids)
+
+    monkeypatch.setattr(storage, "record_owners", blind_at_first)
+    fresh = scan("c02")
+    results = ingest_batch(
+        storage, guard, "d", batch(scan("c03", id=beta_scan["id"]), own, fresh), now
+    )
+    assert results[:2] == [
+        {"id": beta_scan["id"], "status": "rejected", "reason": _ID_TAKEN},
+        {"id": own["id"], "status": "duplicate"},
+    ]
+    assert (results[2]["id"], results[2]["status"]) == (fresh["id"], "accepted")
+    assert storage.record_count() == 3
     storage.close()
