@@ -43,6 +43,8 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
         "window_minutes": s.window_minutes,
         "grace_minutes": s.grace_minutes,
         "early_minutes": s.early_minutes,
+        "responsible_user_id": s.responsible_user_id,
+        "responsible_team": s.responsible_team,
     }
 
 
@@ -64,6 +66,8 @@ def schedule_from_dict(d: dict[str, Any]) -> Schedule:
         grace_minutes=d["grace_minutes"],
         early_minutes=d["early_minutes"],
         name=d["name"] or "",
+        responsible_user_id=d.get("responsible_user_id") or None,
+        responsible_team=d.get("responsible_team") or "",
     )
 
 

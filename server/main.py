@@ -30,7 +30,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         lock = DataLock(settings.data_dir)  # refuses a second worker on this folder
-        app.state.storage = Storage(settings.db_path)
+        try:
+            app.state.storage = Storage(settings.db_path)
+        except BaseException:
+            lock.release()  # a failed start leaves the folder free
+            raise
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
         # The console's Flet sessions (mounted apps get no lifespan of their own).
         await flet_fastapi.app_manager.start()
@@ -57,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_attempts,
         settings.login_window_seconds,
         address_free=settings.login_address_attempts,
+        base_delay=settings.login_base_delay,
     )
     app.include_router(api_router)
     install_openapi(app)

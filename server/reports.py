@@ -144,7 +144,7 @@ def coverage_report(
 ) -> dict[str, Any]:
     judged = _judge(storage, site_id, start, end, now)
     coverage, tz = judged.coverage, judged.tz
-    names = {p.id: p.name for p in storage.points(site_id)}
+    names = storage.point_names_at(site_id, end)  # as they were: later renames change nothing
     in_period = [(s, f) for s, f in judged.scans.pending if start <= s.device_time < end]
     would_meet = pending_matches(coverage, (s for s, _ in in_period), judged.facts)
     held_visits = {id(v): (scan_id, status) for scan_id, (v, status) in would_meet.items()}
@@ -281,6 +281,13 @@ def rectifications(
             if rect.state == "closed" and not include_closed:
                 continue
             after = [e.photos for e in item_events if e.body["item"] == item and e.photos]
+            sent_back = [
+                e.body.get("note", "")
+                for e in sorted(item_events, key=lambda e: e.device_time)
+                if e.body["item"] == item
+                and e.body["action"] == "rechecked"
+                and not e.body.get("passed")
+            ]
             out.append(
                 {
                     "id": rect.id,
@@ -300,6 +307,7 @@ def rectifications(
                     "note": body["item_notes"].get(item, ""),
                     "before_photos": body["item_photos"].get(item, []),
                     "after_photos": after[-1] if after else [],
+                    "recheck_note": sent_back[-1] if sent_back else "",
                     "inspection_score": inspection_score(body["results"]),
                 }
             )

@@ -3,11 +3,17 @@
 from fastapi import APIRouter
 
 from server.api import (
+    admin,
     alerts,
+    appraisal,
     auth,
     config,
     coverage_map,
+    dashboards,
+    downloads,
+    exports,
     labels,
+    people,
     photos,
     quarantine,
     reports,
@@ -24,9 +30,15 @@ for module in (
     reports,
     coverage_map,
     alerts,
+    appraisal,
+    dashboards,
+    exports,
+    downloads,
     labels,
     quarantine,
     reviews,
+    admin,
+    people,
 ):
     api_router.include_router(module.router)
 

@@ -125,6 +125,11 @@ class Console:
         if self.refusal is not None:
             return self._field_role()
         screens = self.screens()
+        role = self.role()
+        if not user.site_ids and role is not None and role.administers:
+            from server.console.views.setup_places import first_site_form
+
+            return first_site_form(self)  # first run: no site yet, make one
         if not user.site_ids or not screens:
             return self._only_sign_out(self.t("no_sites"))
         if self.current not in {s.key for s in screens}:
