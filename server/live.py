@@ -6,7 +6,8 @@ Rules:
 - Alerts (each with a stable key, so an acknowledgement sticks to it):
   - *not started*: a scheduled round nobody started by the end of its grace period
     (`domain.coverage`'s not-started alert), with who was expected: until rosters exist,
-    whoever last walked a round of the same schedule (in the last 7 days);
+    whoever last walked a round of the same schedule, else of the same route (in the
+    last 14 days);
   - *low completion*: a round whose time is over with fewer than the site's completion
     threshold (default 70 %) of its points scanned;
   - *overdue rectification*: an open rectification past its deadline.
@@ -51,7 +52,7 @@ DEFAULT_THRESHOLD = 0.7
 MAX_COMMENT = 500
 LOOK_BACK = timedelta(hours=18)
 LOOK_AHEAD = timedelta(hours=6)
-WALKER_LOOK_BACK = timedelta(days=7)
+WALKER_LOOK_BACK = timedelta(days=14)
 
 
 class AlertKind(StrEnum):
@@ -141,12 +142,14 @@ def webhook_url(site: dict[str, Any] | None) -> str | None:
 
 
 def _last_walkers(storage: Storage, site_id: str, now: datetime) -> dict[str, str]:
-    """schedule id → user id of whoever last started one of its rounds (last 7 days)."""
+    """schedule id and ("route", route id) → user id of whoever last started one of its
+    rounds (last 7 days)."""
     found: dict[str, str] = {}
     for r in storage.records(site_id, [RecordKind.ROUND_START], now - WALKER_LOOK_BACK, now):
-        schedule_id = r.body.get("schedule_id")
-        if isinstance(schedule_id, str):
-            found[schedule_id] = r.body.get("for_user_id") or r.user_id
+        walker = r.body.get("for_user_id") or r.user_id
+        for key in (r.body.get("schedule_id"), f"route:{r.body.get('route_id')}"):
+            if isinstance(key, str):
+                found[key] = walker
     return found
 
 
@@ -184,7 +187,7 @@ def live_view(storage: Storage, site_id: str, now: datetime) -> LiveView:
         if r.not_started_alert:
             if walkers is None:
                 walkers = _last_walkers(storage, site_id, now)
-            expected = walkers.get(r.schedule_id, "")
+            expected = walkers.get(r.schedule_id) or walkers.get(f"route:{r.route_id}", "")
             view.alerts.append(
                 Alert(
                     f"{AlertKind.NOT_STARTED}:{r.key}",

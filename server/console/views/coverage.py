@@ -153,6 +153,7 @@ class CoverageScreen(ScreenView):
             return ft.Dropdown(
                 key=f"filter-{name}",
                 label=label,
+                tooltip=label,
                 value=value or "*",
                 options=[ft.DropdownOption(key="*", text=t("all"))]
                 + [ft.DropdownOption(key=k, text=v) for k, v in options.items()],

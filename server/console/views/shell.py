@@ -168,7 +168,15 @@ class Console:
         self.page.drawer = ft.NavigationDrawer(
             selected_index=index,
             controls=[
-                ft.NavigationDrawerDestination(icon=s.icon, label=self.t(s.title)) for s in screens
+                *(
+                    ft.NavigationDrawerDestination(icon=s.icon, label=self.t(s.title))
+                    for s in screens
+                ),
+                ft.Divider(),
+                ft.Container(
+                    ft.Column(self._account(user.name), spacing=4),
+                    padding=ft.Padding.symmetric(horizontal=28, vertical=8),
+                ),
             ],
             on_change=self.act(lambda e: self._go(screens, e.control.selected_index)),
         )
@@ -196,11 +204,12 @@ class Console:
             items.append(self._site_picker())
         if screen.uses_period:
             items.extend(self._period_picker())
-        right: list[ft.Control] = [
-            ft.Text(name, color=GREY),
-            ft.TextButton(self.t("language"), on_click=self.act(self._switch_language), height=BIG),
-            ft.TextButton(self.t("sign_out"), on_click=self.act(self._sign_out), height=BIG),
-        ]
+        if not self.wide:  # a phone: name, language and sign-out live in the drawer
+            return ft.Container(
+                ft.Row(items, wrap=True, spacing=8, run_spacing=4),
+                padding=ft.Padding.symmetric(horizontal=8, vertical=4),
+            )
+        right = self._account(name)
         return ft.Container(
             ft.Row(
                 [
@@ -212,12 +221,19 @@ class Console:
                         expand=True,
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
-                    ft.Row(right, spacing=4, wrap=not self.wide),
+                    ft.Row(right, spacing=4),
                 ],
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             ),
             padding=ft.Padding.symmetric(horizontal=12, vertical=6),
         )
+
+    def _account(self, name: str) -> list[ft.Control]:
+        return [
+            ft.Text(name, color=GREY),
+            ft.TextButton(self.t("language"), on_click=self.act(self._switch_language), height=BIG),
+            ft.TextButton(self.t("sign_out"), on_click=self.act(self._sign_out), height=BIG),
+        ]
 
     async def _open_drawer(self, _: Any) -> None:
         with contextlib.suppress(ValueError):

@@ -1,0 +1,221 @@
+"""The console in a real headless browser, served by the server at /console.
+
+A manager opens last week's coverage map for the guard who walked it, sees which
+checkpoints were missed and by whom (marker pixel colours at the points' positions, on
+screen and in the PNG render), opens the gap view, and reviews the held scan; a lead sees
+a round not started in red and acknowledges it; a guard is sent to the phone app.
+Screenshots of every screen go to test-artifacts/screens/console-*.png.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, sync_playwright
+
+from domain.models import Schedule, TargetKind
+from domain.presence import MapStatus
+from server.plan_render import GAP_COLOURS, LEGEND_HEIGHT, STATUS_COLOURS
+from server.serve import ServerThread
+from tests.client.browser import ARTEFACTS, CHROMIUM, launch_args
+from tests.console.conftest import Live
+from tests.console.scenario import PASSWORD, POSITIONS, TZ
+
+pytestmark = pytest.mark.browser
+
+WIDE = {"width": 1280, "height": 860}
+PHONE = {"width": 412, "height": 915}
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
+
+
+class Console:
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        page.goto(url)
+        page.wait_for_selector("#loading", state="detached", timeout=60_000)
+        page.wait_for_timeout(2000)
+        page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
+        page.wait_for_timeout(500)
+
+    def sign_in(self, username: str) -> None:
+        self.page.get_by_role("textbox", name="用户名").click()
+        self.page.keyboard.type(username)
+        self.page.get_by_role("textbox", name="密码").click()
+        self.page.keyboard.type(PASSWORD)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_timeout(2500)
+
+    def tap_text(self, text: str, exact: bool = True) -> None:
+        self.page.get_by_text(text, exact=exact).first.click()
+        self.page.wait_for_timeout(1500)
+
+    def nav(self, name: str) -> None:
+        self.page.get_by_role("button", name=name).first.click()
+        self.page.wait_for_timeout(2000)
+
+    def sees(self, text: str, timeout: float = 10_000) -> None:
+        try:
+            self.page.get_by_text(text).first.wait_for(timeout=timeout)
+        except Exception:
+            self.shot("console-failed")
+            raise
+
+    def shot(self, name: str) -> bytes:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.wait_for_timeout(500)
+        return self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
+
+    def marker_pixel(self, screen: bytes, point_id: str) -> tuple[int, int, int]:
+        box = self.page.get_by_text(f"marker {point_id} ").first.bounding_box()
+        assert box is not None, point_id
+        img = Image.open(io.BytesIO(screen)).convert("RGB")
+        return img.getpixel(
+            (round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2))
+        )
+
+
+def png_pixel(png: bytes, x: float, y: float) -> tuple[int, int, int]:
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    return img.getpixel((round(x * img.width), round(y * (img.height - LEGEND_HEIGHT))))
+
+
+@pytest.fixture
+def console_live(scenario):
+    # A round of the route due 20 minutes ago that nobody started: the lead's alert.
+    storage = scenario.storage()
+    due = (datetime.now(UTC) - timedelta(minutes=20)).astimezone(TZ)
+    storage.add_schedule(
+        Schedule(
+            "s-now",
+            1,
+            "alpha",
+            TargetKind.ROUTE,
+            "r1",
+            datetime.now(UTC) - timedelta(days=2),
+            fixed_times=(time(due.hour, due.minute),),
+            window_minutes=60,
+            grace_minutes=10,
+        )
+    )
+    storage.close()
+    server = ServerThread(scenario.settings).start()
+    yield Live(server.url, scenario)
+    server.stop()
+
+
+def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_started(
+    console_live,
+):
+    live = console_live
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+        page = browser.new_context(viewport=WIDE).new_page()
+        c = Console(page, f"{live.url}/console/")
+        c.shot("console-01-sign-in")
+        c.sign_in("manager")
+        c.sees("巡检覆盖图")
+
+        # Last week, only what guard 张伟 walked or was responsible for.
+        c.tap_text("周")
+        page.get_by_label("上一段").click()
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name="人员").first.click()
+        page.wait_for_timeout(800)
+        page.get_by_role("button", name="张伟", exact=True).last.click()
+        page.wait_for_timeout(2500)
+        screen = c.shot("console-02-coverage-last-week")
+        expected = {
+            "c01": MapStatus.ON_TIME,
+            "c04": MapStatus.LATE,
+            "c05": MapStatus.PENDING,
+            "c06": MapStatus.MISSED,
+        }
+        for point, status in expected.items():
+            assert c.marker_pixel(screen, point) == rgb(STATUS_COLOURS[status]), point
+
+        # Who missed c06: tap it.
+        page.get_by_text("marker c06 ").first.click()
+        page.wait_for_timeout(2000)
+        c.sees("负责人：张伟")
+        c.shot("console-03-coverage-detail")
+
+        # The same map as a PNG, for reports.
+        manager = live.login("manager")
+        png = manager.get(
+            "/api/v1/sites/alpha/coverage-map.png",
+            params={"period": "week", "date": live.scenario.day.isoformat(), "person": "u-guard"},
+        ).content
+        for point, status in expected.items():
+            assert png_pixel(png, *POSITIONS[point]) == rgb(STATUS_COLOURS[status]), point
+
+        # Gap view: nobody saw any of them for more than 12 hours that week.
+        page.get_by_role("switch", name="空档视图").click()
+        page.wait_for_timeout(2500)
+        screen = c.shot("console-04-gap-view")
+        assert c.marker_pixel(screen, "c01") == rgb(GAP_COLOURS[-1])
+
+        # Review the held scan at c05: accept it with a reason.
+        c.nav("待审核")
+        c.sees("二维码签名无效")
+        c.tap_text("二维码签名无效", exact=False)
+        c.sees("同一人前后30分钟的扫码")
+        c.shot("console-05-review")
+        page.get_by_role("textbox", name="理由（驳回必填）").click()
+        page.keyboard.type("标签破损，已现场核实")
+        page.get_by_role("button", name="通过").first.click()
+        page.wait_for_timeout(2000)
+        c.sees("已审核 1")
+        report = manager.get(
+            "/api/v1/sites/alpha/coverage",
+            params={"period": "day", "date": live.scenario.day.isoformat()},
+        ).json()
+        c05 = [v for v in report["visits"] if v["point_id"] == "c05" and v["scan_id"]]
+        assert len(c05) == 1  # the accepted scan now counts
+
+        # A lead: the round not started is red, with who was expected; acknowledge it.
+        page.get_by_role("button", name="退出登录").click()
+        page.wait_for_timeout(1500)
+        c.sign_in("lead")
+        c.nav("实时监控")
+        c.sees("未按时开始")
+        c.sees("应由 张伟")
+        c.shot("console-06-live")
+        page.get_by_role("button", name="确认").first.click()
+        page.wait_for_timeout(1000)
+        page.get_by_role("textbox", name="备注（可选）").click()
+        page.keyboard.type("已电话联系，马上开始")
+        page.get_by_role("button", name="确认").last.click()
+        page.wait_for_timeout(2000)
+        c.sees("王建国 已于")
+        c.shot("console-07-live-acknowledged")
+        acks = manager.get("/api/v1/sites/alpha/live").json()["alerts"]
+        (alert,) = [a for a in acks if a["kind"] == "not_started"]
+        assert alert["ack"]["by"] == "王建国" and alert["ack"]["comment"] == "已电话联系，马上开始"
+
+        # English, then a guard is sent to the phone app.
+        c.tap_text("English")
+        c.sees("Live")
+        c.shot("console-08-live-english")
+        c.tap_text("中文")
+        page.get_by_role("button", name="退出登录").click()
+        page.wait_for_timeout(1500)
+        c.sign_in("guard")
+        c.sees("请使用手机App")
+        c.shot("console-09-field-role")
+
+        # A phone: the menu opens a drawer.
+        phone = browser.new_context(viewport=PHONE).new_page()
+        p = Console(phone, f"{live.url}/console/")
+        p.sign_in("manager")
+        p.sees("巡检覆盖图")
+        p.shot("console-10-phone-coverage")
+        phone.mouse.click(30, 28)  # the menu button, top left
+        phone.wait_for_timeout(1200)
+        p.shot("console-11-phone-menu")
+        browser.close()
