@@ -190,26 +190,20 @@ class AppraisalScreen(ScreenView):
         assert self.evidence is not None
         who, figure = self.evidence
         s = self.c.session
-        rows = vm.appraisal_evidence(s.storage, user, site_id, label, s.now(), who, figure)
-        lines = [
+        count, lines = vm.fact_lines(s.storage, user, site_id, label, s.now(), who, figure, s.lang)
+        name = next((u["name"] for u in s.storage.site_users(site_id) if u["id"] == who), who)
+        tiles = [
             ft.ListTile(
-                title=ft.Text(
-                    f"{r['due'][:16].replace('T', ' ')}  {r['point_id']}  {r['status']}",
-                    color=RED if r["status"] == "missed" else None,
-                ),
-                subtitle=ft.Text(
-                    f"{r['basis']} · {r['scanned_by'] or '—'} {r['scanned_at'] or ''}"
-                ),
+                title=ft.Text(line.text, color=RED if line.bad else None),
+                subtitle=ft.Text(line.detail),
             )
-            if r["kind"] == "visit"
-            else ft.ListTile(title=ft.Text(str(r)))
-            for r in rows
+            for line in lines
         ]
         return ft.Column(
             [
                 big_button(self.c.t("back"), self.c.act(self._back), icon=ft.Icons.ARROW_BACK),
-                ft.Text(self.c.t("evidence_of", who=who, count=len(rows)), size=18),
-                *lines,
+                ft.Text(self.c.t("evidence_of", who=name, count=count), size=18),
+                *tiles,
             ],
             scroll=ft.ScrollMode.AUTO,
             expand=True,
