@@ -82,14 +82,24 @@ def counts(flags: Iterable[str], review: Review | None) -> bool:
     return standing(flags, review) is Standing.COUNTED
 
 
-def review_refusal(flags: Iterable[str], verdict: str, reason: str) -> str | None:
+def review_refusal(
+    flags: Iterable[str],
+    verdict: str,
+    reason: str,
+    *,
+    reviewer_id: str | None = None,
+    author_id: str | None = None,
+) -> str | None:
     """Why a review cannot be recorded as given, or None when it can.
 
-    Only flagged records are reviewed; a verdict is accept or reject; a rejection needs a
-    reason (the person whose record it is will ask why); a reason is at most 500 characters.
+    Only flagged records are reviewed, and never by the person who made them; a verdict is
+    accept or reject; a rejection needs a reason (the person whose record it is will ask
+    why); a reason is at most 500 characters.
     """
     if not any(True for _ in flags):
         return "only flagged records are reviewed"
+    if reviewer_id is not None and reviewer_id == author_id:
+        return "nobody reviews their own record"
     if verdict not in (Verdict.ACCEPT, Verdict.REJECT):
         return "verdict must be accept or reject"
     if verdict == Verdict.REJECT and not reason.strip():

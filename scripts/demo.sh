@@ -9,7 +9,15 @@ PORT=${ROUNDS_PORT:-8000}
 APP_PORT=${ROUNDS_APP_PORT:-8550}
 export ROUNDS_DATA_DIR=${ROUNDS_DATA_DIR:-var/server}
 export ROUNDS_APP_DATA=${ROUNDS_APP_DATA:-var/app}
-.venv/bin/python -m server.demo
+if [ "${ROUNDS_DEMO:-1}" = "0" ]; then
+    # An empty server: no demo data. ROUNDS_ADMIN=name makes the first admin account
+    # (its one-time password is printed); sign in to the console and create a site.
+    if [ -n "${ROUNDS_ADMIN:-}" ]; then
+        .venv/bin/python -m server.bootstrap --admin "$ROUNDS_ADMIN" || true
+    fi
+else
+    .venv/bin/python -m server.demo
+fi
 
 .venv/bin/uvicorn server.main:create_app --factory --host "$HOST" --port "$PORT" \
     --log-level warning &

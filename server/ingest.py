@@ -7,6 +7,7 @@ once. Suspicious facts become flags on the record, never a rejection.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from domain.scoring import (
 )
 from domain.signals import (
     BURST_WINDOW,
+    NEIGHBOUR_WINDOW,
     PHOTO_NEAR_BITS,
     REPEAT_WINDOW,
     Flag,
@@ -94,7 +96,10 @@ class _Batch:
     received_at: datetime
     sites: dict[str, _Site | None] = field(default_factory=dict)
     accepted: dict[str, StoredRecord] = field(default_factory=dict)
-    last_scan: LastScan | None = None
+    # The person's scans near the batch's in time (stored, then this batch's), in time
+    # order, with `walk_times` beside them for bisecting.
+    walk: list[LastScan] = field(default_factory=list)
+    walk_times: list[datetime] = field(default_factory=list)
     clock_flags: list[str] = field(default_factory=list)
     clock_skew: float = 0.0
     photos_seen: set[str] = field(default_factory=set)
@@ -104,8 +109,13 @@ class _Batch:
     batch_phashes: list[tuple[str, int]] = field(default_factory=list)
 
     def site(self, site_id: str) -> _Site | None:
+        if site_id not in self.user.site_ids:
+            return None
         if site_id not in self.sites:
-            self.sites[site_id] = self._load_site(site_id)
+            # Cached across batches until the site's setup (or anything but records) changes.
+            self.sites[site_id] = self.storage.cached(
+                ("ingest-site", site_id), lambda: self._load_site(site_id)
+            )
         return self.sites[site_id]
 
     def _load_site(self, site_id: str) -> _Site | None:
@@ -154,10 +164,9 @@ def ingest_batch(
     state.photos_seen = storage.photos_used(
         sha for record in parsed if isinstance(record, Record) for sha in record.photos
     )
-    previous = storage.last_scan(user.id)
-    if previous is not None:
-        state.last_scan = _last_scan_of(state, previous)
-    _load_point_scans(state, [r for r in parsed if isinstance(r, Record)])
+    good = [r for r in parsed if isinstance(r, Record)]
+    _load_walk(state, good)
+    _load_point_scans(state, good)
 
     results: list[dict[str, Any]] = []
     for raw, record in zip(raw_records, parsed, strict=True):
@@ -224,20 +233,41 @@ def _parse(raw: object, bounds: TimeBounds) -> Record | WireError:
         return exc
 
 
-def _last_scan_of(state: _Batch, record: StoredRecord) -> LastScan:
-    """The person's latest stored scan (from an earlier batch), with its point's position."""
-    gps = record.body.get("gps") or {}
-    site = state.site(record.site_id)
-    point = site.points.get(record.point_id or "") if site else None
-    return LastScan(
-        record.point_id or "",
-        record.device_time,
-        gps.get("lat"),
-        gps.get("lon"),
-        point.lat if point else None,
-        point.lon if point else None,
-        gps.get("accuracy") or 0.0,
-    )
+def _spans(times: list[datetime], reach: timedelta) -> list[tuple[datetime, datetime]]:
+    """[t - reach, t + reach) around each of the sorted `times`, overlapping ones merged."""
+    spans: list[tuple[datetime, datetime]] = []
+    for at in times:
+        if spans and at - reach <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], at + reach)
+        else:
+            spans.append((at - reach, at + reach))
+    return spans
+
+
+def _load_walk(state: _Batch, records: list[Record]) -> None:
+    """The person's stored scans (from earlier batches, any site) within an hour of the
+    batch's scans: speed and seconds-apart are judged against them, also when a batch of
+    older records arrives after newer ones."""
+    times = sorted(r.device_time for r in records if r.kind is RecordKind.SCAN)
+    for start, end in _spans(times, NEIGHBOUR_WINDOW):
+        for site_id, point_id, at, lat, lon, accuracy in state.storage.person_walk(
+            state.user.id, start, end
+        ):
+            site = state.site(site_id)
+            point = site.points.get(point_id) if site else None
+            state.walk.append(
+                LastScan(
+                    point_id,
+                    at,
+                    lat,
+                    lon,
+                    point.lat if point else None,
+                    point.lon if point else None,
+                    accuracy or 0.0,
+                )
+            )
+    state.walk.sort(key=lambda s: s.device_time)
+    state.walk_times = [s.device_time for s in state.walk]
 
 
 def _load_point_scans(state: _Batch, records: list[Record]) -> None:
@@ -250,15 +280,8 @@ def _load_point_scans(state: _Batch, records: list[Record]) -> None:
     reach = max(REPEAT_WINDOW, BURST_WINDOW)
     for site_id, scans in wanted.items():
         scans.sort()
-        spans: list[tuple[datetime, datetime, set[str]]] = []
-        for at, point_id in scans:
-            if spans and at - reach <= spans[-1][1]:
-                start, _, points = spans[-1]
-                points.add(point_id)
-                spans[-1] = (start, at + reach, points)
-            else:
-                spans.append((at - reach, at + reach, {point_id}))
-        for start, end, points in spans:
+        for start, end in _spans([at for at, _ in scans], reach):
+            points = {p for at, p in scans if start <= at - reach and at + reach <= end}
             for point_id, found in state.storage.point_scans(site_id, points, start, end).items():
                 state.point_scans.setdefault((site_id, point_id), []).extend(found)
 
@@ -352,13 +375,15 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
             raise WireError(f"round not found: {round_id}")
     gps = record.body["gps"] or {}
     accuracy = gps.get("accuracy") or 0.0
+    i = bisect_right(state.walk_times, record.device_time)
     flags = scan_flags(
         device_time=record.device_time,
         lat=gps.get("lat"),
         lon=gps.get("lon"),
         point_lat=point.lat,
         point_lon=point.lon,
-        previous=state.last_scan,
+        previous=state.walk[i - 1] if i else None,
+        following=state.walk[i] if i < len(state.walk) else None,
         label_ok=label_ok,
         typed=typed,
         accuracy=accuracy,
@@ -369,16 +394,11 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
     others = state.point_scans.setdefault((site.id, point.id), [])
     flags.extend(point_repeat_flags(record.device_time, state.user.id, others))
     others.append(PointScan(state.user.id, record.device_time))
-    if state.last_scan is None or record.device_time >= state.last_scan.device_time:
-        state.last_scan = LastScan(
-            point.id,
-            record.device_time,
-            gps.get("lat"),
-            gps.get("lon"),
-            point.lat,
-            point.lon,
-            accuracy,
-        )
+    here = LastScan(
+        point.id, record.device_time, gps.get("lat"), gps.get("lon"), point.lat, point.lon, accuracy
+    )
+    state.walk.insert(i, here)
+    state.walk_times.insert(i, record.device_time)
     return flags
 
 

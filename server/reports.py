@@ -24,7 +24,13 @@ from server.ingest import rectification_events
 from server.storage import Storage, StoredRecord
 from server.storage_trust import ScanStandings
 
-__all__ = ["coverage_report", "rectifications", "site_coverage"]
+__all__ = [
+    "JudgedPeriod",
+    "coverage_report",
+    "judged_period",
+    "rectifications",
+    "site_coverage",
+]
 
 
 def _round_facts(
@@ -138,7 +144,7 @@ def coverage_report(
 ) -> dict[str, Any]:
     judged = _judge(storage, site_id, start, end, now)
     coverage, tz = judged.coverage, judged.tz
-    names = {p.id: p.name for p in storage.points(site_id)}
+    names = storage.point_names_at(site_id, end)  # as they were: later renames change nothing
     in_period = [(s, f) for s, f in judged.scans.pending if start <= s.device_time < end]
     would_meet = pending_matches(coverage, (s for s, _ in in_period), judged.facts)
     held_visits = {id(v): (scan_id, status) for scan_id, (v, status) in would_meet.items()}
@@ -307,3 +313,14 @@ def rectifications(
             )
     out.sort(key=lambda r: r["opened_at"], reverse=True)
     return out
+
+
+JudgedPeriod = _Judged
+
+
+def judged_period(
+    storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
+) -> JudgedPeriod:
+    """Coverage of [start, end) with the period's scans by standing and the rounds' facts,
+    from one read: what the console's coverage map and live view build on."""
+    return _judge(storage, site_id, start, end, now)

@@ -122,6 +122,10 @@ class AdminQueries:
                 ({"user_id": u, "site_id": site_id} for u in member_ids), ignore=True
             )
 
+    def site_has_records(self, site_id: str) -> bool:
+        row = self.db.execute("select 1 from records where site_id = ? limit 1", [site_id])
+        return row.fetchone() is not None
+
     def update_site(self, site_id: str, fields: dict[str, Any]) -> None:
         """Set some of name, tz, address, plan_sha; `settings` as a dict."""
         row = dict(fields)

@@ -3,13 +3,17 @@
 from fastapi import APIRouter
 
 from server.api import (
+    admin,
+    alerts,
     appraisal,
     auth,
     config,
+    coverage_map,
     dashboards,
     downloads,
     exports,
     labels,
+    people,
     photos,
     quarantine,
     reports,
@@ -19,18 +23,22 @@ from server.api import (
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (
-    appraisal,
     auth,
     config,
-    dashboards,
-    downloads,
-    exports,
     sync,
     photos,
     reports,
+    coverage_map,
+    alerts,
+    appraisal,
+    dashboards,
+    exports,
+    downloads,
     labels,
     quarantine,
     reviews,
+    admin,
+    people,
 ):
     api_router.include_router(module.router)
 

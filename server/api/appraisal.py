@@ -76,7 +76,9 @@ async def details(
     who: Who,
     caller: CurrentCaller,
     storage: Store,
-    figure: Annotated[str, Query(description=", ".join(FIGURES))] = "coverage",
+    figure: Annotated[
+        str, Query(description=", ".join(FIGURES), pattern=f"^({'|'.join(FIGURES)})$")
+    ] = "coverage",
     month: Month = None,
 ) -> dict[str, Any]:
     """The visits, inspections, rectifications, anomalies or reviews behind one figure of a

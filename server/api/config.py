@@ -41,7 +41,10 @@ def device_config(storage: Storage, user: UserRow, now: datetime) -> dict[str, A
                 "name": site["name"],
                 "tz": site["tz"],
                 "label_public_key": site["label_public_key"],
-                "points": [point_to_dict(p) for p in storage.points(site["id"])],
+                "points": [
+                    point_to_dict(r.point)
+                    for r in storage.point_rows(site["id"], include_retired=False)
+                ],
                 "routes": routes,
                 "schedules": schedules,
                 "templates": [template_to_dict(t) for t in storage.templates(site["id"])],

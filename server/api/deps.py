@@ -84,9 +84,13 @@ async def _caller(
         raise unauthorised
     token_hash = hash_token(credentials.credentials)
     issued_after = datetime.now(UTC) - timedelta(days=settings.token_days)
-    found = storage.token_user(token_hash, issued_after)
-    user = storage.user(found[0]) if found else None
-    if found is None or user is None:
+    # Cached until the next write other than a record insert (a login, a logout, a user
+    # changed...): the server is the only process writing its data folder.
+    found = storage.cached(("token", token_hash), lambda: storage.token_info(token_hash))
+    if found is None or found[2] < issued_after:
+        raise unauthorised
+    user = storage.cached(("user", found[0]), lambda: storage.user(found[0]))
+    if user is None:
         raise unauthorised
     return Caller(user, found[1], token_hash)
 

@@ -15,17 +15,30 @@ from server.console.views.reports import (
     DashboardScreen,
     ExportsScreen,
 )
+from server.console.views.review import ReviewScreen
+from server.console.views.setup_people import AuditScreen, PeopleScreen
+from server.console.views.setup_places import PlacesScreen
+from server.console.views.setup_routes import RoutesScreen
 
 __all__ = ["SCREENS"]
 
 SCREENS: list[Screen] = [
     Screen("coverage", "screen_coverage", ft.Icons.MAP, CoverageScreen),
     Screen(
+        "review",
+        "screen_review",
+        ft.Icons.FACT_CHECK,
+        ReviewScreen,
+        allowed=lambda role: role.reviews_records,
+        uses_period=False,
+    ),
+    Screen(
         "live",
         "screen_live",
         ft.Icons.NOTIFICATIONS_ACTIVE,
         LiveScreen,
         allowed=lambda role: role.sees_reports and role is not Role.QUALITY,
+        uses_period=False,
     ),
     Screen("dashboard", "screen_dashboard", ft.Icons.BAR_CHART, DashboardScreen),
     Screen("appraisal", "screen_appraisal", ft.Icons.LEADERBOARD, AppraisalScreen),
@@ -37,5 +50,38 @@ SCREENS: list[Screen] = [
         CompanyScreen,
         allowed=lambda role: role in COMPANY_ROLES,
         uses_site=False,
+    ),
+    # Site set-up (issue 8): managers and admins.
+    Screen(
+        "places",
+        "screen_places",
+        ft.Icons.ADD_LOCATION_ALT,
+        PlacesScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
+    ),
+    Screen(
+        "routes",
+        "screen_routes",
+        ft.Icons.ROUTE,
+        RoutesScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
+    ),
+    Screen(
+        "people",
+        "screen_people",
+        ft.Icons.PEOPLE,
+        PeopleScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
+    ),
+    Screen(
+        "audit",
+        "screen_audit",
+        ft.Icons.HISTORY,
+        AuditScreen,
+        allowed=lambda role: role.administers,
+        uses_period=False,
     ),
 ]

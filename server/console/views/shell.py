@@ -34,7 +34,7 @@ class Console:
 
     def __init__(self, page: ft.Page, state: Any, screens: list[Screen]) -> None:
         self.page, self.state, self.all_screens = page, state, screens
-        self.session = ConsoleSession(state.storage, state.settings)
+        self.session = ConsoleSession(state.storage, state.settings, blobs=state.blobs)
         self.current: str | None = None
         self.views: dict[str, ScreenView] = {}
         self.refusal: str | None = None  # why the signed-in user has no console
@@ -125,6 +125,11 @@ class Console:
         if self.refusal is not None:
             return self._field_role()
         screens = self.screens()
+        role = self.role()
+        if not user.site_ids and role is not None and role.administers:
+            from server.console.views.setup_places import first_site_form
+
+            return first_site_form(self)  # first run: no site yet, make one
         if not user.site_ids or not screens:
             return self._only_sign_out(self.t("no_sites"))
         if self.current not in {s.key for s in screens}:

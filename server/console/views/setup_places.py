@@ -1,0 +1,453 @@
+"""Admin screen "Site & points": the site's details and settings, the plan upload, points
+placed by tapping on the plan, retiring points, printing labels; and the first-run form
+that creates a site when the admin has none.
+
+Thin over `server.admin` (the API's functions and permission checks) and
+`server.console.models.setup`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+from fastapi import HTTPException
+from PIL import Image
+
+from server import admin
+from server.access import AccessDenied
+from server.console.i18n import register
+from server.console.models.setup import PlacedPoint, labels_for, plan_fraction
+from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+
+if TYPE_CHECKING:
+    from server.console.views.shell import Console
+
+__all__ = ["PlacesScreen", "first_site_form", "guarded"]
+
+PLAN_WIDTH = 720  # px the plan is drawn at
+
+register(
+    {
+        "screen_places": ("站点与点位", "Site & points"),
+        "first_site": ("欢迎！先创建您的第一个项目（小区）", "Welcome! Create your first site"),
+        "site_name": ("项目名称", "Site name"),
+        "site_tz": ("时区", "Time zone"),
+        "site_address": ("地址", "Address"),
+        "create_site": ("创建项目", "Create site"),
+        "save": ("保存", "Save"),
+        "saved": ("已保存", "Saved"),
+        "upload_plan": ("上传平面图", "Upload plan"),
+        "no_plan": ("还没有平面图：请上传 PNG 或 JPEG", "No plan yet: upload a PNG or JPEG"),
+        "tap_plan": ("点击平面图放置新点位", "Tap the plan to place a new point"),
+        "placed_at": ("位置 {x}, {y}", "Position {x}, {y}"),
+        "point_name": ("点位名称", "Point name"),
+        "kind_checkpoint": ("巡更点", "Checkpoint"),
+        "kind_area": ("保洁区域", "Cleaning area"),
+        "zone": ("区域/楼栋", "Zone"),
+        "template": ("检查模板", "Template"),
+        "needs_photo": ("必须拍照（重点部位）", "Photo required (critical)"),
+        "checks": ("检查项（用;分隔）", "Checks (separate with ;)"),
+        "add_point": ("添加点位", "Add point"),
+        "retire": ("停用", "Retire"),
+        "points_count": ("{n} 个点位", "{n} points"),
+        "print_labels": ("打印二维码标签", "Print QR labels"),
+        "settings": ("项目设置", "Site settings"),
+        "grace": ("迟到宽限（分钟）", "Grace (minutes)"),
+        "early": ("提前容许（分钟）", "Early allowance (minutes)"),
+        "radius": ("GPS 半径（米）", "GPS radius (m)"),
+        "threshold": ("完成率达标线（0-1）", "Completion threshold (0-1)"),
+        "deadline": ("整改期限（小时）", "Rectification deadline (hours)"),
+    }
+)
+
+
+def guarded(c: Console, fn: Callable[..., Any]) -> Callable[[Any], Any]:
+    """An event handler like `c.act`, that also shows a refused change (422/409/...) as
+    a red toast with the server's words instead of failing."""
+
+    async def run(event: Any) -> None:
+        try:
+            result = fn(event)
+            if asyncio.iscoroutine(result):
+                await result
+        except AccessDenied:
+            raise
+        except HTTPException as exc:
+            c.toast(str(exc.detail), error=True)
+
+    return c.act(run)
+
+
+def _field(
+    label: str, value: Any, on_change: Callable[[str], None], width: int = 260
+) -> ft.TextField:
+    return ft.TextField(
+        label=label,
+        value="" if value is None else str(value),
+        width=width,
+        on_change=lambda e: on_change(e.control.value or ""),
+    )
+
+
+def first_site_form(c: Console) -> ft.Control:
+    """What an admin with no site sees first: one form, one button."""
+    draft = {"name": "", "tz": "Asia/Shanghai", "address": ""}
+
+    def create(_: Any) -> None:
+        user = c.session.user()
+        site = admin.create_site(c.session.storage, user, draft, datetime.now(UTC))
+        c.session.site_id = site["id"]
+        c.current = "places"
+
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Text(c.t("first_site"), size=24, weight=ft.FontWeight.BOLD),
+                _field(c.t("site_name"), "", lambda v: draft.__setitem__("name", v), 360),
+                _field(c.t("site_tz"), draft["tz"], lambda v: draft.__setitem__("tz", v), 360),
+                _field(c.t("site_address"), "", lambda v: draft.__setitem__("address", v), 360),
+                big_button(c.t("create_site"), guarded(c, create), icon=ft.Icons.ADD),
+            ],
+            spacing=16,
+        ),
+        padding=24,
+    )
+
+
+class PlacesScreen(ScreenView):
+    def __init__(self, console: Console) -> None:
+        super().__init__(console)
+        self.placing = PlacedPoint()
+        self._plan_size: dict[str, tuple[int, int]] = {}
+        self.picker = ft.FilePicker()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def _upload(self, _: Any) -> None:
+        if self.picker not in self.c.page.services:
+            self.c.page.services.append(self.picker)
+        files = await self.picker.pick_files(
+            file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=["png", "jpg", "jpeg"],
+            with_data=True,
+        )
+        if not files or files[0].bytes is None:
+            return
+        admin.upload_plan(
+            self.c.session.storage,
+            self.c.state.blobs,
+            self.c.session.user(),
+            self.c.site_id,
+            files[0].bytes,
+            self._now(),
+        )
+        self.c.toast(self.c.t("saved"))
+
+    def _tap(self, event: Any, width: float, height: float) -> None:
+        pos = event.local_position
+        if pos is None:
+            return
+        self.placing.plan_x, self.placing.plan_y = plan_fraction(pos.x, pos.y, width, height)
+        self.c.render()
+
+    def _add_point(self, _: Any) -> None:
+        admin.save_point(
+            self.c.session.storage,
+            self.c.session.user(),
+            self.c.site_id,
+            None,
+            self.placing.body(),
+            self._now(),
+        )
+        keep = self.placing
+        self.placing = PlacedPoint(kind=keep.kind, zone=keep.zone, template_id=keep.template_id)
+        self.c.toast(self.c.t("saved"))
+
+    def _retire(self, point_id: str) -> None:
+        admin.retire_point(
+            self.c.session.storage, self.c.session.user(), self.c.site_id, point_id, self._now()
+        )
+
+    def _print_labels(self, _: Any) -> None:
+        labels = labels_for(self.c.session.storage, self.c.session.user(), self.c.site_id)
+        tiles: list[ft.Control] = [
+            ft.Image(src=png, width=180, height=228, tooltip=name) for name, png in labels[:200]
+        ]
+        self.c.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text(self.c.t("print_labels")),
+                content=ft.Container(
+                    ft.Row(tiles, wrap=True, spacing=8, run_spacing=8, scroll=ft.ScrollMode.AUTO),
+                    width=860,
+                    height=600,
+                ),
+                actions=[ft.TextButton("OK", on_click=lambda e: self.c.page.pop_dialog())],
+            )
+        )
+
+    # -- building --------------------------------------------------------------------------
+
+    def build(self) -> ft.Control:
+        storage, user = self.c.session.storage, self.c.session.user()
+        site_id = self.c.site_id
+        points = admin.list_points(storage, user, site_id)
+        site = storage.site(site_id) or {}
+        return ft.Column(
+            [
+                self._site_row(site),
+                ft.Row(
+                    [
+                        ft.Column([self._plan(site, points)], width=PLAN_WIDTH + 8),
+                        ft.Column(
+                            [self._point_form(), ft.Divider(), self._point_list(points)],
+                            expand=True,
+                            scroll=ft.ScrollMode.AUTO,
+                        ),
+                    ],
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                    expand=True,
+                ),
+                self._settings_row(),
+            ],
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+        )
+
+    def _site_row(self, site: dict[str, Any]) -> ft.Control:
+        draft: dict[str, Any] = {}
+
+        def save(_: Any) -> None:
+            admin.update_site(
+                self.c.session.storage, self.c.session.user(), self.c.site_id, draft, self._now()
+            )
+            self.c.toast(self.c.t("saved"))
+
+        new: dict[str, Any] = {"name": "", "tz": "Asia/Shanghai"}
+
+        def create(_: Any) -> None:
+            made = admin.create_site(
+                self.c.session.storage, self.c.session.user(), new, self._now()
+            )
+            self.c.session.site_id = made["id"]
+
+        return ft.Row(
+            [
+                _field(
+                    self.c.t("site_name"), site.get("name"), lambda v: draft.__setitem__("name", v)
+                ),
+                _field(
+                    self.c.t("site_address"),
+                    site.get("address"),
+                    lambda v: draft.__setitem__("address", v),
+                    320,
+                ),
+                big_button(self.c.t("save"), guarded(self.c, save), filled=False),
+                big_button(
+                    self.c.t("upload_plan"), guarded(self.c, self._upload), icon=ft.Icons.MAP
+                ),
+                big_button(
+                    self.c.t("print_labels"),
+                    guarded(self.c, self._print_labels),
+                    icon=ft.Icons.QR_CODE,
+                    filled=False,
+                ),
+                _field(self.c.t("site_name"), "", lambda v: new.__setitem__("name", v), 180),
+                big_button(
+                    self.c.t("create_site"),
+                    guarded(self.c, create),
+                    icon=ft.Icons.ADD,
+                    filled=False,
+                ),
+            ],
+            wrap=True,
+            spacing=8,
+        )
+
+    def _plan(self, site: dict[str, Any], points: list[dict[str, Any]]) -> ft.Control:
+        sha = str(site.get("plan_sha") or "")
+        data = self.c.state.blobs.get(sha) if sha else None
+        if not data:
+            return message(self.c.t("no_plan"), icon=ft.Icons.MAP)
+        if sha not in self._plan_size:
+            with Image.open(io.BytesIO(data)) as img:
+                self._plan_size[sha] = img.size
+        w, h = self._plan_size[sha]
+        width, height = PLAN_WIDTH, round(PLAN_WIDTH * h / w)
+        marks: list[ft.Control] = [
+            ft.Image(src=data, width=width, height=height, fit=ft.BoxFit.FILL)
+        ]
+        for n, p in enumerate(points, start=1):
+            if p["plan_x"] is None or p["plan_y"] is None:
+                continue
+            marks.append(self._marker(p["plan_x"] * width, p["plan_y"] * height, str(n), p["kind"]))
+        if self.placing.plan_x is not None and self.placing.plan_y is not None:
+            marks.append(
+                self._marker(self.placing.plan_x * width, self.placing.plan_y * height, "+", "new")
+            )
+        return ft.Column(
+            [
+                ft.Text(self.c.t("tap_plan"), color=GREY),
+                ft.GestureDetector(
+                    content=ft.Stack(marks, width=width, height=height),
+                    on_tap_down=self.c.act(lambda e: self._tap(e, width, height)),
+                    key="plan",
+                ),
+            ]
+        )
+
+    def _marker(self, x: float, y: float, text: str, kind: str) -> ft.Control:
+        colour = {"checkpoint": ft.Colors.BLUE_700, "area": ft.Colors.TEAL_600}.get(kind, RED)
+        return ft.Container(
+            ft.Text(text, size=11, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+            left=x - 12,
+            top=y - 12,
+            width=24,
+            height=24,
+            bgcolor=colour,
+            shape=ft.BoxShape.CIRCLE,
+            alignment=ft.Alignment.CENTER,
+        )
+
+    def _point_form(self) -> ft.Control:
+        p = self.placing
+        templates = admin.list_templates(
+            self.c.session.storage, self.c.session.user(), self.c.site_id
+        )
+        where = (
+            self.c.t("placed_at", x=f"{p.plan_x:.2f}", y=f"{p.plan_y:.2f}")
+            if p.plan_x is not None and p.plan_y is not None
+            else self.c.t("tap_plan")
+        )
+
+        def set_kind(e: Any) -> None:
+            p.kind = e.control.value or "checkpoint"
+
+        controls: list[ft.Control] = [
+            ft.Text(where, size=16),
+            _field(self.c.t("point_name"), p.name, lambda v: setattr(p, "name", v)),
+            ft.Dropdown(
+                label=self.c.t("kind_checkpoint") + " / " + self.c.t("kind_area"),
+                value=p.kind,
+                width=260,
+                options=[
+                    ft.DropdownOption(key="checkpoint", text=self.c.t("kind_checkpoint")),
+                    ft.DropdownOption(key="area", text=self.c.t("kind_area")),
+                ],
+                on_select=self.c.act(set_kind),
+            ),
+            _field(self.c.t("zone"), p.zone, lambda v: setattr(p, "zone", v)),
+        ]
+        if p.kind == "area":
+            controls.append(
+                ft.Dropdown(
+                    label=self.c.t("template"),
+                    value=p.template_id or None,
+                    width=260,
+                    options=[ft.DropdownOption(key=t["id"], text=t["name_zh"]) for t in templates],
+                    on_select=lambda e: setattr(p, "template_id", e.control.value or ""),
+                )
+            )
+        else:
+            controls.append(_field(self.c.t("checks"), p.checks, lambda v: setattr(p, "checks", v)))
+        controls += [
+            ft.Checkbox(
+                label=self.c.t("needs_photo"),
+                value=p.requires_photo,
+                on_change=lambda e: setattr(p, "requires_photo", bool(e.control.value)),
+            ),
+            big_button(
+                self.c.t("add_point"), guarded(self.c, self._add_point), icon=ft.Icons.ADD_LOCATION
+            ),
+        ]
+        return ft.Column(controls, spacing=8)
+
+    def _point_list(self, points: list[dict[str, Any]]) -> ft.Control:
+        rows: list[ft.Control] = [ft.Text(self.c.t("points_count", n=len(points)), size=16)]
+        for n, p in enumerate(points, start=1):
+            kind = self.c.t(f"kind_{p['kind']}")
+            rows.append(
+                ft.Row(
+                    [
+                        ft.Text(f"{n}. {p['name']}", expand=True, size=15),
+                        ft.Text(f"{kind} · {p['short_code']}", color=GREY),
+                        ft.IconButton(
+                            ft.Icons.DELETE_OUTLINE,
+                            tooltip=self.c.t("retire"),
+                            width=BIG,
+                            height=BIG,
+                            on_click=guarded(self.c, lambda e, pid=p["id"]: self._retire(pid)),
+                        ),
+                    ]
+                )
+            )
+        return ft.Column(rows, spacing=0)
+
+    def _settings_row(self) -> ft.Control:
+        storage, user = self.c.session.storage, self.c.session.user()
+        current = admin.site_settings(storage, user, self.c.site_id)
+        draft: dict[str, Any] = {}
+
+        def number(key: str, cast: type) -> Callable[[str], None]:
+            def set_value(text: str) -> None:
+                try:
+                    draft[key] = cast(text)
+                except ValueError:
+                    draft[key] = text  # named by the settings check
+
+            return set_value
+
+        def save(_: Any) -> None:
+            admin.update_settings(
+                storage, self.c.session.user(), self.c.site_id, draft, self._now()
+            )
+            self.c.toast(self.c.t("saved"))
+
+        return ft.Column(
+            [
+                ft.Text(self.c.t("settings"), size=18, weight=ft.FontWeight.BOLD),
+                ft.Row(
+                    [
+                        _field(
+                            self.c.t("grace"),
+                            current["grace_minutes"],
+                            number("grace_minutes", int),
+                            160,
+                        ),
+                        _field(
+                            self.c.t("early"),
+                            current["early_minutes"],
+                            number("early_minutes", int),
+                            160,
+                        ),
+                        _field(
+                            self.c.t("radius"),
+                            current["gps_radius_m"],
+                            number("gps_radius_m", float),
+                            160,
+                        ),
+                        _field(
+                            self.c.t("threshold"),
+                            current["completion_threshold"],
+                            number("completion_threshold", float),
+                            180,
+                        ),
+                        _field(
+                            self.c.t("deadline"),
+                            current["rectification_deadline_hours"],
+                            number("rectification_deadline_hours", int),
+                            180,
+                        ),
+                        big_button(self.c.t("save"), guarded(self.c, save), filled=False),
+                    ],
+                    wrap=True,
+                ),
+            ]
+        )

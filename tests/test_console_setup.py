@@ -1,0 +1,85 @@
+"""View-models of the admin screens (no browser): tapping on the plan, ordering a route,
+the schedule form, audit lines, and labels behind the same permission check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.access import AccessDenied
+from server.console.models.setup import (
+    ScheduleDraft,
+    audit_line,
+    labels_for,
+    move,
+    parse_times,
+    plan_fraction,
+)
+from server.settings import Settings
+from server.storage import Storage
+from tests.factory import build_company
+
+
+def test_a_tap_on_the_plan_is_a_fraction_of_its_size_clamped():
+    assert plan_fraction(360, 135, 720, 540) == (0.5, 0.25)
+    assert plan_fraction(-5, 999, 720, 540) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("index", "delta", "expected"),
+    [
+        (1, -1, ["b", "a", "c"]),
+        (0, -1, ["a", "b", "c"]),
+        (2, 1, ["a", "b", "c"]),
+        (0, 2, ["b", "c", "a"]),
+    ],
+)
+def test_up_and_down_move_a_point_within_the_route(index, delta, expected):
+    assert move(["a", "b", "c"], index, delta) == expected
+
+
+def test_times_are_read_as_people_type_them():
+    assert parse_times("9:00, 15:30；21：00 x") == ["09:00", "15:30", "21:00", "x"]
+
+
+def test_saving_a_schedule_needs_a_preview_of_the_fields_as_they_are():
+    draft = ScheduleDraft(
+        target="route:r1", mode="every", every_hours="2", start="20:00", end="6:00"
+    )
+    body = draft.body()
+    assert (body["every_minutes"], body["start"], body["end"]) == (120, "20:00", "06:00")
+    assert not draft.preview_current
+    draft.preview, draft.previewed = {"count": 5}, draft.body()
+    assert draft.preview_current
+    draft.window_minutes = "30"
+    assert not draft.preview_current
+
+
+def test_an_audit_line_names_what_changed():
+    line = audit_line(
+        {
+            "action": "point.update",
+            "target": "c01",
+            "before": {"name": "A", "zone": "Z"},
+            "after": {"name": "B", "zone": "Z"},
+        }
+    )
+    assert line == "point.update c01: name: 'A' → 'B'"
+
+
+def test_labels_print_only_for_admins_of_the_site(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path)
+    build_company(settings)
+    storage = Storage(settings.db_path)
+    manager, guard = storage.user_by_name("manager"), storage.user_by_name("guard")
+    assert manager is not None and guard is not None
+    labels = labels_for(storage, manager, "alpha")
+    assert len(labels) == 21 and labels[0][1][:4] == b"\x89PNG"
+    with pytest.raises(AccessDenied) as refused:
+        labels_for(storage, guard, "alpha")
+    assert refused.value.status_code == 403
+    with pytest.raises(AccessDenied) as hidden:
+        labels_for(storage, manager, "beta")
+    assert hidden.value.status_code == 404
+    storage.close()
