@@ -150,8 +150,10 @@ def test_screens_build_from_the_view_models(tmp_path: Path) -> None:
     assert "G1" in texts and "38.1" in texts and "83.3%" in texts
     appraisal.evidence = ("g1", "coverage")  # what a click on G1's score does
     texts = _texts(appraisal.build())
-    assert any("G1" in t or "g1" in t for t in texts)
-    assert sum("missed" in t for t in texts) == 1
+    assert "G1 的明细（6 条）" in texts
+    misses = [t for t in texts if "漏检" in t]
+    assert misses == ["03-01 20:00  车库入口  漏检"]  # in site time, by name, first
+    assert "排班 · G2 03-01 20:10" in texts  # met by g2 in g1's rostered round
     assert any("漏检" in t or "覆盖率" in t for t in _texts(DashboardScreen(console).build()))
     assert any("全部表格 XLSX" in t for t in _texts(ExportsScreen(console).build()))
     qa: Any = _Console(storage, settings, "qa")

@@ -9,6 +9,7 @@ first (`server.access`), then the same read model (`server.appraisal`, `server.e
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "appraisal_table",
     "company_table",
     "dashboard_data",
+    "fact_lines",
     "make_export",
     "month_label",
 ]
@@ -73,6 +75,91 @@ def appraisal_evidence(
     access.require_reports(user, site_id)
     month = _month(storage, site_id, label)
     return appraisal.appraisal_details(storage, site_id, month, now, who, figure)
+
+
+@dataclass(frozen=True, slots=True)
+class FactLine:
+    text: str
+    detail: str
+    bad: bool  # a miss, a failed item, a late/overdue rectification, a confirmed flag
+
+
+_WORDS = {
+    "on_time": ("准时", "on time"),
+    "late": ("迟到", "late"),
+    "early": ("提前", "early"),
+    "missed": ("漏检", "missed"),
+    "upcoming": ("未到时", "not yet due"),
+    "walker": ("巡逻人", "walked it"),
+    "handed_over": ("代巡，原责任人", "handed over, owner"),
+    "rostered": ("排班", "rostered"),
+    "rostered_team": ("排班班组", "rostered team"),
+    "scanner": ("打卡人", "scanned it"),
+    "nobody": ("无人", "nobody"),
+}
+MAX_FACT_LINES = 300
+
+
+def fact_lines(
+    storage: Storage,
+    user: UserRow,
+    site_id: str,
+    label: str,
+    now: datetime,
+    who: str,
+    figure: str,
+    lang: str = "zh",
+) -> tuple[int, list[FactLine]]:
+    """The facts behind a figure as lines to read: site time, point and people by name,
+    misses first; (how many facts, at most `MAX_FACT_LINES` lines)."""
+    facts = appraisal_evidence(storage, user, site_id, label, now, who, figure)
+    site = storage.site(site_id)
+    assert site is not None
+    tz = ZoneInfo(site["tz"])
+    points = {p.id: p.name for p in storage.points(site_id)}
+    names = {u["id"]: u["name"] for u in storage.site_users(site_id)}
+    i = 0 if lang == "zh" else 1
+
+    def word(key: str) -> str:
+        return _WORDS.get(key, (key, key))[i]
+
+    def local(text: str | None) -> str:
+        return datetime.fromisoformat(text).astimezone(tz).strftime("%m-%d %H:%M") if text else ""
+
+    lines = []
+    for f in facts:
+        if f["kind"] == "visit":
+            by = names.get(f["scanned_by"], f["scanned_by"] or "—")
+            lines.append(
+                FactLine(
+                    f"{local(f['due'])}  {points.get(f['point_id'], f['point_id'])}  "
+                    f"{word(f['status'])}",
+                    f"{word(f['basis'])} · {by} {local(f['scanned_at'])}".strip(),
+                    f["status"] == "missed",
+                )
+            )
+        elif f["kind"] == "inspection":
+            lines.append(
+                FactLine(
+                    f"{local(f['at'])}  {points.get(f['point_id'], f['point_id'])}  "
+                    f"{f['passed']}/{f['applicable']}",
+                    ", ".join(f["failed_items"]),
+                    bool(f["failed_items"]),
+                )
+            )
+        elif f["kind"] == "rectification":
+            lines.append(
+                FactLine(
+                    f"{local(f['opened_at'])}  {points.get(f['point_id'], f['point_id'])}  "
+                    f"{f['item']}  {f['state']}",
+                    f"↺ {f['reopened']}",
+                    f["overdue"] or bool(f["reopened"]),
+                )
+            )
+        else:
+            lines.append(FactLine(f"{local(f['at'])}  {f['kind']}", str(f.get("reason", "")), True))
+    lines.sort(key=lambda line: not line.bad)  # misses and failures first, stable in time
+    return len(facts), lines[:MAX_FACT_LINES]
 
 
 def make_export(

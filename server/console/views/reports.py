@@ -23,43 +23,46 @@ register(
         "screen_exports": ("导出与报告", "Exports"),
         "screen_dashboard": ("数据看板", "Dashboard"),
         "screen_company": ("公司总览", "Company"),
-        "appraisal_month": (
+        "rep_appraisal_month": (
             "{month} 考核（点击得分查看明细）",
             "{month} appraisal (tap a score for the facts)",
         ),
-        "col_person": ("人员", "Person"),
-        "col_team": ("班组", "Team"),
-        "col_expected": ("应到", "Due"),
-        "col_missed": ("漏检", "Missed"),
-        "col_coverage": ("覆盖率", "Coverage"),
-        "col_punctuality": ("准时率", "Punctuality"),
-        "col_pass_rate": ("合格率", "Pass rate"),
-        "col_fraud": ("作弊确认", "Fraud"),
-        "col_score": ("得分", "Score"),
-        "evidence_of": ("{who} 的明细（{count} 条）", "Facts behind {who} ({count})"),
-        "back": ("返回", "Back"),
-        "appraisal_nothing": ("本月没有需要考核的记录", "Nothing to appraise this month"),
-        "export_hint": ("所选时段的数据，按当前筛选导出", "The chosen period's data"),
-        "all_xlsx": ("全部表格 XLSX", "All tables XLSX"),
-        "visits_csv": ("巡检记录 CSV", "Visits CSV"),
-        "inspections_csv": ("品质检查 CSV", "Inspections CSV"),
-        "rectifications_csv": ("整改 CSV", "Rectifications CSV"),
-        "anomalies_csv": ("异常 CSV", "Anomalies CSV"),
-        "appraisal_csv": ("月度考核 CSV", "Appraisal CSV"),
-        "report_pdf": ("月度报告 PDF", "Monthly report PDF"),
-        "export_ready": ("已生成 {name}", "{name} is ready"),
-        "download": ("下载", "Download"),
-        "coverage_by_day": ("每日覆盖率", "Coverage by day"),
-        "coverage_by_hour": ("各时段覆盖率", "Coverage by hour"),
-        "failing_items": ("不合格最多的检查项", "Items failing most"),
-        "open_rects": (
+        "rep_col_person": ("人员", "Person"),
+        "rep_col_team": ("班组", "Team"),
+        "rep_col_expected": ("应到", "Due"),
+        "rep_col_missed": ("漏检", "Missed"),
+        "rep_col_coverage": ("覆盖率", "Coverage"),
+        "rep_col_punctuality": ("准时率", "Punctuality"),
+        "rep_col_pass_rate": ("合格率", "Pass rate"),
+        "rep_col_fraud": ("作弊确认", "Fraud"),
+        "rep_col_score": ("得分", "Score"),
+        "rep_evidence_of": ("{who} 的明细（{count} 条）", "Facts behind {who} ({count})"),
+        "rep_back": ("返回", "Back"),
+        "rep_nothing_due": ("本月没有需要考核的记录", "Nothing to appraise this month"),
+        "rep_export_hint": ("所选时段的数据，按当前筛选导出", "The chosen period's data"),
+        "rep_all_xlsx": ("全部表格 XLSX", "All tables XLSX"),
+        "rep_visits_csv": ("巡检记录 CSV", "Visits CSV"),
+        "rep_inspections_csv": ("品质检查 CSV", "Inspections CSV"),
+        "rep_rectifications_csv": ("整改 CSV", "Rectifications CSV"),
+        "rep_anomalies_csv": ("异常 CSV", "Anomalies CSV"),
+        "rep_appraisal_csv": ("月度考核 CSV", "Appraisal CSV"),
+        "rep_report_pdf": ("月度报告 PDF", "Monthly report PDF"),
+        "rep_export_ready": ("已生成 {name}", "{name} is ready"),
+        "rep_download": ("下载", "Download"),
+        "rep_coverage_by_day": ("每日覆盖率", "Coverage by day"),
+        "rep_coverage_by_hour": ("各时段覆盖率", "Coverage by hour"),
+        "rep_failing_items": ("不合格最多的检查项", "Items failing most"),
+        "rep_open_rects": (
             "未关闭整改 {open}，超期 {overdue}",
             "Open rectifications {open}, overdue {overdue}",
         ),
-        "anomalies_n": ("上报异常 {n} 起", "{n} anomalies reported"),
-        "no_visits_period": ("所选时段没有应到的巡更或保洁", "No visits were due in this period"),
-        "self_vs_company": ("项目自检 vs 公司抽检", "Site self-checks vs company spot checks"),
-        "pareto": ("各项目不合格项排行", "Failing items across sites"),
+        "rep_anomalies_n": ("上报异常 {n} 起", "{n} anomalies reported"),
+        "rep_no_visits_period": (
+            "所选时段没有应到的巡更或保洁",
+            "No visits were due in this period",
+        ),
+        "rep_self_vs_company": ("项目自检 vs 公司抽检", "Site self-checks vs company spot checks"),
+        "rep_pareto": ("各项目不合格项排行", "Failing items across sites"),
     }
 )
 
@@ -131,20 +134,20 @@ class AppraisalScreen(ScreenView):
             return self._evidence(user, site_id, label)
         data = vm.appraisal_table(s.storage, user, site_id, label, s.now())
         if not data["people"]:
-            return message(self.c.t("appraisal_nothing"))
+            return message(self.c.t("rep_nothing_due"))
         t = self.c.t
         headers = [
             t(k)
             for k in (
-                "col_person",
-                "col_team",
-                "col_expected",
-                "col_missed",
-                "col_coverage",
-                "col_punctuality",
-                "col_pass_rate",
-                "col_fraud",
-                "col_score",
+                "rep_col_person",
+                "rep_col_team",
+                "rep_col_expected",
+                "rep_col_missed",
+                "rep_col_coverage",
+                "rep_col_punctuality",
+                "rep_col_pass_rate",
+                "rep_col_fraud",
+                "rep_col_score",
             )
         ]
         rows = []
@@ -172,7 +175,7 @@ class AppraisalScreen(ScreenView):
                 ]
             )
         return ft.Column(
-            [ft.Text(t("appraisal_month", month=label), size=20), _table(headers, rows)],
+            [ft.Text(t("rep_appraisal_month", month=label), size=20), _table(headers, rows)],
             scroll=ft.ScrollMode.AUTO,
             expand=True,
         )
@@ -190,26 +193,20 @@ class AppraisalScreen(ScreenView):
         assert self.evidence is not None
         who, figure = self.evidence
         s = self.c.session
-        rows = vm.appraisal_evidence(s.storage, user, site_id, label, s.now(), who, figure)
-        lines = [
+        count, lines = vm.fact_lines(s.storage, user, site_id, label, s.now(), who, figure, s.lang)
+        name = next((u["name"] for u in s.storage.site_users(site_id) if u["id"] == who), who)
+        tiles = [
             ft.ListTile(
-                title=ft.Text(
-                    f"{r['due'][:16].replace('T', ' ')}  {r['point_id']}  {r['status']}",
-                    color=RED if r["status"] == "missed" else None,
-                ),
-                subtitle=ft.Text(
-                    f"{r['basis']} · {r['scanned_by'] or '—'} {r['scanned_at'] or ''}"
-                ),
+                title=ft.Text(line.text, color=RED if line.bad else None),
+                subtitle=ft.Text(line.detail),
             )
-            if r["kind"] == "visit"
-            else ft.ListTile(title=ft.Text(str(r)))
-            for r in rows
+            for line in lines
         ]
         return ft.Column(
             [
-                big_button(self.c.t("back"), self.c.act(self._back), icon=ft.Icons.ARROW_BACK),
-                ft.Text(self.c.t("evidence_of", who=who, count=len(rows)), size=18),
-                *lines,
+                big_button(self.c.t("rep_back"), self.c.act(self._back), icon=ft.Icons.ARROW_BACK),
+                ft.Text(self.c.t("rep_evidence_of", who=name, count=count), size=18),
+                *tiles,
             ],
             scroll=ft.ScrollMode.AUTO,
             expand=True,
@@ -227,7 +224,7 @@ class ExportsScreen(ScreenView):
         self.c.site_id  # noqa: B018 (the site check: 404 for a site no longer the user's)
         buttons = [
             big_button(
-                self.c.t(key),
+                self.c.t(f"rep_{key}"),
                 self.c.act(self._run(key)),
                 key=f"export-{key}",
                 filled=key in ("all_xlsx", "report_pdf"),
@@ -238,9 +235,9 @@ class ExportsScreen(ScreenView):
         if self.ready is not None:
             token, name = self.ready
             ready = [
-                ft.Text(self.c.t("export_ready", name=name), color=GREEN, size=16),
+                ft.Text(self.c.t("rep_export_ready", name=name), color=GREEN, size=16),
                 ft.FilledButton(
-                    content=self.c.t("download"),
+                    content=self.c.t("rep_download"),
                     icon=ft.Icons.DOWNLOAD,
                     url=f"/api/v1/downloads/{token}",  # a one-time link (server.downloads)
                     height=BIG,
@@ -249,7 +246,7 @@ class ExportsScreen(ScreenView):
             ]
         return ft.Column(
             [
-                ft.Text(self.c.t("export_hint"), size=16),
+                ft.Text(self.c.t("rep_export_hint"), size=16),
                 ft.Row(buttons, wrap=True),
                 self.progress,
                 *ready,
@@ -309,34 +306,34 @@ class DashboardScreen(ScreenView):
         t = self.c.t
         parts: list[ft.Control] = []
         if not cov["total"]["expected"]:
-            parts.append(message(t("no_visits_period")))
+            parts.append(message(t("rep_no_visits_period")))
         else:
             parts += [
                 ft.Text(
-                    f"{t('col_coverage')} {_pct(cov['total']['coverage'])} · "
-                    f"{t('col_punctuality')} {_pct(cov['total']['punctuality'])}",
+                    f"{t('rep_col_coverage')} {_pct(cov['total']['coverage'])} · "
+                    f"{t('rep_col_punctuality')} {_pct(cov['total']['punctuality'])}",
                     size=18,
                 ),
-                ft.Text(t("coverage_by_day"), size=16),
+                ft.Text(t("rep_coverage_by_day"), size=16),
                 _bars([(d["key"][5:], d["coverage"]) for d in cov["by_day"]]),
-                ft.Text(t("coverage_by_hour"), size=16),
+                ft.Text(t("rep_coverage_by_hour"), size=16),
                 _bars([(h["key"], h["coverage"]) for h in cov["by_hour"]]),
             ]
         failing = [r for r in ins["by_item"] if r["failed"]][:10]
         if failing:
             top = max(r["failed"] for r in failing)
             parts += [
-                ft.Text(t("failing_items"), size=16),
+                ft.Text(t("rep_failing_items"), size=16),
                 _bars([(r["label"][:6], float(r["failed"])) for r in failing], max_y=float(top)),
             ]
         rect = data["rectifications"]
         parts += [
             ft.Text(
-                t("open_rects", open=rect["open"], overdue=rect["overdue"]),
+                t("rep_open_rects", open=rect["open"], overdue=rect["overdue"]),
                 size=16,
                 color=RED if rect["overdue"] else None,
             ),
-            ft.Text(t("anomalies_n", n=data["anomalies"]["reported"]), size=16),
+            ft.Text(t("rep_anomalies_n", n=data["anomalies"]["reported"]), size=16),
         ]
         return ft.Column(parts, scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
 
@@ -348,7 +345,13 @@ class CompanyScreen(ScreenView):
         data = vm.company_table(s.storage, s.user(), start, end, s.now())
         t = self.c.t
         sites = _table(
-            [t("site"), t("col_coverage"), t("col_pass_rate"), "超期整改 overdue", "待审 flagged"],
+            [
+                t("site"),
+                t("rep_col_coverage"),
+                t("rep_col_pass_rate"),
+                "超期整改 overdue",
+                "待审 flagged",
+            ],
             [
                 [
                     ft.Text(x["name"]),
@@ -374,10 +377,10 @@ class CompanyScreen(ScreenView):
             ],
         )
         pareto = data["pareto"][:10]
-        parts: list[ft.Control] = [sites, ft.Text(t("self_vs_company"), size=16), compare]
+        parts: list[ft.Control] = [sites, ft.Text(t("rep_self_vs_company"), size=16), compare]
         if pareto:
             parts += [
-                ft.Text(t("pareto"), size=16),
+                ft.Text(t("rep_pareto"), size=16),
                 _bars(
                     [(p["label"][:6], float(p["failures"])) for p in pareto],
                     max_y=float(pareto[0]["failures"]),
