@@ -38,7 +38,7 @@ from domain.config import point_to_dict, route_to_dict, schedule_to_dict
 from domain.labels import new_site_key, public_key_of
 from domain.models import PointKind, RouteVersion, Schedule
 from domain.schedules import preview
-from domain.templates import template_to_dict
+from domain.templates import load_templates, template_to_dict
 from server.access import AccessDenied, require_admin, role_of
 from server.blobs import BlobStore
 from server.images import ImageRejected, inspect_image
@@ -168,6 +168,10 @@ def create_site(
             at=now,
             member_ids=[user.id],
         )
+        known = {(t.id, t.version) for t in storage.templates(site_id)}
+        for default in load_templates():  # a first site on an empty server gets 六清三无 &c.
+            if (default.id, default.version) not in known:
+                storage.add_template(default)
         site = storage.site(site_id)
         assert site is not None
         audit(storage, user, site_id, "site.create", site_id, None, _site_json(site), now)

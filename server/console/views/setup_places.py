@@ -42,6 +42,7 @@ register(
         "save": ("保存", "Save"),
         "saved": ("已保存", "Saved"),
         "upload_plan": ("上传平面图", "Upload plan"),
+        "plan_label": ("项目平面图", "Site plan"),
         "no_plan": ("还没有平面图：请上传 PNG 或 JPEG", "No plan yet: upload a PNG or JPEG"),
         "tap_plan": ("点击平面图放置新点位", "Tap the plan to place a new point"),
         "placed_at": ("位置 {x}, {y}", "Position {x}, {y}"),
@@ -282,7 +283,13 @@ class PlacesScreen(ScreenView):
         w, h = self._plan_size[sha]
         width, height = PLAN_WIDTH, round(PLAN_WIDTH * h / w)
         marks: list[ft.Control] = [
-            ft.Image(src=data, width=width, height=height, fit=ft.BoxFit.FILL)
+            ft.Image(
+                src=data,
+                width=width,
+                height=height,
+                fit=ft.BoxFit.FILL,
+                semantics_label=self.c.t("plan_label"),
+            )
         ]
         for n, p in enumerate(points, start=1):
             if p["plan_x"] is None or p["plan_y"] is None:
@@ -328,20 +335,22 @@ class PlacesScreen(ScreenView):
         )
 
         def set_kind(e: Any) -> None:
-            p.kind = e.control.value or "checkpoint"
+            p.kind = (list(e.control.selected) or ["checkpoint"])[0]
+            if p.kind == "area" and not p.template_id and templates:
+                ids = [t["id"] for t in templates]
+                p.template_id = "six-clean-three-none" if "six-clean-three-none" in ids else ids[0]
 
         controls: list[ft.Control] = [
             ft.Text(where, size=16),
             _field(self.c.t("point_name"), p.name, lambda v: setattr(p, "name", v)),
-            ft.Dropdown(
-                label=self.c.t("kind_checkpoint") + " / " + self.c.t("kind_area"),
-                value=p.kind,
-                width=260,
-                options=[
-                    ft.DropdownOption(key="checkpoint", text=self.c.t("kind_checkpoint")),
-                    ft.DropdownOption(key="area", text=self.c.t("kind_area")),
+            ft.SegmentedButton(
+                selected=[p.kind],
+                segments=[
+                    ft.Segment(value="checkpoint", label=ft.Text(self.c.t("kind_checkpoint"))),
+                    ft.Segment(value="area", label=ft.Text(self.c.t("kind_area"))),
                 ],
-                on_select=self.c.act(set_kind),
+                show_selected_icon=False,
+                on_change=self.c.act(set_kind),
             ),
             _field(self.c.t("zone"), p.zone, lambda v: setattr(p, "zone", v)),
         ]
