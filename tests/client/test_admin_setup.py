@@ -8,6 +8,8 @@ route by typing the labels' short codes. Screens: test-artifacts/screens/admin-*
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 import httpx
@@ -19,7 +21,7 @@ from server.bootstrap import create_admin
 from server.serve import ServerThread
 from server.settings import Settings
 from server.storage import Storage
-from tests.client.browser import ARTEFACTS, CHROMIUM, launch_args
+from tests.client.browser import ARTEFACTS, CHROMIUM, PHONE, Phone, WebClient, launch_args
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1400, "height": 1000}
@@ -145,9 +147,12 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
             c.sees("夜间巡逻 · 第 1 版")
             c.tap("保存排班")
             c.sees("请先预览再保存")
-            c.type_into("时间（如 09:00 15:00）", "00:00 04:00 08:00 12:00 16:00 20:00")
+            c.tap("每隔N小时")  # a round every hour, all day: one is always open
+            c.type_into("每隔几小时", "1")
+            c.type_into("开始", "00:00")
+            c.type_into("结束", "00:00")
             c.tap("预览未来7天")
-            c.sees("未来7天共 42 次")
+            c.sees("未来7天共 168 次")
             c.shot("admin-03-schedule-preview")
             c.tap("保存排班")
             c.sees("停止")
@@ -163,15 +168,16 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
             c.tap("打印二维码标签")
             page.wait_for_timeout(2500)
             c.shot("admin-06-labels")
-            page.keyboard.press("Escape")
+            c.tap("OK", exact=True)
             c.tap("操作日志")
             c.sees("import.people")
             c.shot("admin-07-audit")
             browser.close()
-        # The imported guard can sign in and sees the new route in the device config.
+        # The imported guard walks the new route on the field app, typing the codes
+        # printed under the labels.
         guard = httpx.post(
             f"{server.url}/api/v1/auth/login",
-            json={"username": "g1", "password": "135790", "device_id": "phone-g1"},
+            json={"username": "g1", "password": "135790", "device_id": "api-g1"},
         )
         assert guard.status_code == 200, guard.text
         config = httpx.get(
@@ -180,7 +186,41 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
         ).json()
         site = config["sites"][0]
         assert [r["name"] for r in site["routes"]] == ["夜间巡逻"]
-        assert len(site["points"]) == 3 and len(site["schedules"]) == 1
+        codes = {p["id"]: p["short_code"] for p in site["points"]}
+        route = site["routes"][0]["checkpoint_ids"]
+        client = WebClient(tmp_path / "phone", server.url)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+                context = browser.new_context(viewport=PHONE, permissions=["camera"])
+                phone = Phone(context.new_page(), client.url)
+                phone.type_into("用户名", "g1")
+                phone.type_into("密码", "135790")
+                phone.tap("登录")
+                phone.sees("夜间巡逻")
+                phone.tap("开始")
+                phone.sees(f"进度 0/{len(route)}")
+                try:
+                    for n, point_id in enumerate(route, start=1):
+                        phone.tap("扫码")
+                        phone.type_into("标签下方的编码", codes[point_id])
+                        phone.page.keyboard.press("Enter")
+                        phone.sees(f"进度 {n}/{len(route)}")
+                except Exception:
+                    phone.shot("admin-failed-phone")
+                    raise
+                phone.shot("admin-08-guard-walked-new-route")
+                browser.close()
+        finally:
+            client.stop()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with sqlite3.connect(settings.db_path) as db:
+                scans = db.execute("select count(*) from records where kind = 'scan'").fetchone()[0]
+            if scans == len(route):
+                break
+            time.sleep(0.5)
+        assert scans == len(route)
     finally:
         server.stop()
 
