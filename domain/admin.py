@@ -92,6 +92,8 @@ class SiteSettings:
     completion_threshold: float = 0.7  # coverage below this share shows red
     rectification_deadline_hours: int = 24
     appraisal_weights: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # A WeCom/DingTalk group-robot URL the live view posts alerts to ('' = off).
+    alert_webhook_url: str = ""
 
 
 def settings_to_dict(s: SiteSettings) -> dict[str, Any]:
@@ -137,9 +139,17 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
     elif sum(weights.values()) != 100:
         problems.append(f"appraisal weights must add up to 100, not {sum(weights.values())}")
         weights = base.appraisal_weights
+    webhook = data.get("alert_webhook_url", base.alert_webhook_url)
+    if (
+        not isinstance(webhook, str)
+        or len(webhook) > 500
+        or (webhook and not re.fullmatch(r"https?://[^\s]+", webhook))
+    ):
+        problems.append("alert_webhook_url must be an http(s) URL of at most 500 characters")
+        webhook = base.alert_webhook_url
     if problems:
         raise SetupError(problems)
-    return SiteSettings(grace, early, radius, threshold, deadline, dict(weights))
+    return SiteSettings(grace, early, radius, threshold, deadline, dict(weights), webhook)
 
 
 def tz_problem(name: str) -> str | None:

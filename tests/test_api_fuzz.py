@@ -8,7 +8,10 @@ Where the document cannot say a rule, the expected statuses widen for that opera
 - coverage: `start` and `end` go together, at most 31 days apart (cross-parameter rules);
 - sync: records are judged one by one, so a malformed record is "rejected" in a 200 reply
   and never sinks the batch; `sent_at` is bounded against the server's clock (422);
-- photo upload: whether bytes are a real image is known only by decoding them (415/413).
+- photo upload: whether bytes are a real image is known only by decoding them (415/413);
+- site set-up (tags admin, people): the rules between fields (a schedule needs times or a
+  series, weights add up to 100, a short code unused on the site) are `domain.admin`'s,
+  answered 422; plans and spreadsheets are known only by reading them (413/415).
 """
 
 from __future__ import annotations
@@ -65,6 +68,14 @@ checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 include-path = "/api/v1/sync"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "413", "422"]
+
+[[operations]]
+include-tag = "admin"
+checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415", "422"]
+
+[[operations]]
+include-tag = "people"
+checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415", "422"]
 
 [[operations]]
 include-path = "/api/v1/sites/{{site_id}}/photos"

@@ -61,6 +61,7 @@ class SettingsIn(_Body):
     completion_threshold: float | None = None
     rectification_deadline_hours: int | None = None
     appraisal_weights: dict[str, int] | None = None
+    alert_webhook_url: Annotated[str, Field(max_length=500)] | None = None
 
     def given(self) -> dict[str, Any]:
         return {k: v for k, v in super().given().items() if v is not None}
