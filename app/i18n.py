@@ -9,6 +9,7 @@ LANGS = ("zh", "en")
 _TEXT: dict[str, tuple[str, str]] = {
     "app_title": ("巡检通 Rounds", "Rounds"),
     "server": ("服务器地址", "Server address"),
+    "site": ("项目", "Site"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "sign_in": ("登录", "Sign in"),
@@ -33,9 +34,40 @@ _TEXT: dict[str, tuple[str, str]] = {
     "last_sync": ("上次同步 {at}", "Last sync {at}"),
     "never_synced": ("尚未同步", "Not synced yet"),
     "sync_now": ("立即同步", "Sync now"),
+    "syncing": ("正在同步…", "Syncing…"),
+    "offline_error": (
+        "连不上服务器，联网后会自动上传",
+        "The server cannot be reached: records go up by themselves once it can",
+    ),
+    "server_error": ("服务器出错，稍后自动重试", "The server had a problem: will retry"),
+    "server_refused": (
+        "服务器拒绝了同步，请联系主管",
+        "The server refused the sync: tell your lead",
+    ),
+    "answer_not_understood": (
+        "服务器的回复无法识别，请更新应用",
+        "The server's answer was not understood: update the app",
+    ),
+    "photo_unreadable": (
+        "手机上有照片无法读取，其余记录照常上传",
+        "A photo on this phone cannot be read: the other records still go up",
+    ),
+    "pending_warning": (
+        "还有 {n} 条记录未上传",
+        "{n} records have not been sent yet",
+    ),
+    "sign_out_pending": (
+        "还有 {n} 条记录未上传。退出后，须由本人再次登录才能上传。确定退出吗？",
+        "{n} records have not been sent yet. After signing out they go up only when you"
+        " sign in again. Sign out anyway?",
+    ),
+    "handover_pending": (
+        "还有 {n} 条记录未上传：交班前请联网并点击“立即同步”",
+        "{n} records have not been sent yet: get online and tap Sync now before handing over",
+    ),
     "login_expired": ("登录已过期，请重新登录", "Your login expired — sign in again"),
     "rejected_records": (
-        "{n} 条记录被服务器拒绝：{reason}",
+        "{n} 条记录被服务器拒绝，请联系主管",
         "{n} records refused by the server: {reason}",
     ),
     "today": ("今日任务", "Today"),
@@ -43,6 +75,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no_rounds": ("今天没有排班的巡更", "No rounds scheduled today"),
     "start": ("开始", "Start"),
     "continue": ("继续", "Continue"),
+    "not_yet": ("{at} 起可开始", "Can start from {at}"),
+    "yesterday": ("昨天", "Yesterday"),
+    "tomorrow": ("明天", "Tomorrow"),
     "voluntary_round": ("自主巡更", "Extra round"),
     "handover": ("交接班", "Shift handover"),
     "handover_note": ("交接内容（设备、异常、待办）", "Handover note (equipment, issues, to-dos)"),
@@ -111,6 +146,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "my_rectifications": ("我的整改", "My rectifications"),
     "no_rectifications": ("没有待整改项", "Nothing to fix"),
     "before": ("整改前", "Before"),
+    "after": ("整改后（被退回）", "After (sent back)"),
+    "sent_back": ("复检未通过，请重新整改", "Sent back at re-check: fix it again"),
+    "fix_note": ("整改说明（可选）", "What was done (optional)"),
+    "recheck_note": ("复检意见", "Re-check comment"),
     "after_photo": ("拍整改后照片", "Take the 'after' photo"),
     "submit": ("提交", "Submit"),
     "fixed_submitted": ("整改已提交，等待复检", "Fix sent for re-check"),

@@ -9,6 +9,7 @@ Refusals carry an i18n key (`Refusal.key`) that the screen shows to the user.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
@@ -21,6 +22,7 @@ from app.sync import (
     AuthExpired,
     LoginThrottled,
     Offline,
+    ServerBusy,
     ServerClient,
     SyncError,
     SyncReport,
@@ -28,12 +30,16 @@ from app.sync import (
     sync_once,
 )
 from domain.config import route_from_dict, schedule_from_dict
-from domain.coverage import RoundFact, RoundState, ScanFact, expected_visits, judge
+from domain.coverage import OPEN_ROUND, RoundFact, RoundState, ScanFact, expected_visits, judge
 from domain.labels import LabelError, read_label, short_codes_match
 from domain.models import PointKind
+from domain.schedules import current_shift
 from domain.scoring import inspection_score
 
-__all__ = ["FieldApp", "Inspection", "Refusal", "RoundItem", "Status"]
+__all__ = ["FORMS", "FieldApp", "Inspection", "Refusal", "RoundItem", "Status"]
+
+# The forms whose drafts are kept in the local store until saved or discarded.
+FORMS = ("checks", "anomaly", "finish", "handover", "fix", "inspection", "recheck")
 
 ClientFactory = Callable[[str, str | None], ServerClient]
 
@@ -46,28 +52,41 @@ class Refusal(Exception):
         self.key, self.params = key, params
 
 
+PROBE_SECONDS = 5.0  # while offline: a cheap probe this often, and send once it answers
+RETRY_SECONDS = 15.0  # after a refusal or an answer not understood
+
+
 @dataclass(frozen=True, slots=True)
 class Status:
     pending: int
     photos_waiting: int
     last_sync: datetime | None
-    error: str
+    error: str  # an i18n key ("offline", "server_error", …), or ""
     offline: bool
     rejected: int
+    detail: str = ""  # the server's own words about a refusal, for a lead to read
 
 
 @dataclass(frozen=True, slots=True)
 class RoundItem:
     key: str
-    schedule_id: str | None
+    schedule_id: str | None  # None: an extra (voluntary) round
     route_id: str
     route_name: str
-    due: datetime | None
+    due: datetime | None  # the occurrence; for an extra round, when it was started
     state: RoundState
     done: int
     total: int
     overdue: bool
     round_id: str | None  # set once this device started it
+    opens: datetime | None = None  # from when "Start" is offered (the early allowance)
+    day_offset: int = 0  # the round's local day against today's: -1 yesterday, 1 tomorrow
+
+    def can_start(self, now: datetime) -> bool:
+        """Start (or continue) is offered: begun already, or within its early allowance."""
+        if self.state in (RoundState.COMPLETED, RoundState.MISSED, RoundState.INCOMPLETE):
+            return False
+        return self.round_id is not None or self.opens is None or now >= self.opens
 
 
 @dataclass(slots=True)
@@ -123,7 +142,9 @@ class FieldApp:
         self.store = store
         self.client_factory = client_factory
         self.clock = clock
-        self.sync_failures = 0
+        self.sync_failures = 0  # server errors in a row: back off
+        self.offline = False  # the last attempt could not reach the server: probe
+        self.sync_trouble = False  # refused or not understood: retry, but not at once
 
     # -- session ---------------------------------------------------------------------------
 
@@ -204,6 +225,35 @@ class FieldApp:
         """Forget the session; `user` stays, to know whose unsent records these are."""
         self.store.forget("token", "config", "config_etag", "active_round", "site_id")
 
+    # -- drafts ---------------------------------------------------------------------------
+    # What a person typed or chose in a form is in the local store from the moment they
+    # did it, so a photo, a refresh, a sync, a language switch or a restart loses nothing.
+
+    def draft(self, form: str, context: str = "") -> dict[str, Any]:
+        """The unsaved fields of `form` opened for `context` (a scan, a round, a fix…);
+        empty when there is none, or it belongs to another context."""
+        saved = self.store.get(f"draft:{form}") or {}
+        return dict(saved.get("fields") or {}) if saved.get("context") == context else {}
+
+    def save_draft(self, form: str, context: str = "", **fields: Any) -> dict[str, Any]:
+        """Keep fields typed or chosen in `form`, merged into its draft."""
+        merged = self.draft(form, context) | fields
+        self.store.put(**{f"draft:{form}": {"context": context, "fields": merged}})
+        return merged
+
+    def discard_draft(self, form: str) -> None:
+        self.store.forget(f"draft:{form}")
+
+    def remember_form(self, form: str, **context: Any) -> None:
+        """The form on screen, to reopen it after a refresh or a restart."""
+        self.store.put(open_form={"form": form, **context})
+
+    def open_form(self) -> dict[str, Any] | None:
+        return self.store.get("open_form")
+
+    def forget_form(self) -> None:
+        self.store.forget("open_form")
+
     # -- sync -----------------------------------------------------------------------------
 
     def status(self) -> Status:
@@ -213,12 +263,35 @@ class FieldApp:
             self.store.count_photos_waiting(),
             datetime.fromisoformat(last) if last else None,
             self.store.get("sync_error", ""),
-            self.sync_failures > 0,
+            self.offline or self.sync_failures > 0,
             self.store.count("rejected"),
+            self.store.get("sync_error_detail", ""),
         )
 
     def next_sync_in(self) -> float:
-        return backoff_seconds(self.sync_failures)
+        """Seconds to the next attempt: a quick probe while offline, backing off only
+        while the server answers with errors of its own."""
+        if self.sync_failures:
+            return backoff_seconds(self.sync_failures)
+        if self.offline:
+            return PROBE_SECONDS
+        if self.sync_trouble:
+            return RETRY_SECONDS
+        return backoff_seconds(0)
+
+    async def reachable(self) -> bool:
+        """A cheap probe of the server, for the sync loop while offline."""
+        url = self.store.get("server_url")
+        if not url:
+            return False
+        client = self.client_factory(url, None)
+        try:
+            return await client.probe()
+        finally:
+            await client.close()
+
+    def _sync_failed(self, key: str, detail: str = "") -> None:
+        self.store.put(sync_error=key, sync_error_detail=detail)
 
     async def sync(self) -> SyncReport | None:
         """One sync attempt; failures are recorded for the status line, never raised."""
@@ -231,21 +304,30 @@ class FieldApp:
         except AuthExpired:
             self.store.put(sync_error="login_expired", needs_login=True)
             return None
-        except SyncError as exc:
+        except ServerBusy as exc:
             self.sync_failures += 1
-            self.store.put(sync_error=str(exc))
+            self._sync_failed("server_error", str(exc))
+            return None
+        except Offline as exc:
+            self.sync_failures, self.offline = 0, True
+            self._sync_failed("offline_error", str(exc))
+            return None
+        except SyncError as exc:
+            self.sync_failures, self.offline, self.sync_trouble = 0, False, True
+            self._sync_failed("server_refused", str(exc))
             return None
         except (KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
-            self.sync_failures += 1
-            self.store.put(sync_error=f"the server's answer was not understood ({exc!r})")
+            self.sync_failures, self.offline, self.sync_trouble = 0, False, True
+            self._sync_failed("answer_not_understood", repr(exc))
             return None
         except OSError as exc:  # a photo file that cannot be read: keep the rest retrying
-            self.sync_failures += 1
-            self.store.put(sync_error=f"a photo on this phone cannot be read ({exc})")
+            self.sync_failures, self.offline, self.sync_trouble = 0, False, True
+            self._sync_failed("photo_unreadable", str(exc))
             return None
         finally:
             await client.close()
-        self.sync_failures = 0
+        self.sync_failures, self.offline, self.sync_trouble = 0, False, False
+        self.store.put(sync_error_detail="")
         if report.rejected:
             self.store.put(last_rejection=report.rejected[-1][1])
         return report
@@ -363,13 +445,17 @@ class FieldApp:
         return facts
 
     def _window(self) -> tuple[datetime, datetime]:
-        """Rounds shown on the today screen: the last 12 hours and the next 12."""
-        now = self.clock()
-        return now - timedelta(hours=12), now + timedelta(hours=12)
+        """Rounds shown on the today screen: the current shift in site time (08:00–20:00
+        or 20:00–08:00), and what is still open from the shift before."""
+        return current_shift(self.clock(), self.tz)
 
     def today_rounds(self) -> list[RoundItem]:
-        site, now = self.site, self.clock()
+        """The current shift's rounds in time order, each dated against today; rounds
+        from the shift before while still open, or if this person walked them; and the
+        extra rounds started in this shift."""
+        site, now, tz = self.site, self.clock(), self.tz
         start, end = self._window()
+        earlier = start - OPEN_ROUND
         routes = {r["id"]: r for r in site.get("routes", [])}
         schedules = [
             schedule_from_dict(s)
@@ -381,18 +467,24 @@ class FieldApp:
         versions = {
             rid: [replace(route_from_dict(r), effective_from=epoch)] for rid, r in routes.items()
         }
-        visits, rounds = expected_visits(schedules, versions, self.tz, start, end)
-        facts = self._round_facts(start - timedelta(hours=2))
+        visits, rounds = expected_visits(schedules, versions, tz, earlier, end)
+        facts = self._round_facts(earlier - timedelta(hours=2))
         scans = [
             ScanFact(r.id, r.record["point_id"], "me", r.device_time, r.record.get("round_id"))
-            for r in self._my_records(start - timedelta(hours=2), "scan")
+            for r in self._my_records(earlier - timedelta(hours=2), "scan")
         ]
-        judge(visits, rounds, scans, facts, now)
+        coverage = judge(visits, rounds, scans, facts, now)
         by_key = {f.key: f for f in facts.values() if f.key}
+        today = now.astimezone(tz).date()
+
+        def offset(at: datetime) -> int:
+            return (at.astimezone(tz).date() - today).days
+
         items = []
         for r in rounds:
-            if r.state is RoundState.MISSED and r.fact is None:
-                continue  # long gone; the lead sees it in reports
+            open_now = r.state in (RoundState.NOT_STARTED, RoundState.IN_PROGRESS)
+            if r.due < start and not (open_now or r.fact is not None):
+                continue  # the shift before, not walked by this person: the lead's report
             fact = by_key.get(r.key)
             items.append(
                 RoundItem(
@@ -404,12 +496,41 @@ class FieldApp:
                     r.state,
                     r.done,
                     r.total,
-                    overdue=r.state in (RoundState.NOT_STARTED, RoundState.IN_PROGRESS)
-                    and now > r.closes,
+                    overdue=open_now and now > r.closes,
                     round_id=fact.id if fact else None,
+                    opens=r.opens,
+                    day_offset=offset(r.due),
                 )
             )
-        items.sort(key=lambda i: (i.state is RoundState.COMPLETED, i.due or now))
+        extra_done = Counter(s.round_id for s in coverage.voluntary_scans)
+        for fact in coverage.voluntary_rounds:
+            if fact.started_at < start or fact.route_id not in routes:
+                continue
+            total = len(routes[fact.route_id]["checkpoint_ids"])
+            done = extra_done[fact.id]
+            state = (
+                RoundState.COMPLETED
+                if done >= total
+                else RoundState.INCOMPLETE
+                if fact.finished_at
+                else RoundState.IN_PROGRESS
+            )
+            items.append(
+                RoundItem(
+                    f"extra:{fact.id}",
+                    None,
+                    fact.route_id,
+                    routes[fact.route_id]["name"],
+                    fact.started_at,
+                    state,
+                    done,
+                    total,
+                    overdue=False,
+                    round_id=fact.id,
+                    day_offset=offset(fact.started_at),
+                )
+            )
+        items.sort(key=lambda i: i.due or now)
         return items
 
     def start_round(self, route_id: str, item: RoundItem | None = None) -> ActiveRound:
@@ -417,6 +538,10 @@ class FieldApp:
         if item is not None and item.round_id:
             self.store.put(active_round=item.round_id)
             return self.active_round()  # type: ignore[return-value]
+        if item is not None and not item.can_start(self.clock()):
+            raise Refusal(
+                "not_yet", at=f"{item.opens.astimezone(self.tz):%H:%M}" if item.opens else ""
+            )
         route = next(r for r in self.site["routes"] if r["id"] == route_id)
         fields: dict[str, Any] = {"route_id": route_id, "route_version": route["version"]}
         if item is not None and item.schedule_id and item.due:
@@ -485,6 +610,7 @@ class FieldApp:
             self._record(
                 "checks", point_id=point_id, scan_id=scan_id, answers=answers, photos=photos
             )
+        self.discard_draft("checks")
 
     def report_anomaly(
         self, point_id: str | None, scan_id: str | None, category: str, note: str, photo: str | None
@@ -497,6 +623,7 @@ class FieldApp:
             note=note,
             photos=[photo] if photo else [],
         )
+        self.discard_draft("anomaly")
 
     def finish_round(self, reason: str = "") -> None:
         active = self.active_round()
@@ -506,11 +633,13 @@ class FieldApp:
             raise Refusal("finish_reason")
         self._record("round_finish", round_id=active.round_id, reason=reason.strip())
         self.store.forget("active_round")
+        self.discard_draft("finish")
 
     def handover(self, note: str) -> None:
         if not note.strip():
             raise Refusal("handover_note")
         self._record("handover", note=note.strip())
+        self.discard_draft("handover")
 
     # -- cleaners -------------------------------------------------------------------------
 
@@ -577,6 +706,7 @@ class FieldApp:
             photos=[photo],
             note=note,
         )
+        self.discard_draft("fix")
 
     # -- cleaning supervisors --------------------------------------------------------------
 
@@ -586,7 +716,51 @@ class FieldApp:
             raise Refusal("not_an_area")
         templates = [t for t in self.site["templates"] if t["id"] == point["template_id"]]
         template = max(templates, key=lambda t: t["version"])
-        return Inspection(point, template)
+        inspection = Inspection(point, template)
+        self.save_inspection(inspection)
+        return inspection
+
+    def save_inspection(self, inspection: Inspection) -> None:
+        """Keep an inspection in progress as a draft (see `draft`)."""
+        self.store.put(
+            **{
+                "draft:inspection": {
+                    "context": inspection.point["id"],
+                    "fields": {
+                        "template_id": inspection.template["id"],
+                        "template_version": inspection.template["version"],
+                        "results": inspection.results,
+                        "photos": inspection.photos,
+                        "assignee_id": inspection.assignee_id,
+                    },
+                }
+            }
+        )
+
+    def inspection_draft(self) -> Inspection | None:
+        """The inspection in progress, as it was left; None if there is none (or its
+        area or template is gone from the config)."""
+        saved = self.store.get("draft:inspection") or {}
+        point = self.point(saved.get("context", ""))
+        fields = saved.get("fields") or {}
+        template = next(
+            (
+                t
+                for t in self.site.get("templates", [])
+                if t["id"] == fields.get("template_id")
+                and t["version"] == fields.get("template_version")
+            ),
+            None,
+        )
+        if point is None or template is None:
+            return None
+        return Inspection(
+            point,
+            template,
+            dict(fields.get("results") or {}),
+            {k: list(v) for k, v in (fields.get("photos") or {}).items()},
+            fields.get("assignee_id"),
+        )
 
     def cleaners(self) -> list[dict[str, str]]:
         """The site's cleaners, to assign rectifications to."""
@@ -611,6 +785,7 @@ class FieldApp:
             item_photos=item_photos,
             assignee_id=inspection.assignee_id,
         )
+        self.discard_draft("inspection")
         return len(failed)
 
     def recheck_queue(self) -> list[dict[str, Any]]:
@@ -627,3 +802,4 @@ class FieldApp:
             passed=passed,
             note=note,
         )
+        self.discard_draft("recheck")

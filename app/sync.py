@@ -20,6 +20,7 @@ __all__ = [
     "AuthExpired",
     "LoginThrottled",
     "Offline",
+    "ServerBusy",
     "ServerClient",
     "SyncError",
     "SyncReport",
@@ -35,7 +36,11 @@ class SyncError(Exception):
 
 
 class Offline(SyncError):
-    pass
+    """The server cannot be reached (no network, server down)."""
+
+
+class ServerBusy(Offline):
+    """The server answered with an error of its own (5xx): worth backing off for."""
 
 
 class AuthExpired(SyncError):
@@ -47,7 +52,8 @@ class LoginThrottled(SyncError):
 
 
 def backoff_seconds(failures: int) -> float:
-    """5 s, 10 s, 20 s … up to 5 minutes between attempts while the server is unreachable."""
+    """5 s, 10 s, 20 s … up to 5 minutes between attempts while the server answers with
+    errors of its own; 30 s between routine syncs when all is well."""
     return min(300.0, 5.0 * 2 ** max(0, failures - 1)) if failures else 30.0
 
 
@@ -74,7 +80,7 @@ class ServerClient:
         if response.status_code == 401 and not url.endswith("/login"):
             raise AuthExpired("your login expired or was revoked — sign in again")
         if response.status_code >= 500:
-            raise Offline(f"the server had a problem ({response.status_code}); will retry")
+            raise ServerBusy(f"the server had a problem ({response.status_code}); will retry")
         return response
 
     @staticmethod
@@ -91,6 +97,15 @@ class ServerClient:
             return response.json()
         except ValueError as exc:
             raise SyncError(f"{what}: the server's answer is not JSON") from exc
+
+    async def probe(self) -> bool:
+        """Whether the server answers at all: one small request with a short timeout,
+        cheap enough to repeat every few seconds while offline."""
+        try:
+            response = await self.http.get("/healthz", timeout=3)
+        except httpx.TransportError:
+            return False
+        return response.status_code < 500
 
     async def login(self, username: str, password: str, device_id: str) -> dict[str, Any]:
         response = await self._request(

@@ -51,6 +51,9 @@ DECODERS: dict[str, Callable[[Image.Image], list[str]]] = {
 }
 
 
+PAIRS = (("web/desktop path", "bare zxing-cpp", 11), ("phone path", "bare OpenCV", 10))
+
+
 def measure(
     decode: Callable[[Image.Image], list[str]], frames: list[tuple[bytes, str]]
 ) -> tuple[int, list[float]]:
@@ -68,20 +71,29 @@ def main() -> None:
     per_category = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     made = hard_set(per_category)
     print(f"{per_category} frames per category, 1280×720 JPEG; rate / median ms per frame")
-    print(f"{'category':14}" + "".join(f"{name:>22}" for name in DECODERS))
+    print(
+        f"{'category':14}"
+        + "".join(f"{name:>22}" for name in DECODERS)
+        + f"{'web/zxing':>11}{'phone/cv':>10}"
+    )
     totals: dict[str, tuple[int, list[float]]] = {name: (0, []) for name in DECODERS}
     for category in CATEGORIES:
-        row = f"{category:14}"
+        row, rates = f"{category:14}", {}
         for name, decode in DECODERS.items():
             ok, times = measure(decode, made[category])
+            rates[name] = ok
             row += f"{ok / per_category:>13.0%} {statistics.median(times):6.1f} ms"
             total_ok, total_times = totals[name]
             totals[name] = (total_ok + ok, total_times + times)
+        # rate ratios of each path to its bare baseline (× read as many; "inf": bare read none)
+        for path, baseline, width in PAIRS:
+            ratio = rates[path] / rates[baseline] if rates[baseline] else float("inf")
+            row += f"{ratio:>{width - 1}.2f}×"
         print(row, flush=True)
     n = per_category * len(CATEGORIES)
     summary = {name: (ok / n, statistics.median(times)) for name, (ok, times) in totals.items()}
     print(f"{'all':14}" + "".join(f"{rate:>13.1%} {ms:6.1f} ms" for rate, ms in summary.values()))
-    for path, baseline in (("web/desktop path", "bare zxing-cpp"), ("phone path", "bare OpenCV")):
+    for path, baseline, _ in PAIRS:
         (rate, ms), (base_rate, base_ms) = summary[path], summary[baseline]
         print(
             f"{path}: {rate:.1%} at {ms:.1f} ms median; {baseline} {base_rate:.1%} at "

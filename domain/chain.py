@@ -20,13 +20,13 @@ __all__ = ["GENESIS", "ChainBreak", "ChainRow", "canonical", "digest", "first_br
 GENESIS = "0" * 64
 
 
-def canonical(fields: Sequence[str | int | None]) -> bytes:
+def canonical(fields: Sequence[str | None]) -> bytes:
     """Fields as `<length>:<text>` one after another (`-` for None): no two lists of
     fields give the same bytes."""
-    return "".join("-" if f is None else f"{len(str(f))}:{f}" for f in fields).encode()
+    return "".join([f"{len(f)}:{f}" if f is not None else "-" for f in fields]).encode()
 
 
-def digest(fields: Sequence[str | int | None]) -> str:
+def digest(fields: Sequence[str | None]) -> str:
     """SHA-256 (hex) of a record's canonical form."""
     return hashlib.sha256(canonical(fields)).hexdigest()
 
@@ -42,7 +42,7 @@ class ChainRow:
 
     seq: int
     record_id: str
-    fields: tuple[str | int | None, ...]
+    fields: tuple[str | None, ...]
     prev_hash: str
     body_hash: str
     chain_hash: str

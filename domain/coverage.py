@@ -14,6 +14,12 @@ Rules (see DOMAIN.md):
 - A round is judged against the route version named by the device when it started the
   round, else the version in force at the occurrence: editing a route never changes
   past reports.
+- A scan made inside a started scheduled round always counts for that round: before the
+  visit is due it is *early* (even before the early allowance: a round started early on
+  purpose is early, never nothing), after the window it is *late* (even past the grace:
+  a round still being walked stays open). A started round that is not finished stays
+  *in progress* for `OPEN_ROUND` after its grace ends, and its unmet visits stay
+  *upcoming* meanwhile, so the guard can go on and finish it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from domain.models import RouteVersion, Schedule, TargetKind
 from domain.schedules import occurrences
 
 __all__ = [
+    "OPEN_ROUND",
     "Coverage",
     "RoundFact",
     "RoundState",
@@ -64,6 +71,9 @@ class RoundState(StrEnum):
 
 
 _RANK = {VisitStatus.ON_TIME: 0, VisitStatus.LATE: 1, VisitStatus.EARLY: 2}
+
+# How long a started, unfinished round stays open after its grace: a shift.
+OPEN_ROUND = timedelta(hours=12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +136,17 @@ class Visit:
             return VisitStatus.ON_TIME
         return VisitStatus.LATE
 
+    def classify_in_round(self, at: datetime) -> VisitStatus | None:
+        """A scan of the started round this visit belongs to: early before it is due,
+        late after its window, until the round closes (`OPEN_ROUND` after the grace)."""
+        if at > self.grace_end + OPEN_ROUND:
+            return None
+        if at < self.due:
+            return VisitStatus.EARLY
+        if at < self.closes:
+            return VisitStatus.ON_TIME
+        return VisitStatus.LATE
+
 
 @dataclass(slots=True)
 class RoundSummary:
@@ -153,6 +174,11 @@ class RoundSummary:
     @property
     def points_left(self) -> list[str]:
         return [v.point_id for v in self.visits if v.scan is None]
+
+    @property
+    def opens(self) -> datetime:
+        """When the round may begin: its first visit's early allowance."""
+        return min((v.opens for v in self.visits), default=self.due)
 
 
 @dataclass(slots=True)
@@ -372,14 +398,18 @@ def judge(
         by_point[visit.point_id].append(visit)
     index = {point: _PointVisits(vs) for point, vs in by_point.items()}
 
+    in_round = {(v.round_key, v.point_id): v for v in visits if v.route_id is not None}
     coverage = Coverage(visits, rounds)
     for scan in sorted(scans, key=lambda s: (s.device_time, s.id)):
         fact = round_facts.get(scan.round_id) if scan.round_id else None
         if fact is not None and fact.key is None:
             coverage.voluntary_scans.append(scan)
             continue
-        point = index.get(scan.point_id)
-        found = point.best_for(scan, fact.key if fact else None) if point else None
+        if fact is not None:
+            found = _in_round(in_round.get((fact.key or "", scan.point_id)), scan)
+        else:
+            point = index.get(scan.point_id)
+            found = point.best_for(scan, None) if point else None
         if found is None:
             coverage.unmatched_scans.append(scan)
             continue
@@ -394,6 +424,10 @@ def judge(
     for summary in rounds:
         summary.fact = facts_by_key.get(summary.key)
         _judge_round(summary, now)
+        if summary.state is RoundState.IN_PROGRESS:
+            for visit in summary.visits:  # still being walked: not missed yet
+                if visit.scan is None:
+                    visit.status = VisitStatus.UPCOMING
     coverage.voluntary_rounds = sorted(
         (f for f in round_facts.values() if f.key is None), key=lambda f: f.started_at
     )
@@ -434,6 +468,13 @@ def pending_matches(
     return found
 
 
+def _in_round(visit: Visit | None, scan: ScanFact) -> tuple[Visit, VisitStatus] | None:
+    if visit is None or visit.scan is not None:
+        return None
+    status = visit.classify_in_round(scan.device_time)
+    return None if status is None else (visit, status)
+
+
 def _judge_round(summary: RoundSummary, now: datetime) -> None:
     done, total = summary.done, summary.total
     if summary.ordered:
@@ -444,9 +485,12 @@ def _judge_round(summary: RoundSummary, now: datetime) -> None:
             if latest is not None and visit.scan.device_time < latest:
                 visit.out_of_order = True
             latest = max(latest or visit.scan.device_time, visit.scan.device_time)
+    started = summary.fact is not None
     finished = summary.fact is not None and summary.fact.finished_at is not None
     if total and done == total:
         summary.state = RoundState.COMPLETED
+    elif started and not finished and now <= summary.grace_end + OPEN_ROUND:
+        summary.state = RoundState.IN_PROGRESS  # still being walked: open to go on
     elif finished or (now > summary.grace_end and done):
         summary.state = RoundState.INCOMPLETE
     elif now > summary.grace_end:

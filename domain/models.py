@@ -110,7 +110,7 @@ class Schedule:
     `start` means the next day. `weekdays` (0 = Monday) name the day a series starts on,
     so the 02:00 round of a 20:00–06:00 night belongs to the evening before.
     A change is a new version: the old one keeps its `effective_to`, so history computed
-    before the change stays as it was.
+    before the change stays as it was. `responsible_user_id` names who is rostered to it.
     """
 
     id: str

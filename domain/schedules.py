@@ -13,6 +13,7 @@ from domain.models import Schedule
 __all__ = [
     "PreviewWarning",
     "SchedulePreview",
+    "current_shift",
     "local_day_bounds",
     "occurrences",
     "period_bounds",
@@ -83,6 +84,20 @@ def period_bounds(
         next_first = (first + timedelta(days=32)).replace(day=1)
         return local_day_bounds(first, tz)[0], local_day_bounds(next_first, tz)[0]
     raise ValueError(f"unknown period {kind!r}: use day, shift, week or month")
+
+
+def current_shift(
+    now: datetime, tz: ZoneInfo, day_start: time = time(8), shift_hours: int = 12
+) -> tuple[datetime, datetime]:
+    """UTC bounds of the shift that `now` falls in: day shift from `day_start` (08:00 in
+    the site's time) for `shift_hours`, then the night shift into the next morning."""
+    local = now.astimezone(tz)
+    start = datetime.combine(local.date(), day_start, tzinfo=tz)
+    while start > local:
+        start -= timedelta(hours=shift_hours)
+    while start + timedelta(hours=shift_hours) <= local:
+        start += timedelta(hours=shift_hours)
+    return start.astimezone(UTC), (start + timedelta(hours=shift_hours)).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

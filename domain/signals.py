@@ -10,9 +10,10 @@ Rules:
 - *Far from the point*: the fix is further from the point than the point's radius
   (default 100 m), allowing for the fix's reported accuracy: far only when
   distance − accuracy > radius.
-- *Impossible speed*: from the person's previous scan to this one faster than a run,
-  over more than `MIN_SPEED_DISTANCE_M`. Where a scan has no fix, the position of the
-  point it names stands in for it, so a phone that never reports GPS is still checked.
+- *Impossible speed*: between this scan and the person's scan just before it (or just
+  after it, when an older record arrives late) faster than a run, over more than
+  `MIN_SPEED_DISTANCE_M`. Where a scan has no fix, the position of the point it names
+  stands in for it, so a phone that never reports GPS is still checked.
 - *Seconds apart*: two scans by one person less than 10 s apart.
 - *Repeated*: the same person scanned the same point less than 10 minutes before.
 - *Burst*: a point scanned 4 or more times (by anyone) within 10 minutes.
@@ -32,6 +33,7 @@ __all__ = [
     "BURST_COUNT",
     "BURST_WINDOW",
     "DEFAULT_RADIUS_M",
+    "NEIGHBOUR_WINDOW",
     "PHOTO_NEAR_BITS",
     "REPEAT_WINDOW",
     "Flag",
@@ -53,6 +55,7 @@ FAR_FROM_POINT_M = DEFAULT_RADIUS_M  # kept for callers of the old name
 WALKING_SPEED_LIMIT_MPS = 4.0  # a brisk run; guards walk at 1-1.5 m/s
 MIN_SPEED_DISTANCE_M = 50.0  # below this, positions are too rough to judge a speed
 RAPID_SCAN_SECONDS = 10
+NEIGHBOUR_WINDOW = timedelta(hours=1)  # beyond this, no walk within a site is too fast
 REPEAT_WINDOW = timedelta(minutes=10)
 BURST_WINDOW = timedelta(minutes=10)
 BURST_COUNT = 4
@@ -72,6 +75,7 @@ class Flag(StrEnum):
     FOREIGN_LABEL = "foreign_label"
     NOT_A_LABEL = "not_a_label"
     TYPED_CODE = "typed_code"
+    REVOKED_LABEL = "revoked_label"  # a label replaced by a reprint (domain.labels)
 
 
 _LABEL_FLAGS = {
@@ -170,8 +174,10 @@ def scan_flags(
     accuracy: float = 0.0,
     radius_m: float = DEFAULT_RADIUS_M,
     label_problem: str = "bad_signature",
+    following: LastScan | None = None,
 ) -> list[str]:
-    """The flags of one scan, judged on its own and against the person's previous scan."""
+    """The flags of one scan, judged on its own and against the person's scans next to it
+    in time: `previous` (just before) and `following` (just after, already stored)."""
     flags: list[str] = []
     if not label_ok:
         flags.append(label_flag(label_problem))
@@ -182,13 +188,15 @@ def scan_flags(
     point = (point_lat, point_lon) if point_lat is not None and point_lon is not None else None
     if fix and point and distance_m(*fix, *point) - accuracy > radius_m:
         flags.append(Flag.FAR_FROM_POINT)
-    if previous is not None:
-        seconds = abs((device_time - previous.device_time).total_seconds())
-        if seconds < RAPID_SCAN_SECONDS:
+    here = (*fix, accuracy) if fix else (*point, 0.0) if point else None
+    for other in (previous, following):
+        if other is None:
+            continue
+        seconds = abs((device_time - other.device_time).total_seconds())
+        if seconds < RAPID_SCAN_SECONDS and Flag.RAPID_SCANS not in flags:
             flags.append(Flag.RAPID_SCANS)
-        here = (*fix, accuracy) if fix else (*point, 0.0) if point else None
-        there = previous.position()
-        if here and there:
+        there = other.position()
+        if here and there and Flag.TOO_FAST not in flags:
             metres = distance_m(here[0], here[1], there[0], there[1]) - here[2] - there[2]
             if (
                 metres > MIN_SPEED_DISTANCE_M

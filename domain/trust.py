@@ -35,9 +35,10 @@ __all__ = [
 
 # Flags that keep a record out of coverage until a reviewer accepts it: the scanned code
 # is not this site's genuine label of the point (a forged signature, another site's
-# label, or not a Rounds label at all), so the scan proves nothing about presence.
+# label, or not a Rounds label at all, or a label revoked by a reprint — a photo of it may
+# be all that is left), so the scan proves nothing about presence.
 HOLDING_FLAGS: frozenset[str] = frozenset(
-    {Flag.BAD_SIGNATURE, Flag.FOREIGN_LABEL, Flag.NOT_A_LABEL}
+    {Flag.BAD_SIGNATURE, Flag.FOREIGN_LABEL, Flag.NOT_A_LABEL, Flag.REVOKED_LABEL}
 )
 MAX_REASON_CHARS = 500
 
@@ -81,14 +82,24 @@ def counts(flags: Iterable[str], review: Review | None) -> bool:
     return standing(flags, review) is Standing.COUNTED
 
 
-def review_refusal(flags: Iterable[str], verdict: str, reason: str) -> str | None:
+def review_refusal(
+    flags: Iterable[str],
+    verdict: str,
+    reason: str,
+    *,
+    reviewer_id: str | None = None,
+    author_id: str | None = None,
+) -> str | None:
     """Why a review cannot be recorded as given, or None when it can.
 
-    Only flagged records are reviewed; a verdict is accept or reject; a rejection needs a
-    reason (the person whose record it is will ask why); a reason is at most 500 characters.
+    Only flagged records are reviewed, and never by the person who made them; a verdict is
+    accept or reject; a rejection needs a reason (the person whose record it is will ask
+    why); a reason is at most 500 characters.
     """
     if not any(True for _ in flags):
         return "only flagged records are reviewed"
+    if reviewer_id is not None and reviewer_id == author_id:
+        return "nobody reviews their own record"
     if verdict not in (Verdict.ACCEPT, Verdict.REJECT):
         return "verdict must be accept or reject"
     if verdict == Verdict.REJECT and not reason.strip():

@@ -108,15 +108,15 @@ class TimeBounds:
 
     def check(self, at: datetime, name: str) -> datetime:
         """`at` itself when it lies in the bounds; a WireError saying why otherwise."""
+        if self.earliest <= at <= self.latest:  # comparing never overflows; converting may
+            return at
         try:
             at.astimezone(UTC)  # 9999-12-31T23:59:59-14:00 has no UTC time
         except OverflowError as exc:
             raise WireError(f"{name} cannot be converted to UTC") from exc
         if at < self.earliest:
             raise WireError(f"{name} is before {self.earliest.date().isoformat()}")
-        if at > self.latest:
-            raise WireError(f"{name} is after {self.latest.isoformat(timespec='seconds')}")
-        return at
+        raise WireError(f"{name} is after {self.latest.isoformat(timespec='seconds')}")
 
 
 ALWAYS = TimeBounds(EARLIEST, LATEST)

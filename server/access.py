@@ -22,6 +22,7 @@ from server.storage import UserRow
 __all__ = [
     "AccessDenied",
     "require_admin",
+    "require_company",
     "require_console",
     "require_reports",
     "require_reviews",
@@ -81,3 +82,13 @@ def require_console(user: UserRow) -> None:
     role = role_of(user)
     if role is None or not role.sees_reports:
         raise AccessDenied(403, "field roles use the phone app")
+
+
+COMPANY_ROLES = frozenset({Role.QUALITY, Role.MANAGER, Role.ADMIN})
+
+
+def require_company(user: UserRow) -> None:
+    """The company view (its sites side by side): the quality department, managers and
+    admins; each sees only the sites they are on."""
+    if role_of(user) not in COMPANY_ROLES:
+        raise AccessDenied(403, "only quality, managers and admins see the company view")

@@ -7,13 +7,14 @@ once. Suspicious facts become flags on the record, never a rejection.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from domain.labels import LabelError, read_label, short_codes_match
+from domain.labels import LabelError, read_label, revoked_since, short_codes_match
 from domain.models import Point, PointKind, Role
 from domain.scoring import (
     ItemResult,
@@ -24,6 +25,7 @@ from domain.scoring import (
 )
 from domain.signals import (
     BURST_WINDOW,
+    NEIGHBOUR_WINDOW,
     PHOTO_NEAR_BITS,
     REPEAT_WINDOW,
     Flag,
@@ -60,16 +62,18 @@ class BatchError(ValueError):
 
 
 @lru_cache(maxsize=4096)
-def _read_label(payload: str, site_id: str, public_key: str) -> tuple[str | None, str]:
-    """(the point a genuine label of this site names, "") or (None, what is wrong with it).
+def _read_label(payload: str, site_id: str, public_key: str) -> tuple[str | None, str, int]:
+    """(the point a genuine label of this site names, "", its serial) or (None, what is
+    wrong with it, 0).
 
     The server checks every "qr" scan itself: a phone's word that a label verified proves
     nothing. Cached: a site has a few hundred labels, scanned over and over.
     """
     try:
-        return read_label(payload, {site_id: public_key}).point_id, ""
+        label = read_label(payload, {site_id: public_key})
     except LabelError as exc:
-        return None, exc.reason
+        return None, exc.reason, 0
+    return label.point_id, "", label.serial
 
 
 @dataclass
@@ -80,6 +84,7 @@ class _Site:
     templates: dict[tuple[str, int], set[str]]
     routes: set[str]
     schedules: set[str]
+    label_issues: dict[str, list[tuple[int, datetime]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,7 +96,10 @@ class _Batch:
     received_at: datetime
     sites: dict[str, _Site | None] = field(default_factory=dict)
     accepted: dict[str, StoredRecord] = field(default_factory=dict)
-    last_scan: LastScan | None = None
+    # The person's scans near the batch's in time (stored, then this batch's), in time
+    # order, with `walk_times` beside them for bisecting.
+    walk: list[LastScan] = field(default_factory=list)
+    walk_times: list[datetime] = field(default_factory=list)
     clock_flags: list[str] = field(default_factory=list)
     clock_skew: float = 0.0
     photos_seen: set[str] = field(default_factory=set)
@@ -101,8 +109,13 @@ class _Batch:
     batch_phashes: list[tuple[str, int]] = field(default_factory=list)
 
     def site(self, site_id: str) -> _Site | None:
+        if site_id not in self.user.site_ids:
+            return None
         if site_id not in self.sites:
-            self.sites[site_id] = self._load_site(site_id)
+            # Cached across batches until the site's setup (or anything but records) changes.
+            self.sites[site_id] = self.storage.cached(
+                ("ingest-site", site_id), lambda: self._load_site(site_id)
+            )
         return self.sites[site_id]
 
     def _load_site(self, site_id: str) -> _Site | None:
@@ -121,6 +134,7 @@ class _Batch:
             templates,
             set(self.storage.route_versions(site_id)),
             {s.id for s in self.storage.schedules(site_id)},
+            self.storage.label_issues(site_id),
         )
 
     def earlier(self, record_id: str) -> StoredRecord | None:
@@ -150,10 +164,9 @@ def ingest_batch(
     state.photos_seen = storage.photos_used(
         sha for record in parsed if isinstance(record, Record) for sha in record.photos
     )
-    previous = storage.last_scan(user.id)
-    if previous is not None:
-        state.last_scan = _last_scan_of(state, previous)
-    _load_point_scans(state, [r for r in parsed if isinstance(r, Record)])
+    good = [r for r in parsed if isinstance(r, Record)]
+    _load_walk(state, good)
+    _load_point_scans(state, good)
 
     results: list[dict[str, Any]] = []
     for raw, record in zip(raw_records, parsed, strict=True):
@@ -220,20 +233,41 @@ def _parse(raw: object, bounds: TimeBounds) -> Record | WireError:
         return exc
 
 
-def _last_scan_of(state: _Batch, record: StoredRecord) -> LastScan:
-    """The person's latest stored scan (from an earlier batch), with its point's position."""
-    gps = record.body.get("gps") or {}
-    site = state.site(record.site_id)
-    point = site.points.get(record.point_id or "") if site else None
-    return LastScan(
-        record.point_id or "",
-        record.device_time,
-        gps.get("lat"),
-        gps.get("lon"),
-        point.lat if point else None,
-        point.lon if point else None,
-        gps.get("accuracy") or 0.0,
-    )
+def _spans(times: list[datetime], reach: timedelta) -> list[tuple[datetime, datetime]]:
+    """[t - reach, t + reach) around each of the sorted `times`, overlapping ones merged."""
+    spans: list[tuple[datetime, datetime]] = []
+    for at in times:
+        if spans and at - reach <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], at + reach)
+        else:
+            spans.append((at - reach, at + reach))
+    return spans
+
+
+def _load_walk(state: _Batch, records: list[Record]) -> None:
+    """The person's stored scans (from earlier batches, any site) within an hour of the
+    batch's scans: speed and seconds-apart are judged against them, also when a batch of
+    older records arrives after newer ones."""
+    times = sorted(r.device_time for r in records if r.kind is RecordKind.SCAN)
+    for start, end in _spans(times, NEIGHBOUR_WINDOW):
+        for site_id, point_id, at, lat, lon, accuracy in state.storage.person_walk(
+            state.user.id, start, end
+        ):
+            site = state.site(site_id)
+            point = site.points.get(point_id) if site else None
+            state.walk.append(
+                LastScan(
+                    point_id,
+                    at,
+                    lat,
+                    lon,
+                    point.lat if point else None,
+                    point.lon if point else None,
+                    accuracy or 0.0,
+                )
+            )
+    state.walk.sort(key=lambda s: s.device_time)
+    state.walk_times = [s.device_time for s in state.walk]
 
 
 def _load_point_scans(state: _Batch, records: list[Record]) -> None:
@@ -246,15 +280,8 @@ def _load_point_scans(state: _Batch, records: list[Record]) -> None:
     reach = max(REPEAT_WINDOW, BURST_WINDOW)
     for site_id, scans in wanted.items():
         scans.sort()
-        spans: list[tuple[datetime, datetime, set[str]]] = []
-        for at, point_id in scans:
-            if spans and at - reach <= spans[-1][1]:
-                start, _, points = spans[-1]
-                points.add(point_id)
-                spans[-1] = (start, at + reach, points)
-            else:
-                spans.append((at - reach, at + reach, {point_id}))
-        for start, end, points in spans:
+        for start, end in _spans([at for at, _ in scans], reach):
+            points = {p for at, p in scans if start <= at - reach and at + reach <= end}
             for point_id, found in state.storage.point_scans(site_id, points, start, end).items():
                 state.point_scans.setdefault((site_id, point_id), []).extend(found)
 
@@ -328,15 +355,19 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
     payload = record.body["payload"]
     typed = record.body["method"] == "typed"
     problem = ""
+    revoked_flag: list[str] = []
     if typed:
         if not short_codes_match(payload, point.short_code):
             raise WireError("typed code does not match the point")
         label_ok = True
     else:
-        label_point, problem = _read_label(payload, site.id, site.public_key)
+        label_point, problem, serial = _read_label(payload, site.id, site.public_key)
         if label_point is not None and label_point != point.id:
             raise WireError("the scanned label names another point")
         label_ok = label_point is not None
+        revoked = revoked_since(serial, site.label_issues.get(point.id, ()))
+        if label_ok and revoked is not None and record.device_time >= revoked:
+            revoked_flag = [Flag.REVOKED_LABEL.value]
     round_id = record.body["round_id"]
     if round_id is not None:
         start = state.earlier(round_id)
@@ -344,32 +375,30 @@ def _check_scan(state: _Batch, site: _Site, record: Record, point: Point | None)
             raise WireError(f"round not found: {round_id}")
     gps = record.body["gps"] or {}
     accuracy = gps.get("accuracy") or 0.0
+    i = bisect_right(state.walk_times, record.device_time)
     flags = scan_flags(
         device_time=record.device_time,
         lat=gps.get("lat"),
         lon=gps.get("lon"),
         point_lat=point.lat,
         point_lon=point.lon,
-        previous=state.last_scan,
+        previous=state.walk[i - 1] if i else None,
+        following=state.walk[i] if i < len(state.walk) else None,
         label_ok=label_ok,
         typed=typed,
         accuracy=accuracy,
         radius_m=point.radius_m,
         label_problem=problem,
     )
+    flags.extend(revoked_flag)
     others = state.point_scans.setdefault((site.id, point.id), [])
     flags.extend(point_repeat_flags(record.device_time, state.user.id, others))
     others.append(PointScan(state.user.id, record.device_time))
-    if state.last_scan is None or record.device_time >= state.last_scan.device_time:
-        state.last_scan = LastScan(
-            point.id,
-            record.device_time,
-            gps.get("lat"),
-            gps.get("lon"),
-            point.lat,
-            point.lon,
-            accuracy,
-        )
+    here = LastScan(
+        point.id, record.device_time, gps.get("lat"), gps.get("lon"), point.lat, point.lon, accuracy
+    )
+    state.walk.insert(i, here)
+    state.walk_times.insert(i, record.device_time)
     return flags
 
 
@@ -472,6 +501,32 @@ def _check_round_start(
     return []
 
 
+def _check_round_finish(
+    state: _Batch, site: _Site, record: Record, point: Point | None
+) -> list[str]:
+    """As the phone does: finishing a round with points left needs a reason."""
+    _check_refers_to_site_record(RecordKind.ROUND_START)(state, site, record, point)
+    start = state.earlier(record.refers_to or "")
+    assert start is not None
+    if not record.body["reason"].strip():
+        left = _points_left(state, start)
+        if left:
+            raise WireError(f"a round finished with {left} points left needs a reason")
+    return []
+
+
+def _points_left(state: _Batch, start: StoredRecord) -> int:
+    """Checkpoints of the round's route version that no scan of the round met yet."""
+    versions = state.storage.route_versions(start.site_id).get(start.body["route_id"], [])
+    wanted = start.body.get("route_version")
+    route = next((v for v in versions if v.version == wanted), versions[-1] if versions else None)
+    if route is None:
+        return 0
+    scans = state.storage.records_referring_to([start.id]) + list(state.accepted.values())
+    scanned = {r.point_id for r in scans if r.kind == RecordKind.SCAN and r.refers_to == start.id}
+    return len(set(route.checkpoint_ids) - scanned)
+
+
 def _check_refers_to_site_record(kind: RecordKind | None):
     def check(state: _Batch, site: _Site, record: Record, point: Point | None) -> list[str]:
         earlier = state.earlier(record.refers_to or "")
@@ -493,7 +548,7 @@ _KIND_CHECKS = {
     RecordKind.INSPECTION: _check_inspection,
     RecordKind.RECTIFICATION: _check_rectification,
     RecordKind.ROUND_START: _check_round_start,
-    RecordKind.ROUND_FINISH: _check_refers_to_site_record(RecordKind.ROUND_START),
+    RecordKind.ROUND_FINISH: _check_round_finish,
     RecordKind.HANDOVER: _no_check,
     RecordKind.CORRECTION: _check_refers_to_site_record(None),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 import anyio
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
+from server.alert_push import AlertPusher
 from server.api import api_router
 from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
@@ -28,13 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         lock = DataLock(settings.data_dir)  # refuses a second worker on this folder
-        app.state.storage = Storage(settings.db_path)
+        try:
+            app.state.storage = Storage(settings.db_path)
+        except BaseException:
+            lock.release()  # a failed start leaves the folder free
+            raise
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
         # The console's Flet sessions (mounted apps get no lifespan of their own).
         await flet_fastapi.app_manager.start()
+        pusher = AlertPusher(lambda: app.state.storage, interval=settings.alert_push_seconds)
+        push_task = asyncio.create_task(pusher.run())
         try:
             yield
         finally:
+            push_task.cancel()
             await flet_fastapi.app_manager.shutdown()
             app.state.storage.close()
             lock.release()
@@ -52,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_attempts,
         settings.login_window_seconds,
         address_free=settings.login_address_attempts,
+        base_delay=settings.login_base_delay,
     )
     app.include_router(api_router)
     install_openapi(app)

@@ -24,7 +24,13 @@ from server.ingest import rectification_events
 from server.storage import Storage, StoredRecord
 from server.storage_trust import ScanStandings
 
-__all__ = ["coverage_report", "rectifications", "site_coverage"]
+__all__ = [
+    "JudgedPeriod",
+    "coverage_report",
+    "judged_period",
+    "rectifications",
+    "site_coverage",
+]
 
 
 def _round_facts(
@@ -275,6 +281,13 @@ def rectifications(
             if rect.state == "closed" and not include_closed:
                 continue
             after = [e.photos for e in item_events if e.body["item"] == item and e.photos]
+            sent_back = [
+                e.body.get("note", "")
+                for e in sorted(item_events, key=lambda e: e.device_time)
+                if e.body["item"] == item
+                and e.body["action"] == "rechecked"
+                and not e.body.get("passed")
+            ]
             out.append(
                 {
                     "id": rect.id,
@@ -294,8 +307,20 @@ def rectifications(
                     "note": body["item_notes"].get(item, ""),
                     "before_photos": body["item_photos"].get(item, []),
                     "after_photos": after[-1] if after else [],
+                    "recheck_note": sent_back[-1] if sent_back else "",
                     "inspection_score": inspection_score(body["results"]),
                 }
             )
     out.sort(key=lambda r: r["opened_at"], reverse=True)
     return out
+
+
+JudgedPeriod = _Judged
+
+
+def judged_period(
+    storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
+) -> JudgedPeriod:
+    """Coverage of [start, end) with the period's scans by standing and the rounds' facts,
+    from one read: what the console's coverage map and live view build on."""
+    return _judge(storage, site_id, start, end, now)

@@ -2,7 +2,8 @@
 
 Plain functions over `Storage` returning JSON-ready dicts, shared by the API
 (`server/api/reviews.py`) and the console; callers check permissions first
-(`require_site`, then `Role.reviews_records`). The rules are in `domain.trust`: flagged
+(`server.access.require_reviews(user, site_id)`: 404 for another site, 403 for a role
+that does not review records). The rules are in `domain.trust`: flagged
 records wait in the queue until someone reviews them; a scan whose label failed the
 server's check earns no coverage until accepted; a review is a new record (kind
 ``review``, ``refers_to`` the reviewed record, body ``{verdict, reason}``, by the
@@ -141,14 +142,17 @@ def record_review(
     """Store a reviewer's verdict on a flagged record as a new ``review`` record.
 
     Raises KeyError when the site has no such record, ReviewRefused when the verdict
-    cannot be recorded (record not flagged, unknown verdict, a rejection with no reason,
-    a reason over 500 characters). Returns the record's item as it now stands.
+    cannot be recorded (record not flagged, the reviewer's own record, unknown verdict, a
+    rejection with no reason, a reason over 500 characters). Returns the record's item as
+    it now stands.
     """
     record = storage.site_record(site_id, record_id)
     if record is None or record.kind == RecordKind.REVIEW:
         raise KeyError(record_id)
     reason = reason.strip()
-    refusal = review_refusal(record.flags, verdict, reason)
+    refusal = review_refusal(
+        record.flags, verdict, reason, reviewer_id=reviewer.id, author_id=record.user_id
+    )
     if refusal:
         raise ReviewRefused(refusal)
     storage.insert_records(

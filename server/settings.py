@@ -20,8 +20,10 @@ class Settings:
     login_attempts: int = 5  # free attempts per (username, address) per window, then delays
     login_address_attempts: int = 30  # free attempts per client address per window
     login_window_seconds: int = 900  # also the longest delay
+    login_base_delay: float = 1.0  # first delay past the free attempts, doubling after
     login_hash_threads: int = 2  # password hashes checked at once, off the event loop
     login_queue: int = 64  # logins waiting for a hash slot before 503 "busy"
+    alert_push_seconds: float = 60.0  # how often alerts go to sites' group-robot webhooks
 
     @property
     def db_path(self) -> Path:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 import sqlite_utils
@@ -30,11 +30,14 @@ from domain.models import Point, RouteVersion, Schedule, Template
 from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
 from server.storage_admin import AdminQueries
+from server.storage_alerts import AlertQueries
+from server.storage_reports import ReportQueries
 from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
 
 migrations = Migrations("rounds")
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -209,12 +212,12 @@ def m002_quarantine_unreadable_records(db: sqlite_utils.Database) -> None:
     inspection in 9999) move to `quarantine`: kept with the reason, listed for review,
     left out of every read."""
     db.execute(
-        "create table quarantine as select *, '' as reason, '' as quarantined_at"
-        " from records where 0"
+        f"create table quarantine as select {_RECORD_COLUMNS}, '' as reason,"
+        " '' as quarantined_at from records where 0"
     )
     db.execute("create unique index quarantine_id on quarantine (id)")
     db.execute("create index quarantine_site on quarantine (site_id, quarantined_at)")
-    set_aside_unreadable(db, datetime.now(UTC))
+    _set_aside_unreadable(db, datetime.now(UTC))
 
 
 def _row_problem(row: dict[str, Any]) -> str | None:
@@ -230,8 +233,11 @@ def _row_problem(row: dict[str, Any]) -> str | None:
     return stored_record_problem(row["kind"], device_time, received_at, body)
 
 
-def set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
-    """Move every record that reads cannot handle into `quarantine`; returns how many."""
+def _set_aside_unreadable(db: sqlite_utils.Database, at: datetime) -> int:
+    """Move every record that reads cannot handle into `quarantine`; returns how many.
+
+    Only ever run by the migration, before the records are hash-chained (m004): moving a
+    chained record would break its site's chain. Later, reads leave such rows out."""
     bad = [
         (row["id"], problem)
         for row in db.query(f"select {_RECORD_COLUMNS} from records")
@@ -337,6 +343,39 @@ def m005_admin(db: sqlite_utils.Database) -> None:
         )
 
 
+@migrations()
+def m006_reports(db: sqlite_utils.Database) -> None:
+    """Appraisal settings and label serials (server.storage_reports)."""
+    from server.storage_reports import m006_reports as apply
+
+    apply(db)
+
+
+@migrations()
+def m007_alert_acks(db: sqlite_utils.Database) -> None:
+    """Acknowledgements of the live view's alerts (who, when, comment): append-only, the
+    latest for an alert decides (see `server.storage_alerts`)."""
+    db.execute(
+        "create table alert_acks (id integer primary key autoincrement, site_id text not null,"
+        " alert_key text not null, user_id text not null, at text not null,"
+        " comment text not null)"
+    )
+    db.execute("create index alert_acks_site on alert_acks (site_id, alert_key, id)")
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger alert_acks_no_{event} before {event} on alert_acks"
+            " begin select raise(abort, 'alert acknowledgements are append-only'); end"
+        )
+
+
+@migrations()
+def m008_label_issues(db: sqlite_utils.Database) -> None:
+    """Every print of each point's label, kept (server.storage_reports)."""
+    from server.storage_reports import m008_label_issues as apply
+
+    apply(db)
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -367,7 +406,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries, AdminQueries):
+class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -377,6 +416,8 @@ class Storage(TrustQueries, AdminQueries):
         self.db = sqlite_utils.Database(conn)
         self.db.enable_wal()
         migrations.apply(self.db)
+        self._memo: dict[Hashable, tuple[int, Any]] = {}
+        self._generation, self._generation_stamp = 0, self._stamp()
 
     def close(self) -> None:
         self.db.close()
@@ -656,6 +697,7 @@ class Storage(TrustQueries, AdminQueries):
         ]
         conn = self.db.conn
         with self._immediate():
+            clean = self._stamp() == self._generation_stamp
             taken = self.existing_record_ids([r.id for r in records])
             if taken:
                 rows = [row for row in rows if row[0] not in taken]
@@ -676,6 +718,9 @@ class Storage(TrustQueries, AdminQueries):
             )
             links = [(sha, r.id) for r in records if r.id not in taken for sha in r.photos]
             conn.executemany("insert or ignore into record_photos values (?, ?)", links)
+            data_version = self._data_version()
+        if clean:  # only records were added: what `cached` holds is still true
+            self._generation_stamp = (conn.total_changes, data_version)
         return taken
 
     @contextmanager
@@ -736,10 +781,6 @@ class Storage(TrustQueries, AdminQueries):
         )
 
     # -- records set aside ---------------------------------------------------------------
-
-    def set_aside_unreadable(self, at: datetime) -> int:
-        """Sweep again (e.g. after restoring an old copy): see `set_aside_unreadable`."""
-        return set_aside_unreadable(self.db, at)
 
     def quarantined(self, site_id: str, limit: int = 500) -> list[dict[str, Any]]:
         """A site's records set aside as unreadable, newest first, exactly as stored."""
@@ -825,6 +866,48 @@ class Storage(TrustQueries, AdminQueries):
             )
         )
         return rows[0] if rows else None
+
+    # -- caching what rarely changes (one server process per data folder) ------------------
+
+    def _data_version(self) -> int:
+        return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _stamp(self) -> tuple[int, int]:
+        """Moves on whenever this connection writes anything or another one commits."""
+        return self.db.conn.total_changes, self._data_version()
+
+    def generation(self) -> int:
+        """A number that changes whenever anything but a record insert was written, by this
+        connection or any other: sites, points, routes, schedules, users, tokens, photos."""
+        stamp = self._stamp()
+        if stamp != self._generation_stamp:
+            self._generation, self._generation_stamp = self._generation + 1, stamp
+        return self._generation
+
+    def cached(self, key: Hashable, load: Callable[[], T]) -> T:
+        """`load()`, remembered until the next write that is not a record insert.
+
+        For reads made on every request (the caller's token and user, a site's points,
+        routes and templates for ingest) that only such writes can change.
+        """
+        generation = self.generation()
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == generation:
+            return cast(T, hit[1])
+        value = load()
+        if len(self._memo) >= 10_000:
+            self._memo.clear()
+        self._memo[key] = (generation, value)
+        return value
+
+    def token_info(self, token_hash: str) -> tuple[str, str, datetime] | None:
+        """(user id, device id, issued at) of a token that is not revoked."""
+        row = self.db.execute(
+            "select user_id, device_id, created_at from tokens where token_hash = ?"
+            " and revoked_at is null",
+            [token_hash],
+        ).fetchone()
+        return (row[0], row[1], _time(row[2])) if row else None
 
     # -- tamper evidence (domain.chain) ---------------------------------------------------
 

@@ -7,6 +7,7 @@ so that storage.py stays readable in one sitting.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,7 +61,7 @@ class TrustQueries:
         iso = _storage.iso
         span = [site_id, iso(start), iso(end)]
         parse = datetime.fromisoformat
-        rows = self.db.execute(
+        rows = self._json_rows(
             "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
             " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
             " and flags = '[]'",
@@ -70,7 +71,7 @@ class TrustQueries:
         # The flagged few, through the partial index of flagged records.
         flagged = [
             (ScanFact(i, p or "", u, parse(t), r), orjson.loads(f))
-            for i, p, u, t, r, f in self.db.execute(
+            for i, p, u, t, r, f in self._json_rows(
                 "select id, point_id, user_id, device_time, body ->> '$.round_id', flags"
                 " from records indexed by records_flagged where site_id = ? and flags <> '[]'"
                 " and device_time >= ?"
@@ -89,6 +90,15 @@ class TrustQueries:
                 else:
                     out.rejected.append((fact, flags))
         return out
+
+    def _json_rows(self, sql: str, args: list[Any]) -> list[Any]:
+        """Rows of a query that reads into record bodies; should a body be malformed (an
+        old copy; the migration sets such records aside), again without such rows, so
+        that one bad record never breaks a report. Costs nothing when the data is sound."""
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:
+            return self.db.execute(f"{sql} and json_valid(body)", args).fetchall()
 
     # -- reviews -------------------------------------------------------------------------
 
@@ -199,6 +209,22 @@ class TrustQueries:
             ):
                 found.setdefault(point, []).append(PointScan(user, parse(at)))
         return found
+
+    def person_walk(
+        self, user_id: str, start: datetime, end: datetime
+    ) -> list[tuple[str, str, datetime, float | None, float | None, float | None]]:
+        """Where a person scanned in [start, end), any site, oldest first: (site id, point
+        id, device time, fix lat, lon, accuracy). Just the columns the speed check needs."""
+        iso = _storage.iso
+        parse = datetime.fromisoformat
+        rows = self.db.execute(
+            "select site_id, point_id, device_time, body ->> '$.gps.lat',"
+            " body ->> '$.gps.lon', body ->> '$.gps.accuracy' from records"
+            " where user_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
+            " order by device_time",
+            [user_id, iso(start), iso(end)],
+        )
+        return [(s, p or "", parse(t), lat, lon, acc) for s, p, t, lat, lon, acc in rows]
 
     def photo_phashes(self, site_id: str, shas: Iterable[str]) -> dict[str, str | None]:
         """The perceptual hash (hex) of each of these photos uploaded to the site."""

@@ -9,6 +9,9 @@ Where the document cannot say a rule, the expected statuses widen for that opera
 - sync: records are judged one by one, so a malformed record is "rejected" in a 200 reply
   and never sinks the batch; `sent_at` is bounded against the server's clock (422);
 - photo upload: whether bytes are a real image is known only by decoding them (415/413);
+- review verdict: a rejection needs a reason (a rule across two fields; 422);
+- appraisal scheme: the weights must add up to 100, and its body is a free object in the
+  document (422 for an unknown setting) -- its route could declare a strict body model;
 - site set-up (tags admin, people): the rules between fields (a schedule needs times or a
   series, weights add up to 100, a short code unused on the site) are `domain.admin`'s,
   answered 422; plans and spreadsheets are known only by reading them (413/415).
@@ -21,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -42,7 +46,7 @@ def _login(url: str, username: str, device: str) -> str:
     return response.json()["token"]
 
 
-def _config(token: str, logout_token: str, sha: str) -> str:
+def _config(token: str, logout_token: str, sha: str, record_id: str) -> str:
     widen = '["2xx", "3xx", "401", "403", "404", "409", "429"'
     return f"""
 workers = 1
@@ -55,17 +59,18 @@ Authorization = "Bearer {token}"
 site_id = "alpha"
 point_id = "c01"
 sha = "{sha}"
+record_id = "{record_id}"
 
 [[operations]]
-include-path = "/api/v1/auth/logout"
+include-name = "POST /api/v1/auth/logout"
 headers = {{ Authorization = "Bearer {logout_token}" }}
 
 [[operations]]
-include-path = "/api/v1/sites/{{site_id}}/coverage"
+include-name = "GET /api/v1/sites/{{site_id}}/coverage"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 
 [[operations]]
-include-path = "/api/v1/sync"
+include-name = "POST /api/v1/sync"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "413", "422"]
 
@@ -78,8 +83,15 @@ include-tag = "people"
 checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415", "422"]
 
 [[operations]]
-include-path = "/api/v1/sites/{{site_id}}/photos"
-include-method = "POST"
+include-name = "POST /api/v1/sites/{{site_id}}/reviews/{{record_id}}"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-name = "PUT /api/v1/sites/{{site_id}}/appraisal/settings"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-name = "POST /api/v1/sites/{{site_id}}/photos"
 checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415"]
 """
 
@@ -98,8 +110,18 @@ def test_schemathesis_finds_no_5xx_and_no_failed_check(tmp_path: Path):
             content=buf.getvalue(),
             headers={"Authorization": f"Bearer {token}"},
         ).json()["sha256"]
+        # a scan of a forged label, held for review: the review operations have one to read
+        now = datetime.now(UTC).isoformat()
+        forged = {"id": "forged-1", "kind": "scan", "site_id": "alpha", "device_time": now,
+                  "point_id": "c01", "payload": "hello"}  # fmt: skip
+        sync = httpx.post(
+            f"{server.url}/api/v1/sync",
+            json={"sent_at": now, "records": [forged]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert sync.json()["results"][0]["status"] == "accepted"
         config = tmp_path / "schemathesis.toml"
-        config.write_text(_config(token, logout_token, sha))
+        config.write_text(_config(token, logout_token, sha, forged["id"]))
         report = tmp_path / "report.json"
         cli = Path(sys.executable).with_name("schemathesis")
         run = subprocess.run(
@@ -122,6 +144,11 @@ def test_schemathesis_finds_no_5xx_and_no_failed_check(tmp_path: Path):
             timeout=SECONDS + 120,
             cwd=tmp_path,
         )
+        # the run signed out only its own second login: it was signed in throughout
+        me = httpx.get(f"{server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200
+        gone = {"Authorization": f"Bearer {logout_token}"}
+        assert httpx.get(f"{server.url}/api/v1/auth/me", headers=gone).status_code == 401
     finally:
         server.stop()
     summary = json.loads(report.read_text())

@@ -273,6 +273,10 @@ def round_facts(due: datetime, finished: bool = False, reason: str = "") -> dict
         (["p1"], "finished", 40, RoundState.INCOMPLETE, False),
         (["p1"], False, 200, RoundState.INCOMPLETE, False),
         ([], False, 200, RoundState.MISSED, False),
+        # Started and still being walked past window and grace: open to go on.
+        (["p1"], True, 200, RoundState.IN_PROGRESS, False),
+        (["p1"], True, 76 + 12 * 60 + 1, RoundState.INCOMPLETE, False),
+        ([], True, 76 + 12 * 60 + 1, RoundState.MISSED, False),
     ],
 )
 def test_round_states(scanned, facts, minutes_from_due, state, alert):
@@ -371,3 +375,62 @@ def test_each_scan_meets_at_most_one_visit_and_statuses_agree_with_times(offsets
             v.scan is None and v.point_id == s.point_id and v.classify(s.device_time)
             for v in cov.visits
         )
+
+
+def test_a_round_started_early_on_purpose_counts_its_scans_early():
+    due = local(2026, 3, 2, 9)
+    started = due - timedelta(hours=3)  # long before the 15 min early allowance
+    facts = {"rid": RoundFact("rid", "r", "u", started, "s", due)}
+    scans = [
+        scan(p, started + timedelta(minutes=i), f"x{i}", round_id="rid")
+        for i, p in enumerate(["p1", "p2"], 1)
+    ]
+    cov = run([daily("09:00")], {"r": [route("p1", "p2")]}, *DAY, scans, facts)
+    assert [v.status for v in cov.visits] == [VisitStatus.EARLY, VisitStatus.EARLY]
+    assert cov.rounds[0].state is RoundState.COMPLETED and cov.total().early == 2
+    assert cov.rounds[0].opens == due - timedelta(minutes=15)
+
+
+def test_a_round_walked_past_its_grace_counts_late_and_stays_open():
+    due = local(2026, 3, 2, 9)
+    facts = {"rid": RoundFact("rid", "r", "u", due, "s", due)}
+    scans = [
+        scan("p1", due + timedelta(minutes=30), "x1", round_id="rid"),
+        scan("p2", due + timedelta(minutes=100), "x2", round_id="rid"),  # grace ended at 75
+    ]
+    walking = run(
+        [daily("09:00")],
+        {"r": [route("p1", "p2", "p3")]},
+        *DAY,
+        scans,
+        facts,
+        now=due + timedelta(minutes=101),
+    )
+    assert [v.status for v in walking.visits] == [
+        VisitStatus.ON_TIME,
+        VisitStatus.LATE,
+        VisitStatus.UPCOMING,  # the guard may still get there
+    ]
+    assert walking.rounds[0].state is RoundState.IN_PROGRESS
+    finished = {
+        "rid": RoundFact(
+            "rid",
+            "r",
+            "u",
+            due,
+            "s",
+            due,
+            finished_at=due + timedelta(minutes=105),
+            finish_reason="blocked",
+        )
+    }
+    done = run(
+        [daily("09:00")],
+        {"r": [route("p1", "p2", "p3")]},
+        *DAY,
+        scans,
+        finished,
+        now=due + timedelta(minutes=110),
+    )
+    assert done.rounds[0].state is RoundState.INCOMPLETE
+    assert [v.status for v in done.visits][2] is VisitStatus.MISSED

@@ -122,3 +122,28 @@ def test_another_sites_record_id_is_refused_like_any_taken_id_not_called_duplica
     with sqlite3.connect(live_server.settings.db_path) as db:
         sites = dict(db.execute("select id, site_id from records"))
     assert sites[beta_scan["id"]] == "beta" and sites[mine["id"]] == "alpha"
+
+
+def test_finishing_a_round_with_points_left_needs_a_reason(live_server):
+    guard = live_server.login("guard")
+    start = {
+        "id": new_id(),
+        "kind": "round_start",
+        "site_id": "alpha",
+        "device_time": now_iso(),
+        "route_id": "r1",
+    }
+    s = scan("c01", round_id=start["id"])
+    finish = {
+        "id": new_id(),
+        "kind": "round_finish",
+        "site_id": "alpha",
+        "device_time": now_iso(),
+        "round_id": start["id"],
+        "reason": "  ",
+    }
+    results = _result(guard, start, s, finish)
+    assert [r["status"] for r in results] == ["accepted", "accepted", "rejected"]
+    assert results[2]["reason"] == "a round finished with 19 points left needs a reason"
+    [given] = _result(guard, dict(finish, id=new_id(), reason="大雨，地库积水"))
+    assert given["status"] == "accepted"

@@ -234,3 +234,38 @@ def test_backup_and_restore_commands(live_server, tmp_path, capsys):
     head = Path(tmp_path / "new")
     assert tools(["--data-dir", str(head), "head", "alpha"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()[-1]) == 64
+
+
+def test_cached_setup_and_logins_follow_every_change_but_record_inserts(live_server):
+    from domain.models import Point, PointKind
+
+    guard = live_server.login("guard")
+    late_point = scan("c21", payload="CODE21", method="typed")
+    assert guard.post("/api/v1/sync", json=batch(scan("c01"))).json()["results"][0]["status"] == (
+        "accepted"
+    )
+    [refused] = guard.post("/api/v1/sync", json=batch(late_point)).json()["results"]
+    assert refused["reason"] == "point not found: c21"
+    admin = Storage(live_server.settings.db_path)  # another connection, as a tool would be
+    point = Point("c21", "alpha", PointKind.CHECKPOINT, "New gate", short_code="CODE21")
+    admin.add_points([point])
+    [accepted] = guard.post("/api/v1/sync", json=batch(late_point | {"id": "x" * 32})).json()[
+        "results"
+    ]
+    assert accepted["status"] == "accepted"
+    admin.db.execute("update users set active = 0 where id = 'u-guard'")
+    assert guard.get("/api/v1/auth/me").status_code == 401  # a cached login is dropped
+    admin.close()
+
+
+def test_the_generation_moves_on_for_setup_writes_not_for_record_inserts(settings):
+    storage = Storage(settings.db_path)
+    user = storage.user_by_name("guard")
+    before = storage.generation()
+    ingest_batch(storage, user, "d", batch(scan("c01")), datetime.now(UTC))
+    assert storage.generation() == before
+    storage.revoke_token("nothing", datetime.now(UTC))  # changed no row
+    assert storage.generation() == before
+    storage.add_token("t" * 64, user.id, "d", datetime.now(UTC))  # any other write
+    assert storage.generation() == before + 1
+    storage.close()

@@ -94,3 +94,12 @@ def test_every_error_answer_is_one_documented_shape(document):
                     seen += 1
     assert seen > 30
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_a_405_lists_every_method_of_the_path(live_server):
+    manager = live_server.login("manager")
+    response = manager.request("OPTIONS", "/api/v1/sites/alpha/reviews/r1")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json() == {"detail": "Method Not Allowed"}
+    assert manager.delete("/api/v1/sync").headers["allow"] == "POST"

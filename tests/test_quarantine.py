@@ -80,6 +80,12 @@ def _poison(day: datetime) -> list[dict[str, object]]:
             refers_to=far_inspection["id"],
         ),
         _row("handover", due.astimezone(UTC).isoformat(timespec="microseconds"), "{not json"),
+        _row(
+            "scan",
+            due.astimezone(UTC).isoformat(timespec="microseconds"),
+            '{"round_id": nul',
+            point_id="c01",
+        ),
     ]
 
 
@@ -177,9 +183,6 @@ def test_reads_stay_total_over_bad_rows_stored_after_the_migration(live_server):
     day = datetime.now(TZ).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=1)
     _insert(live_server.settings.db_path, [*_poison(day), _good_inspection(day)])
     _reads_work(live_server, day)
-    storage = Storage(live_server.settings.db_path)
-    try:
-        assert storage.set_aside_unreadable(datetime.now(UTC)) == 4
-        assert len(storage.quarantined("alpha")) == 4
-    finally:
-        storage.close()
+    # left out of reads, not moved: the records are hash-chained by now
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        assert db.execute("select count(*) from records").fetchone()[0] == 6

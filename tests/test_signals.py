@@ -99,6 +99,13 @@ def test_impossible_speed_without_any_fix_uses_the_points_positions():
     assert flags(lat=None, lon=None, previous=fixed) == []
 
 
+def test_a_late_record_is_judged_against_the_scan_after_it_too():
+    later = LastScan("p9", T0 + timedelta(seconds=5), 31.19, 121.4)  # 1.1 km, 5 s after
+    assert flags(following=later) == [Flag.RAPID_SCANS, Flag.TOO_FAST]
+    before = LastScan("p0", T0 - timedelta(minutes=20), 31.2, 121.4)
+    assert flags(previous=before, following=later) == [Flag.RAPID_SCANS, Flag.TOO_FAST]
+
+
 def test_speed_allows_for_the_accuracy_of_both_fixes():
     prev = LastScan("p0", T0 - timedelta(seconds=20), 31.1990, 121.4, accuracy=30)  # 111 m
     assert flags(previous=prev) == [Flag.TOO_FAST]
@@ -128,7 +135,8 @@ def test_label_problems_have_their_own_flags_and_all_hold():
     assert flags(label_ok=False, label_problem="other_site") == [Flag.FOREIGN_LABEL]
     assert flags(label_ok=False, label_problem="not_ours") == [Flag.NOT_A_LABEL]
     assert label_flag("bad_signature") == Flag.BAD_SIGNATURE
-    assert {label_flag(r) for r in ("bad_signature", "other_site", "not_ours")} == HOLDING_FLAGS
+    label_flags = {label_flag(r) for r in ("bad_signature", "other_site", "not_ours")}
+    assert label_flags | {Flag.REVOKED_LABEL} == HOLDING_FLAGS  # a reprint revokes a label
 
 
 def test_clock_skew_size_and_hamming():
@@ -149,3 +157,5 @@ def test_standing_and_review_rules():
     assert review_refusal(["clock_skew"], "reject", " ") == "a rejection needs a reason"
     assert review_refusal(["clock_skew"], "accept", "x" * 501) is not None
     assert review_refusal(["clock_skew"], "accept", "") is None
+    own = review_refusal(["clock_skew"], "accept", "", reviewer_id="u1", author_id="u1")
+    assert own == "nobody reviews their own record"

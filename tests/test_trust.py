@@ -67,7 +67,7 @@ def test_a_scan_whose_label_fails_earns_nothing_until_accepted(live_server, flag
     assert held["scans"][0]["would_meet"]["status"] == "on_time"
     assert visit["_report"]["unmatched_scans"] == []
 
-    url = f"/api/v1/sites/alpha/reviews/{forged['id']}"
+    url = f"/api/v1/sites/alpha/reviews/{forged['id']}/verdict"
     accepted = manager.post(url, json={"verdict": "accept", "reason": "标签破损，已核实到岗"})
     assert accepted.status_code == 201 and accepted.json()["standing"] == "counted"
     visit = c01_visit(manager, due)
@@ -124,15 +124,15 @@ def test_review_endpoints_check_site_and_role(live_server):
     outsider = live_server.login("beta-manager")
     assert outsider.get(url).status_code == 404
     assert outsider.get(f"{url}/{forged['id']}").status_code == 404
-    assert outsider.post(f"{url}/{forged['id']}", json=verdict).status_code == 404
+    assert outsider.post(f"{url}/{forged['id']}/verdict", json=verdict).status_code == 404
     # a record of site alpha looked up through the outsider's own site: also 404
     beta_url = f"/api/v1/sites/beta/reviews/{forged['id']}"
     assert outsider.get(beta_url).status_code == 404
-    assert outsider.post(beta_url, json=verdict).status_code == 404
+    assert outsider.post(f"{beta_url}/verdict", json=verdict).status_code == 404
     for field_role in ("guard", "cleaner"):
         client = live_server.login(field_role)
         assert client.get(url).status_code == 403
-        assert client.post(f"{url}/{forged['id']}", json=verdict).status_code == 403
+        assert client.post(f"{url}/{forged['id']}/verdict", json=verdict).status_code == 403
     supervisor = live_server.login("super")
     assert supervisor.get(url).json()["total"] == 1
     with sqlite3.connect(live_server.settings.db_path) as db:
@@ -145,19 +145,28 @@ def test_verdicts_are_bounded_and_only_flagged_records_are_reviewed(live_server)
     forged, clean = scan("c01", payload="hello"), scan("c05", later)
     guard.post("/api/v1/sync", json=batch(forged, clean))
     manager = live_server.login("manager")
-    url = f"/api/v1/sites/alpha/reviews/{forged['id']}"
+    url = f"/api/v1/sites/alpha/reviews/{forged['id']}/verdict"
     no_reason = manager.post(url, json={"verdict": "reject", "reason": "  "})
     assert no_reason.status_code == 422 and "reason" in no_reason.json()["detail"]
     assert manager.post(url, json={"verdict": "reject", "reason": "x" * 501}).status_code == 422
     assert manager.post(url, json={"verdict": "maybe"}).status_code == 422
     unflagged = manager.post(
-        f"/api/v1/sites/alpha/reviews/{clean['id']}", json={"verdict": "reject", "reason": "?"}
+        f"/api/v1/sites/alpha/reviews/{clean['id']}/verdict",
+        json={"verdict": "reject", "reason": "?"},
     )
     assert unflagged.status_code == 422 and "flagged" in unflagged.json()["detail"]
     assert (
-        manager.post("/api/v1/sites/alpha/reviews/nope", json={"verdict": "accept"}).status_code
+        manager.post(
+            "/api/v1/sites/alpha/reviews/nope/verdict", json={"verdict": "accept"}
+        ).status_code
         == 404
     )
+    own = manager.post("/api/v1/sync", json=batch(scan("c07", payload="hello"))).json()
+    mine = manager.post(
+        f"/api/v1/sites/alpha/reviews/{own['results'][0]['id']}/verdict",
+        json={"verdict": "accept"},
+    )
+    assert mine.status_code == 422 and "own record" in mine.json()["detail"]
 
 
 def test_review_queue_lists_flagged_records_with_their_evidence(live_server):
@@ -201,7 +210,7 @@ def test_review_queue_lists_flagged_records_with_their_evidence(live_server):
     window = {"start": (t0 + timedelta(minutes=6)).isoformat(), "end": now_iso()}
     assert [i["id"] for i in manager.get(url, params=window).json()["data"]] == [forged["id"]]
 
-    manager.post(f"{url}/{far['id']}", json={"verdict": "accept", "reason": "GPS 漂移"})
+    manager.post(f"{url}/{far['id']}/verdict", json={"verdict": "accept", "reason": "GPS 漂移"})
     assert [i["id"] for i in manager.get(url).json()["data"]] == [forged["id"]]
     reviewed_page = manager.get(url, params={"state": "reviewed"}).json()
     assert reviewed_page["counts"] == {"unreviewed": 1, "held": 1, "reviewed": 1}

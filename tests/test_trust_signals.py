@@ -47,6 +47,9 @@ def test_speed_and_seconds_apart_are_judged_against_earlier_syncs(live_server):
     assert push(guard, scan("c19", t0 + timedelta(seconds=35))) == [["scans_seconds_apart"]]
     # another guard's scans are not this guard's walk
     assert push(live_server.login("guard2"), scan("c01", t0 + timedelta(seconds=36))) == [[]]
+    # an older record that arrives late is judged against the scans on either side of it
+    late = scan("c10", t0 - timedelta(seconds=20))  # c10 is 200 m from c01: 10 m/s
+    assert push(guard, late) == [["impossible_speed"]]
 
 
 def test_nine_scans_of_one_point_in_nine_minutes_over_three_syncs(live_server):

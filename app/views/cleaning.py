@@ -10,7 +10,7 @@ from typing import Any
 import flet as ft
 
 from app.state import Inspection
-from app.views.shell import GREEN, GREY, RED, Shell, big_button
+from app.views.shell import GREEN, GREY, RED, SEGMENT_STYLE, Shell, big_button, labelled
 
 __all__ = ["CleaningScreens"]
 
@@ -112,39 +112,78 @@ class CleaningScreens(Shell):
             ink=True,
         )
 
-    def fix_screen(self, rect: dict[str, Any]) -> ft.Control:
-        before = ft.Column()
+    def photo_pair(self, rect: dict[str, Any]) -> ft.Control:
+        """The 'before' photo and, when a fix came back, the rejected 'after' photo side
+        by side, loaded from the phone or the server once the screen is up."""
+        before, after = ft.Column(expand=True), ft.Column(expand=True)
+        shown = [
+            (before, "before", rect.get("before_photos") or []),
+            (after, "after", rect.get("after_photos") or []),
+        ]
 
-        async def load_before() -> None:
-            shas = rect.get("before_photos") or []
-            if shas:
-                data = await self.app.photo(shas[0])
-                if data:
-                    before.controls = [
-                        ft.Text(self.t("before"), size=16),
-                        ft.Image(src=data, height=200, fit=ft.BoxFit.CONTAIN),
+        async def load() -> None:
+            for column, label, shas in shown:
+                if shas and (data := await self.app.photo(shas[0])):
+                    column.controls = [
+                        ft.Text(self.t(label), size=16),
+                        ft.Image(src=data, height=160, fit=ft.BoxFit.CONTAIN),
                     ]
-                    self.page.update()
+            self.page.update()
 
-        self.page.run_task(load_before)
-        photo_row = self.photo_row(rect["point_name"], lambda: self.fix_screen(rect))
+        self.page.run_task(load)
+        return ft.Row([before, after], vertical_alignment=ft.CrossAxisAlignment.START)
+
+    def fix_screen(self, rect: dict[str, Any]) -> ft.Control:
+        key = rect["id"]
+        self.remember("fix", rect_id=key)
+        controls: list[ft.Control] = [
+            self.header(rect["point_name"], back=self.home),
+            self.item_heading(rect),
+        ]
+        if rect.get("reopened") or rect.get("recheck_note"):
+            comment = rect.get("recheck_note") or ""
+            controls.append(
+                ft.Container(
+                    ft.Column(
+                        [
+                            ft.Text(self.t("sent_back"), size=18, weight=ft.FontWeight.BOLD),
+                            *([ft.Text(comment, size=18)] if comment else []),
+                        ],
+                        spacing=4,
+                    ),
+                    padding=12,
+                    border_radius=10,
+                    border=ft.Border.all(2, RED),
+                )
+            )
+        controls.append(self.photo_pair(rect))
+        draft = self.app.draft("fix", key)
+        note = ft.TextField(
+            label=self.t("fix_note"),
+            multiline=True,
+            text_size=18,
+            value=draft.get("note", ""),
+            on_change=lambda e: self.app.save_draft("fix", key, note=e.control.value),
+        )
+        photo_row = self.photo_row(rect["point_name"], "fix", key, lambda: self.fix_screen(rect))
 
         def submit(_: Any) -> None:
-            if not self.draft_photo:
+            photo = self.app.draft("fix", key).get("photo")
+            if not photo:
                 self.toast(self.t("photo_required"), error=True)
                 return
-            self.app.fix_rectification(rect, self.draft_photo)
-            self.draft_photo = None
+            self.app.fix_rectification(rect, photo, note.value or "")
             self.toast(self.t("fixed_submitted"))
             self.show(self.home)
 
         return self.page_body(
-            self.header(rect["point_name"], back=self.home),
-            self.item_heading(rect),
-            before,
-            photo_row,
-            ft.Row([big_button(self.t("submit"), submit)]),
+            *controls, note, photo_row, ft.Row([big_button(self.t("submit"), submit)])
         )
+
+    def rect_by_id(self, rect_id: str) -> dict[str, Any] | None:
+        """A rectification of the cached lists, to reopen its screen after a restart."""
+        every = self.app.my_rectifications() + self.app.recheck_queue()
+        return next((r for r in every if r["id"] == rect_id), None)
 
     # -- cleaning supervisors ---------------------------------------------------------------
 
@@ -169,13 +208,14 @@ class CleaningScreens(Shell):
         return controls
 
     def on_inspect_area(self, payload: str, method: str) -> None:
-        self.inspection = self.app.start_inspection(payload, method)
+        self.app.start_inspection(payload, method)
         self.show(self.inspection_screen)
 
     def inspection_screen(self) -> ft.Control:
-        insp = self.inspection
+        insp = self.app.inspection_draft()
         if insp is None:
             return self.home()
+        self.remember("inspection")
         lang = self.app.lang
         rows: list[ft.Control] = []
         for item in insp.template["items"]:
@@ -188,8 +228,9 @@ class CleaningScreens(Shell):
                 selected=[insp.results[key]] if key in insp.results else [],
                 allow_empty_selection=True,
                 on_change=lambda e, k=key: self._set_result(k, e.control.selected),
+                style=SEGMENT_STYLE,
             )
-            row: list[ft.Control] = [ft.Text(item[f"label_{lang}"], size=18), choice]
+            row: list[ft.Control] = [ft.Text(item[f"label_{lang}"], size=18), ft.Row([choice])]
             if insp.results.get(key) == "fail":
                 taken = insp.photos.get(key)
                 row.append(
@@ -216,7 +257,6 @@ class CleaningScreens(Shell):
 
         def submit(_: Any) -> None:
             if self.attempt(lambda: self.app.submit_inspection(insp)):
-                self.inspection = None
                 self.toast(self.t("inspection_saved", n=len(insp.failed)))
                 self.show(self.home)
 
@@ -240,6 +280,7 @@ class CleaningScreens(Shell):
 
         def pick(e: Any) -> None:
             insp.assignee_id = e.control.value or None
+            self.app.save_inspection(insp)
 
         anyone = ft.DropdownOption("", text=self.t("any_cleaner"))
         picker = ft.Dropdown(
@@ -253,47 +294,54 @@ class CleaningScreens(Shell):
                 *(ft.DropdownOption(p["id"], text=p["name"]) for p in self.app.cleaners()),
             ],
         )
-        return [ft.Row([picker])]
+        return [ft.Row([labelled(picker, self.t("assignee"))])]
 
     def _set_result(self, key: str, selected: list[str]) -> None:
-        assert self.inspection is not None
+        insp = self.app.inspection_draft()
+        if insp is None:
+            return
         if selected:
-            self.inspection.results[key] = selected[0]
+            insp.results[key] = selected[0]
         else:
-            self.inspection.results.pop(key, None)
+            insp.results.pop(key, None)
+        self.app.save_inspection(insp)
         self.show(self.inspection_screen)
 
     def _open_item_camera(self, key: str, _: Any) -> None:
         self.open_camera(partial(self._item_photo, key), self.inspection_screen)
 
     def _item_photo(self, key: str, raw: bytes) -> None:
-        assert self.inspection is not None
-        sha = self.app.take_photo(raw, self.inspection.point["name"])
-        self.inspection.photos[key] = [sha]
+        insp = self.app.inspection_draft()
+        if insp is None:
+            return
+        insp.photos[key] = [self.app.take_photo(raw, insp.point["name"])]
+        self.app.save_inspection(insp)
         self.show(self.inspection_screen)
 
     def recheck_screen(self, rect: dict[str, Any]) -> ft.Control:
+        key = rect["id"]
+        self.remember("recheck", rect_id=key)
+        note = ft.TextField(
+            label=self.t("recheck_note"),
+            multiline=True,
+            text_size=18,
+            value=self.app.draft("recheck", key).get("note", ""),
+            on_change=lambda e: self.app.save_draft("recheck", key, note=e.control.value),
+        )
+
         def decide(passed: bool) -> Callable[[Any], None]:
             def save(_: Any) -> None:
-                if self.attempt(lambda: self.app.recheck(rect, passed)):
+                if self.attempt(lambda: self.app.recheck(rect, passed, note.value or "")):
                     self.toast(self.t("recheck_saved"))
                     self.show(self.home)
 
             return save
 
-        after = ft.Column()
-
-        async def load_after() -> None:
-            shas = rect.get("after_photos") or []
-            if shas and (data := await self.app.photo(shas[0])):
-                after.controls = [ft.Image(src=data, height=220, fit=ft.BoxFit.CONTAIN)]
-                self.page.update()
-
-        self.page.run_task(load_after)
         return self.page_body(
             self.header(rect["point_name"], back=self.home),
             self.item_heading(rect),
-            after,
+            self.photo_pair(rect),
+            note,
             ft.Row([big_button(self.t("recheck_pass"), decide(True), colour=GREEN)]),
             ft.Row([big_button(self.t("recheck_fail"), decide(False), colour=RED)]),
         )

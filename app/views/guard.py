@@ -9,7 +9,7 @@ import flet as ft
 
 from app.i18n import ANOMALY_TYPES
 from app.state import RoundItem
-from app.views.shell import BIG, FONT, GREEN, GREY, RED, Shell, big_button
+from app.views.shell import BIG, FONT, GREEN, GREY, RED, SEGMENT_STYLE, Shell, big_button, labelled
 from domain.coverage import RoundState
 
 __all__ = ["GuardScreens"]
@@ -66,33 +66,40 @@ class GuardScreens(Shell):
 
     def _starter(self, route_id: str, item: RoundItem | None) -> Callable[[Any], None]:
         def start(_: Any) -> None:
-            self.app.start_round(route_id, item)
-            self.show(self.round_screen)
+            if self.attempt(lambda: self.app.start_round(route_id, item)):
+                self.show(self.round_screen)
 
         return start
 
+    def when(self, item: RoundItem) -> str:
+        """The round's time in site time, dated when it is not today's."""
+        if item.due is None:
+            return ""
+        local = item.due.astimezone(self.app.tz)
+        day = {-1: self.t("yesterday"), 0: "", 1: self.t("tomorrow")}.get(
+            item.day_offset, f"{local:%m-%d}"
+        )
+        return f"{day} {local:%H:%M}".strip()
+
     def round_card(self, item: RoundItem) -> ft.Control:
-        tz = self.app.tz
-        due = f"{item.due.astimezone(tz):%H:%M}" if item.due else ""
+        now = self.app.clock()
         colour = RED if item.overdue else STATE_COLOURS.get(item.state, GREY)
         state = self.t(f"state_{item.state.value}")
         if item.overdue:
             state = f"{state} · {self.t('overdue')}"
-        actionable = item.state not in (
-            RoundState.COMPLETED,
-            RoundState.MISSED,
-            RoundState.INCOMPLETE,
-        )
+        name = item.route_name
+        if item.schedule_id is None:
+            name = f"{self.t('voluntary_round')} · {name}"
         text = ft.Column(
             [
-                ft.Text(f"{due}  {item.route_name}", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(f"{self.when(item)}  {name}", size=20, weight=ft.FontWeight.BOLD),
                 ft.Text(f"{state} · {item.done}/{item.total}", size=16, color=colour),
             ],
             expand=True,
             spacing=2,
         )
         row: list[ft.Control] = [text]
-        if actionable:
+        if item.can_start(now):
             label = self.t("continue") if item.round_id else self.t("start")
             row.append(
                 ft.FilledButton(
@@ -105,6 +112,9 @@ class GuardScreens(Shell):
                     ),
                 )
             )
+        elif item.opens is not None and item.state is RoundState.UPCOMING:
+            at = f"{item.opens.astimezone(self.app.tz):%H:%M}"
+            row.append(ft.Text(self.t("not_yet", at=at), size=16, color=GREY))
         return ft.Container(
             ft.Row(row), padding=12, border_radius=10, border=ft.Border.all(2, colour)
         )
@@ -115,6 +125,7 @@ class GuardScreens(Shell):
         active = self.app.active_round()
         if active is None:
             return self.home()
+        self.remember("round")
         names = {p["id"]: p["name"] for p in self.app.site["points"]}
         progress = ft.ProgressBar(
             value=active.done / active.total if active.total else 1, height=12
@@ -153,36 +164,45 @@ class GuardScreens(Shell):
     def on_checkpoint(self, payload: str, method: str) -> None:
         point, scan_id = self.app.scan_checkpoint(payload, method, self.fresh_position())
         self.toast(f"{point['name']} · {self.t('saved')}")
-        self.draft_photo, self.draft_answers = None, {}
         self.show(lambda: self.checks_screen(point, scan_id))
 
     def checks_screen(self, point: dict[str, Any], scan_id: str) -> ft.Control:
-        answers = self.draft_answers
+        self.remember("checks", point_id=point["id"], scan_id=scan_id)
+        draft = self.app.draft("checks", scan_id)
+        answers: dict[str, bool] = {c: True for c in point["checks"]} | dict(
+            draft.get("answers") or {}
+        )
+
+        def answer(check: str, selected: list[str]) -> None:
+            answers[check] = "yes" in selected
+            self.app.save_draft("checks", scan_id, answers=answers)
+
         rows: list[ft.Control] = []
         for check in point["checks"]:
-            answers.setdefault(check, True)
             group = ft.SegmentedButton(
                 segments=[
                     ft.Segment("yes", label=ft.Text(self.t("yes"), size=18)),
                     ft.Segment("no", label=ft.Text(self.t("no"), size=18)),
                 ],
                 selected=["yes" if answers[check] else "no"],
-                on_change=lambda e, c=check: answers.__setitem__(c, "yes" in e.control.selected),
+                on_change=lambda e, c=check: answer(c, e.control.selected),
+                style=SEGMENT_STYLE,
             )
-            rows += [ft.Text(check, size=20), group]
+            rows += [ft.Text(check, size=20), ft.Row([group])]
         if point["requires_photo"]:
             rows += [
                 ft.Text(self.t("photo_required"), size=18, color=RED),
-                self.photo_row(point["name"], lambda: self.checks_screen(point, scan_id)),
+                self.photo_row(
+                    point["name"], "checks", scan_id, lambda: self.checks_screen(point, scan_id)
+                ),
             ]
 
         def done(then: Callable[[], ft.Control]) -> Callable[[Any], None]:
             def save(_: Any) -> None:
-                photo = self.draft_photo
+                photo = self.app.draft("checks", scan_id).get("photo")
                 if self.attempt(
                     lambda: self.app.answer_checks(point["id"], scan_id, answers, photo)
                 ):
-                    self.draft_photo, self.draft_answers = None, {}
                     self.show(then)
 
             return save
@@ -205,18 +225,34 @@ class GuardScreens(Shell):
         )
 
     def anomaly_screen(self, point: dict[str, Any] | None, scan_id: str | None) -> ft.Control:
+        context = scan_id or ""
+        self.remember("anomaly", point_id=point["id"] if point else None, scan_id=scan_id)
+        draft = self.app.draft("anomaly", context)
         category = ft.Dropdown(
             label=self.t("anomaly_type"),
             text_size=18,
-            value=ANOMALY_TYPES[0][0],
+            value=draft.get("category") or ANOMALY_TYPES[0][0],
             options=[
                 ft.DropdownOption(zh, text=zh if self.app.lang == "zh" else en)
                 for zh, en in ANOMALY_TYPES
             ],
+            on_select=lambda e: self.app.save_draft(
+                "anomaly", context, category=e.control.value or ""
+            ),
+            expand=True,
         )
-        note = ft.TextField(label=self.t("note"), multiline=True, min_lines=2, text_size=18)
+        note = ft.TextField(
+            label=self.t("note"),
+            multiline=True,
+            min_lines=2,
+            text_size=18,
+            value=draft.get("note", ""),
+            on_change=lambda e: self.app.save_draft("anomaly", context, note=e.control.value),
+        )
         place = point["name"] if point else self.app.site.get("name", "")
-        photo_row = self.photo_row(place, lambda: self.anomaly_screen(point, scan_id))
+        photo_row = self.photo_row(
+            place, "anomaly", context, lambda: self.anomaly_screen(point, scan_id)
+        )
 
         def save(_: Any) -> None:
             self.app.report_anomaly(
@@ -224,16 +260,15 @@ class GuardScreens(Shell):
                 scan_id,
                 category.value or "",
                 note.value or "",
-                self.draft_photo,
+                self.app.draft("anomaly", context).get("photo"),
             )
-            self.draft_photo = None
             self.toast(self.t("saved"))
             self.show(self.round_screen if self.app.active_round() else self.home)
 
         return self.page_body(
             self.header(self.t("anomaly"), back=self.round_screen),
             ft.Text(place, size=18),
-            category,
+            ft.Row([labelled(category, self.t("anomaly_type"))]),
             note,
             photo_row,
             ft.Row([big_button(self.t("save"), save)]),
@@ -243,8 +278,16 @@ class GuardScreens(Shell):
         active = self.app.active_round()
         if active is None:
             return self.home()
+        self.remember("finish")
         reason = ft.TextField(
-            label=self.t("finish_reason"), multiline=True, text_size=18, visible=bool(active.left)
+            label=self.t("finish_reason"),
+            multiline=True,
+            text_size=18,
+            visible=bool(active.left),
+            value=self.app.draft("finish", active.round_id).get("reason", ""),
+            on_change=lambda e: self.app.save_draft(
+                "finish", active.round_id, reason=e.control.value
+            ),
         )
 
         def finish(_: Any) -> None:
@@ -260,8 +303,14 @@ class GuardScreens(Shell):
         )
 
     def handover_screen(self) -> ft.Control:
+        self.remember("handover")
         note = ft.TextField(
-            label=self.t("handover_note"), multiline=True, min_lines=4, text_size=18
+            label=self.t("handover_note"),
+            multiline=True,
+            min_lines=4,
+            text_size=18,
+            value=self.app.draft("handover").get("note", ""),
+            on_change=lambda e: self.app.save_draft("handover", note=e.control.value),
         )
 
         def save(_: Any) -> None:
@@ -269,8 +318,11 @@ class GuardScreens(Shell):
                 self.toast(self.t("handover_saved"))
                 self.show(self.home)
 
+        pending = self.app.status().pending
+        warning = ft.Text(self.t("handover_pending", n=pending), size=18, color=RED)
         return self.page_body(
             self.header(self.t("handover"), back=self.home),
+            *([warning] if pending else []),
             note,
             ft.Row([big_button(self.t("save"), save)]),
         )

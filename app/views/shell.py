@@ -20,11 +20,30 @@ import flet_geolocator as fg
 
 from app.camera import FRAME_EVERY_S, LiveScan, picture_is_mirrored, unmirror
 from app.i18n import t
-from app.state import FieldApp, Inspection, Refusal, Status
+from app.position import REFRESH_SECONDS, PositionKeeper
+from app.state import FieldApp, Refusal, Status
+from app.syncloop import sync_loop_for
 
-__all__ = ["BIG", "FONT", "GREEN", "GREY", "RED", "Shell", "big_button"]
+__all__ = [
+    "BIG",
+    "FONT",
+    "GREEN",
+    "GREY",
+    "RED",
+    "SEGMENT_STYLE",
+    "TOUCH",
+    "Shell",
+    "big_button",
+    "labelled",
+]
 
 BIG = 60  # button height, px
+TOUCH = 48  # the least touch target, px, either way
+# Pass/fail and yes/no segments: tall enough to hit with a gloved thumb.
+SEGMENT_STYLE = ft.ButtonStyle(
+    padding=ft.Padding.symmetric(horizontal=16, vertical=14),
+    visual_density=ft.VisualDensity.STANDARD,
+)
 FONT = "NotoSansSC"  # bundled: offline, the web client has no CJK fallback font
 RED, GREEN, GREY = ft.Colors.RED_700, ft.Colors.GREEN_700, ft.Colors.GREY_700
 
@@ -46,6 +65,11 @@ def big_button(
     return kind(content=text, icon=icon, on_click=on_click, height=BIG, expand=True, style=style)
 
 
+def labelled(control: ft.Control, label: str) -> ft.Control:
+    """A control with an accessible name (a dropdown has none of its own)."""
+    return ft.Semantics(content=control, label=label, button=True, container=True, expand=True)
+
+
 class Shell(ABC):
     """Plumbing shared by all screens; `home` is the role's start screen."""
 
@@ -53,12 +77,10 @@ class Shell(ABC):
         self.page, self.app, self.default_server = page, app, default_server
         self.screen: Callable[[], ft.Control] = self.home
         self.status_text = ft.Text(size=14)
-        self.inspection: Inspection | None = None
-        self.draft_photo: str | None = None  # taken for the form on screen, not yet saved
-        self.draft_answers: dict[str, bool] = {}
-        self.position: dict[str, float] | None = None
-        self.position_at = 0.0
-        self.wake = asyncio.Event()
+        self.form_shown = False  # the screen being built named its form (see `remember`)
+        self.positions = PositionKeeper()
+        self.syncer = sync_loop_for(app)
+        self.syncer.listen(self.on_synced)
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.app.lang, **params)
@@ -69,16 +91,30 @@ class Shell(ABC):
         self.screen = screen
         if not self.app.signed_in or self.app.store.get("needs_login"):
             screen = self.login
-        self.status_text = ft.Text(size=14)
+        self.status_text = ft.Text(size=14, expand=True)
         status = self.refresh_status()
-        if status.pending and not status.offline:
-            self.wake.set()  # something new was saved: send it now
+        if status.pending:
+            self.syncer.wake()  # something new was saved: send it now
+        self.form_shown = False
         body = screen()
+        if not self.form_shown and self.app.open_form() is not None:
+            self.app.forget_form()
         status_bar = ft.Container(
-            self.status_text,
-            padding=8,
+            ft.Row(
+                [
+                    self.status_text,
+                    ft.OutlinedButton(
+                        self.t("sync_now"),
+                        icon=ft.Icons.SYNC,
+                        on_click=self.sync_now,
+                        height=TOUCH,
+                        style=ft.ButtonStyle(text_style=ft.TextStyle(size=16, font_family=FONT)),
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            padding=ft.Padding.symmetric(horizontal=8, vertical=4),
             bgcolor=ft.Colors.BLUE_GREY_50,
-            alignment=ft.Alignment.CENTER_LEFT,
         )
         column = ft.Column(
             [status_bar, body],
@@ -88,6 +124,13 @@ class Shell(ABC):
         )
         self.page.controls = [ft.SafeArea(column, expand=True)]
         self.page.update()
+
+    def remember(self, form: str, **context: Any) -> None:
+        """Called by a form's builder: reopen this form after a refresh or a restart."""
+        self.form_shown = True
+        wanted = {"form": form, **context}
+        if self.app.open_form() != wanted:
+            self.app.remember_form(form, **context)
 
     def toast(self, message: str, error: bool = False) -> None:
         self.page.show_dialog(
@@ -119,10 +162,8 @@ class Shell(ABC):
             parts.append(self.t("last_sync", at=f"{local:%H:%M}"))
         else:
             parts.append(self.t("never_synced"))
-        error = status.error
-        if error == "login_expired":
-            error = self.t("login_expired")
-        elif status.rejected:
+        error = self.t(status.error) if status.error else ""
+        if status.rejected and status.error != "login_expired":
             error = self.t(
                 "rejected_records",
                 n=status.rejected,
@@ -132,59 +173,64 @@ class Shell(ABC):
         self.status_text.color = RED if (error or status.offline) else None
         return status
 
-    async def sync_loop(self) -> None:
-        """Background sync: push, pull, then wait (longer after each failure), or until a
-        new record is saved while the server is reachable."""
-        while True:
-            if self.app.signed_in:
-                await self.app.sync()
-                self.refresh_status()
-                self.page.update()
-            self.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.app.next_sync_in())
+    def on_synced(self) -> None:
+        """After each attempt of the phone's sync loop: this page's status line."""
+        self.refresh_status()
+        self.status_text.update()
 
     async def watch_position(self) -> None:
-        """Keep the latest GPS fix, so a scan never waits for one; no GPS, no position."""
+        """Feed the position keeper: the device's position stream while moving, and a
+        fresh fix every few seconds while standing still. No GPS, no position."""
 
         def moved(position: Any) -> None:
-            if position.latitude is not None and position.longitude is not None:
-                self.position = {
-                    "lat": position.latitude,
-                    "lon": position.longitude,
-                    "accuracy": position.accuracy or 0.0,
-                }
-                self.position_at = time.monotonic()
+            if position is not None:
+                self.positions.update(
+                    position.latitude,
+                    position.longitude,
+                    position.accuracy,
+                    getattr(position, "timestamp", None),
+                )
 
         geo = fg.Geolocator(
-            configuration=fg.GeolocatorConfiguration(distance_filter=5),
+            configuration=fg.GeolocatorConfiguration(
+                accuracy=fg.GeolocatorPositionAccuracy.BEST, distance_filter=0
+            ),
             on_position_change=lambda e: moved(e.position),
         )
         try:
             await geo.request_permission()
-            moved(await geo.get_current_position())
         except Exception:  # no permission or no location service: scans carry no GPS
             return
+        while True:
+            # No fix this time: the last one ages out by itself.
+            with contextlib.suppress(Exception):
+                moved(await asyncio.wait_for(geo.get_current_position(), REFRESH_SECONDS))
+            await asyncio.sleep(REFRESH_SECONDS)
 
     def fresh_position(self) -> dict[str, float] | None:
-        """The GPS fix if it is under two minutes old."""
-        if self.position and time.monotonic() - self.position_at < 120:
-            return self.position
-        return None
+        """The GPS fix for a scan made now: fresh (see `PositionKeeper`), or none."""
+        return self.positions.for_scan()
 
     async def sync_now(self, _: Any = None) -> None:
-        await self.app.sync()
-        self.show(self.screen)
+        self.status_text.value = self.t("syncing")
+        self.status_text.update()
+        await self.syncer.sync_now()
 
     def header(self, title: str, back: Callable[[], ft.Control] | None = None) -> ft.Control:
         controls: list[ft.Control] = []
         if back is not None:
             controls.append(
-                ft.IconButton(
-                    ft.Icons.ARROW_BACK,
-                    icon_size=32,
-                    tooltip=self.t("back"),
-                    on_click=lambda _: self.show(back),
+                ft.Semantics(
+                    content=ft.IconButton(
+                        ft.Icons.ARROW_BACK,
+                        icon_size=32,
+                        width=BIG,
+                        height=BIG,
+                        on_click=lambda _: self.show(back),
+                    ),
+                    label=self.t("back"),
+                    button=True,
+                    container=True,
                 )
             )
         controls.append(ft.Text(title, size=24, weight=ft.FontWeight.BOLD, expand=True))
@@ -236,8 +282,34 @@ class Shell(ABC):
         self.show(self.screen)
 
     def sign_out(self, _: Any) -> None:
-        self.app.logout()
-        self.show(self.login)
+        pending = self.app.status().pending
+        if not pending:
+            self.app.logout()
+            self.show(self.login)
+            return
+
+        def answer(sign_out: bool) -> None:
+            self.page.pop_dialog()
+            if sign_out:
+                self.app.logout()
+                self.show(self.login)
+
+        self.page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text(self.t("pending_warning", n=pending), size=20),
+                content=ft.Text(self.t("sign_out_pending", n=pending), size=18),
+                actions=[
+                    ft.TextButton(self.t("cancel"), on_click=lambda _: answer(False), height=TOUCH),
+                    ft.FilledButton(
+                        self.t("sign_out"),
+                        on_click=lambda _: answer(True),
+                        height=TOUCH,
+                        style=ft.ButtonStyle(bgcolor=RED),
+                    ),
+                ],
+            )
+        )
 
     @abstractmethod
     def home(self) -> ft.Control:
@@ -254,31 +326,46 @@ class Shell(ABC):
             self.show(self.home)
 
         return [
-            ft.Dropdown(
-                value=self.app.site["id"],
-                text_size=18,
-                on_select=choose,
-                options=[ft.DropdownOption(s["id"], text=s["name"]) for s in sites],
+            ft.Row(
+                [
+                    labelled(
+                        ft.Dropdown(
+                            value=self.app.site["id"],
+                            label=self.t("site"),
+                            text_size=18,
+                            on_select=choose,
+                            expand=True,
+                            options=[ft.DropdownOption(s["id"], text=s["name"]) for s in sites],
+                        ),
+                        self.t("site"),
+                    )
+                ]
             )
         ]
 
-    def photo_row(self, place: str, back: Callable[[], ft.Control]) -> ft.Control:
-        """A 'take photo' button, or the thumbnail of the photo just taken."""
+    def photo_row(
+        self, place: str, form: str, context: str, back: Callable[[], ft.Control]
+    ) -> ft.Control:
+        """A 'take photo' button, or the thumbnail of the photo just taken; the photo goes
+        into the form's draft, beside what was typed and chosen there."""
+        photo = self.app.draft(form, context).get("photo")
 
         def taken(raw: bytes) -> None:
-            self.draft_photo = self.app.take_photo(raw, place)
+            self.app.save_draft(form, context, photo=self.app.take_photo(raw, place))
             self.show(back)
 
         take = big_button(
-            self.t("retake_photo") if self.draft_photo else self.t("take_photo"),
+            self.t("retake_photo") if photo else self.t("take_photo"),
             lambda _: self.open_camera(taken, back),
             filled=False,
             icon=ft.Icons.PHOTO_CAMERA,
         )
         controls: list[ft.Control] = [take]
-        if self.draft_photo:
-            thumb = self.app.store.photo_path(self.draft_photo, thumb=True).read_bytes()
-            controls.insert(0, ft.Image(src=thumb, width=96, height=72, fit=ft.BoxFit.COVER))
+        thumb = self.app.store.photo_path(photo, thumb=True) if photo else None
+        if thumb is not None and thumb.exists():
+            controls.insert(
+                0, ft.Image(src=thumb.read_bytes(), width=96, height=72, fit=ft.BoxFit.COVER)
+            )
         return ft.Row(controls)
 
     # -- camera -----------------------------------------------------------------------------
@@ -323,7 +410,8 @@ class Shell(ABC):
     ) -> None:
         """The camera's preview with, for photos, a capture button; for scanning, the live
         reader. A torch button shows where the camera has a torch."""
-        camera = fc.Camera(expand=True, preview_enabled=True)
+        # a scale from the start: changing it later must not rebuild (and so stop) the preview
+        camera = fc.Camera(expand=True, preview_enabled=True, scale=ft.Scale(scale_x=1, scale_y=1))
         error = ft.Text(color=RED, size=16)
         state = {"taking": False, "torch": False, "mirrored": False}
 
@@ -368,6 +456,7 @@ class Shell(ABC):
         buttons.append(torch)
 
         def build() -> ft.Control:
+            self.form_shown = True  # the form under the camera stays the one to reopen
             return ft.Column(
                 [
                     ft.Container(
@@ -389,6 +478,9 @@ class Shell(ABC):
             if lens is None:
                 return
             state["mirrored"] = picture_is_mirrored(self.page.web, lens)
+            if state["mirrored"]:  # the browser mirrors the preview too: show it as it is
+                camera.scale = ft.Scale(scale_x=-1, scale_y=1)
+                camera.update()
             try:  # also keeps a native camera's automatic flash from firing at every frame
                 await camera.set_flash_mode(fc.FlashMode.OFF)
                 torch.visible = True

@@ -4,8 +4,14 @@ from fastapi import APIRouter
 
 from server.api import (
     admin,
+    alerts,
+    appraisal,
     auth,
     config,
+    coverage_map,
+    dashboards,
+    downloads,
+    exports,
     labels,
     people,
     photos,
@@ -16,7 +22,24 @@ from server.api import (
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, config, sync, photos, reports, labels, quarantine, reviews, admin, people):
+for module in (
+    auth,
+    config,
+    sync,
+    photos,
+    reports,
+    coverage_map,
+    alerts,
+    appraisal,
+    dashboards,
+    exports,
+    downloads,
+    labels,
+    quarantine,
+    reviews,
+    admin,
+    people,
+):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

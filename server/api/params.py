@@ -11,12 +11,23 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
+from fastapi import HTTPException
 from pydantic import BeforeValidator, WithJsonSchema
 
+from domain.schedules import period_bounds
 from domain.wire import EARLIEST, LATEST, TimeBounds, WireError, parse_time
 
-__all__ = ["DATETIME_PATTERN", "DATE_PATTERN", "IsoDate", "IsoDateTime", "IsoTime"]
+__all__ = [
+    "DATETIME_PATTERN",
+    "DATE_PATTERN",
+    "MAX_PERIOD",
+    "IsoDate",
+    "IsoDateTime",
+    "IsoTime",
+    "resolve_period",
+]
 
 DATE_PATTERN = r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 DATETIME_PATTERN = (
@@ -88,3 +99,26 @@ IsoTime = Annotated[
     WithJsonSchema({"type": "string", "pattern": TIME_PATTERN}),
 ]
 """A time of day, HH:MM or HH:MM:SS, without an offset."""
+
+
+MAX_PERIOD = timedelta(days=31)
+
+
+def resolve_period(
+    tz: ZoneInfo,
+    now: datetime,
+    period: str,
+    day: date | None,
+    shift_start: time,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[datetime, datetime]:
+    """A report's [start, end): either a `period` around local `day` (today if None), or
+    an explicit `start` and `end` with UTC offsets, at most 31 days apart (else 422)."""
+    if start is not None or end is not None:
+        if start is None or end is None or start.tzinfo is None or end.tzinfo is None:
+            raise HTTPException(422, "give both start and end, with UTC offsets")
+        if not timedelta(0) < end - start <= MAX_PERIOD:
+            raise HTTPException(422, "end must be after start, at most 31 days later")
+        return start, end
+    return period_bounds(period, day or now.astimezone(tz).date(), tz, shift_start)

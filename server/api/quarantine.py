@@ -1,4 +1,4 @@
-"""Records set aside as unreadable (see `server.storage.set_aside_unreadable`), for review."""
+"""Records set aside as unreadable (migration m002 in `server.storage`), for review."""
 
 from __future__ import annotations
 

@@ -6,16 +6,13 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
-from domain.schedules import period_bounds
 from server import reports
 from server.api.deps import CurrentCaller, Store, require_reports, require_site
-from server.api.params import IsoDate, IsoDateTime, IsoTime
+from server.api.params import IsoDate, IsoDateTime, IsoTime, resolve_period
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["reports"])
-
-MAX_PERIOD = timedelta(days=31)
 
 
 @router.get("/coverage", responses={403: {"description": "field staff do not read reports"}})
@@ -42,13 +39,7 @@ async def coverage(
     assert site is not None
     tz = ZoneInfo(site["tz"])
     now = datetime.now(UTC)
-    if start is not None or end is not None:
-        if start is None or end is None or start.tzinfo is None or end.tzinfo is None:
-            raise HTTPException(422, "give both start and end, with UTC offsets")
-        if not timedelta(0) < end - start <= MAX_PERIOD:
-            raise HTTPException(422, "end must be after start, at most 31 days later")
-    else:
-        start, end = period_bounds(period, day or now.astimezone(tz).date(), tz, shift_start)
+    start, end = resolve_period(tz, now, period, day, shift_start, start, end)
     return reports.coverage_report(storage, site_id, start, end, now, include_visits=visits)
 
 

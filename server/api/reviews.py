@@ -26,7 +26,12 @@ class VerdictIn(BaseModel):
     reason: Annotated[str, Field(max_length=MAX_REASON_CHARS)] = ""
 
 
-@router.get("")
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "your role does not review records"}
+}
+
+
+@router.get("", responses=_REFUSED)
 async def queue(
     site_id: str,
     caller: CurrentCaller,
@@ -65,7 +70,7 @@ async def queue(
     return page | {"counts": review.queue_counts(storage, site_id)}
 
 
-@router.get("/{record_id}")
+@router.get("/{record_id}", responses=_REFUSED)
 async def item(
     site_id: str,
     record_id: RecordId,
@@ -80,7 +85,7 @@ async def item(
     return found
 
 
-@router.post("/{record_id}", status_code=201)
+@router.post("/{record_id}/verdict", status_code=201, responses=_REFUSED)
 async def verdict(
     site_id: str, record_id: RecordId, body: VerdictIn, caller: CurrentCaller, storage: Store
 ) -> dict[str, Any]:

@@ -90,9 +90,22 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
 
     phone.tap("报告异常")
     phone.sees("异常上报")
+    # Choose a type and type a note, then take the photo: neither may be lost.
+    phone.page.get_by_role("button", name="异常类型").or_(
+        phone.page.get_by_label("异常类型")
+    ).first.click()
+    phone.page.wait_for_timeout(700)
+    phone.page.get_by_text("消防隐患").or_(phone.page.get_by_label("消防隐患")).last.click()
+    phone.page.wait_for_timeout(700)
+    phone.type_into("备注", "灭火器过期")
     phone.tap("拍照")
     phone.page.wait_for_timeout(3000)
     phone.tap("拍照")
+    phone.sees("重拍")
+    phone.page.reload()  # a refresh too: the form comes back as it was left
+    phone.page.wait_for_selector("#loading", state="detached", timeout=60_000)
+    phone.page.wait_for_timeout(2500)
+    phone.page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
     phone.sees("重拍")
     phone.shot("05-anomaly")
     phone.tap("保存")
@@ -108,6 +121,11 @@ def test_guard_walks_a_round_with_camera_scan_checks_and_anomaly_photo(live_serv
 
     assert server_count(live_server, "scan") == 1
     assert server_count(live_server, "anomaly") == 1
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        [(category, note)] = db.execute(
+            "select body ->> '$.category', body ->> '$.note' from records where kind = 'anomaly'"
+        ).fetchall()
+    assert (category, note) == ("消防隐患", "灭火器过期")
     assert server_count(live_server, "round_finish") == 1
     assert server_count(live_server, "photos") == 1
     with sqlite3.connect(live_server.settings.db_path) as db:

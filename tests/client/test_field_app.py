@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.qr import decode_qr
-from app.state import Refusal
+from app.state import PROBE_SECONDS, Refusal
 from app.sync import ServerClient
 from domain.coverage import RoundState
 from tests.client.helpers import Clock, camera_photo, field_app, label_image, round_due
@@ -112,10 +112,12 @@ def test_everything_is_saved_offline_and_sent_once_later(live_server, tmp_path):
         offline.scan_checkpoint(label("alpha", f"c{i:02d}"))
     assert run(offline.sync()) is None
     status = offline.status()
-    assert status.offline and status.pending == 6 and "offline" in status.error
-    assert offline.next_sync_in() == 5.0
-    run(offline.sync())
-    assert offline.next_sync_in() == 10.0  # backing off
+    assert status.offline and status.pending == 6 and status.error == "offline_error"
+    for _ in range(8):  # however long the server stays away, the phone keeps probing
+        assert offline.next_sync_in() == PROBE_SECONDS
+        run(offline.sync())
+    assert not run(offline.reachable())
+    assert run(app.reachable())
 
     for _ in range(2):
         run(app.sync())
@@ -290,7 +292,8 @@ def test_a_server_of_another_version_is_a_sync_error_not_a_crash(live_server, tm
     app.client_factory = lambda url, token: ServerClient(url, token, transport=OlderServer())
     app.start_round("r1")
     assert run(app.sync()) is None
-    assert app.status().error == "my records refused (404): Not Found"
+    assert app.status().error == "server_refused"
+    assert app.status().detail == "my records refused (404): Not Found"
     assert app.status().pending == 0  # what could be sent was sent
 
 
@@ -300,8 +303,8 @@ def test_a_lost_photo_file_is_reported_and_sync_keeps_trying(live_server, tmp_pa
     app.report_anomaly("c01", None, "其他", "", photo)
     app.store.photo_path(photo).unlink()
     assert run(app.sync()) is None
-    assert app.status().error.startswith("a photo on this phone cannot be read")
-    assert app.status().pending == 1 and app.next_sync_in() == 5.0
+    assert app.status().error == "photo_unreadable"
+    assert app.status().pending == 1 and app.next_sync_in() == 15.0
 
 
 def test_unsent_records_stay_with_the_person_who_made_them(live_server, tmp_path):
@@ -330,3 +333,19 @@ def test_too_many_wrong_passwords_say_so(live_server, tmp_path):
     with pytest.raises(Refusal) as refused:
         run(app.login(live_server.url, "guard", PASSWORD))
     assert refused.value.key == "too_many_logins"
+
+
+def test_only_server_errors_make_the_phone_back_off(live_server, tmp_path):
+    app = signed_in(live_server, tmp_path, "guard")
+
+    class Failing(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return httpx.Response(503, text="busy")
+
+    app.client_factory = lambda url, token: ServerClient(url, token, transport=Failing())
+    app.start_round("r1")
+    waits = []
+    for _ in range(3):
+        run(app.sync())
+        waits.append(app.next_sync_in())
+    assert waits == [5.0, 10.0, 20.0] and app.status().error == "server_error"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from server import access
+from server.blobs import BlobStore
 from server.console.models.period import Period
 from server.settings import Settings
 from server.storage import Storage, UserRow
@@ -33,6 +34,7 @@ class ConsoleSession:
     site_id: str | None = None
     lang: str = "zh"
     period: Period = field(default_factory=Period)
+    blobs: BlobStore | None = None  # photos and plans
 
     @property
     def signed_in(self) -> bool:

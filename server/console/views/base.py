@@ -73,10 +73,13 @@ def big_button(
     colour: str | None = None,
     filled: bool = True,
     key: str | None = None,
+    text_colour: str | None = None,
 ) -> ft.Control:
     """A button at least 48 px high with readable text."""
     style = ft.ButtonStyle(
         text_style=ft.TextStyle(size=16, font_family=FONT),
+        color=text_colour,
+        icon_color=text_colour,
         shape=ft.RoundedRectangleBorder(radius=8),
         bgcolor=colour if filled else None,
         padding=ft.Padding.symmetric(horizontal=16),

@@ -43,12 +43,12 @@ register(
         "saved": ("已保存", "Saved"),
         "upload_plan": ("上传平面图", "Upload plan"),
         "plan_label": ("项目平面图", "Site plan"),
-        "no_plan": ("还没有平面图：请上传 PNG 或 JPEG", "No plan yet: upload a PNG or JPEG"),
+        "setup_no_plan": ("还没有平面图：请上传 PNG 或 JPEG", "No plan yet: upload a PNG or JPEG"),
         "tap_plan": ("点击平面图放置新点位", "Tap the plan to place a new point"),
         "placed_at": ("位置 {x}, {y}", "Position {x}, {y}"),
         "point_name": ("点位名称", "Point name"),
-        "kind_checkpoint": ("巡更点", "Checkpoint"),
-        "kind_area": ("保洁区域", "Cleaning area"),
+        "setup_kind_checkpoint": ("巡更点", "Checkpoint"),
+        "setup_kind_area": ("保洁区域", "Cleaning area"),
         "zone": ("区域/楼栋", "Zone"),
         "template": ("检查模板", "Template"),
         "needs_photo": ("必须拍照（重点部位）", "Photo required (critical)"),
@@ -276,7 +276,7 @@ class PlacesScreen(ScreenView):
         sha = str(site.get("plan_sha") or "")
         data = self.c.state.blobs.get(sha) if sha else None
         if not data:
-            return message(self.c.t("no_plan"), icon=ft.Icons.MAP)
+            return message(self.c.t("setup_no_plan"), icon=ft.Icons.MAP)
         if sha not in self._plan_size:
             with Image.open(io.BytesIO(data)) as img:
                 self._plan_size[sha] = img.size
@@ -346,8 +346,10 @@ class PlacesScreen(ScreenView):
             ft.SegmentedButton(
                 selected=[p.kind],
                 segments=[
-                    ft.Segment(value="checkpoint", label=ft.Text(self.c.t("kind_checkpoint"))),
-                    ft.Segment(value="area", label=ft.Text(self.c.t("kind_area"))),
+                    ft.Segment(
+                        value="checkpoint", label=ft.Text(self.c.t("setup_kind_checkpoint"))
+                    ),
+                    ft.Segment(value="area", label=ft.Text(self.c.t("setup_kind_area"))),
                 ],
                 show_selected_icon=False,
                 on_change=self.c.act(set_kind),
@@ -381,7 +383,7 @@ class PlacesScreen(ScreenView):
     def _point_list(self, points: list[dict[str, Any]]) -> ft.Control:
         rows: list[ft.Control] = [ft.Text(self.c.t("points_count", n=len(points)), size=16)]
         for n, p in enumerate(points, start=1):
-            kind = self.c.t(f"kind_{p['kind']}")
+            kind = self.c.t(f"setup_kind_{p['kind']}")
             rows.append(
                 ft.Row(
                     [

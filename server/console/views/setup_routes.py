@@ -47,7 +47,7 @@ register(
         "from": ("开始", "From"),
         "to": ("结束", "To"),
         "window": ("完成时限（分钟）", "Window (minutes)"),
-        "responsible": ("负责人", "Responsible"),
+        "setup_responsible": ("负责人", "Responsible"),
         "nobody": ("（不指定）", "(nobody)"),
         "preview": ("预览未来7天", "Preview next 7 days"),
         "preview_count": ("未来7天共 {n} 次", "{n} visits in the next 7 days"),
@@ -318,7 +318,7 @@ class RoutesScreen(ScreenView):
                             160,
                         ),
                         ft.Dropdown(
-                            label=self.c.t("responsible"),
+                            label=self.c.t("setup_responsible"),
                             value=s.responsible_user_id,
                             options=people,
                             width=240,

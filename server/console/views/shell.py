@@ -34,7 +34,7 @@ class Console:
 
     def __init__(self, page: ft.Page, state: Any, screens: list[Screen]) -> None:
         self.page, self.state, self.all_screens = page, state, screens
-        self.session = ConsoleSession(state.storage, state.settings)
+        self.session = ConsoleSession(state.storage, state.settings, blobs=state.blobs)
         self.current: str | None = None
         self.views: dict[str, ScreenView] = {}
         self.refusal: str | None = None  # why the signed-in user has no console
