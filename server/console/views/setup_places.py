@@ -21,7 +21,7 @@ from PIL import Image
 from server import admin
 from server.access import AccessDenied
 from server.console.i18n import register
-from server.console.models.setup import PlacedPoint, labels_for, plan_fraction
+from server.console.models.setup import PlacedPoint, label_sheet_link, labels_for, plan_fraction
 from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
 
 if TYPE_CHECKING:
@@ -57,6 +57,11 @@ register(
         "retire": ("停用", "Retire"),
         "points_count": ("{n} 个点位", "{n} points"),
         "print_labels": ("打印二维码标签", "Print QR labels"),
+        "label_sheet": ("下载A4标签（PDF）", "A4 label sheet (PDF)"),
+        "reprint_labels": (
+            "重印全部标签（旧标签作废）",
+            "Reprint all labels (old ones stop counting)",
+        ),
         "settings": ("项目设置", "Site settings"),
         "grace": ("迟到宽限（分钟）", "Grace (minutes)"),
         "early": ("提前容许（分钟）", "Early allowance (minutes)"),
@@ -178,19 +183,39 @@ class PlacesScreen(ScreenView):
         )
 
     def _print_labels(self, _: Any) -> None:
-        labels = labels_for(self.c.session.storage, self.c.session.user(), self.c.site_id)
+        storage, user, site_id = self.c.session.storage, self.c.session.user(), self.c.site_id
+        labels = labels_for(storage, user, site_id)
         tiles: list[ft.Control] = [
             ft.Image(src=png, width=180, height=228, tooltip=name) for name, png in labels[:200]
         ]
+        sheet = label_sheet_link(storage, user, site_id, self._now())
+
+        def reprint(_: Any) -> None:
+            # New serials now; the dialog opens again with the new labels and sheet.
+            label_sheet_link(storage, self.c.session.user(), site_id, self._now(), reprint=True)
+            self.c.page.pop_dialog()
+            self._print_labels(None)
+
         self.c.page.show_dialog(
             ft.AlertDialog(
                 title=ft.Text(self.c.t("print_labels")),
                 content=ft.Container(
                     ft.Row(tiles, wrap=True, spacing=8, run_spacing=8, scroll=ft.ScrollMode.AUTO),
                     width=860,
-                    height=600,
+                    height=560,
                 ),
-                actions=[ft.TextButton("OK", on_click=lambda e: self.c.page.pop_dialog())],
+                actions=[
+                    ft.FilledButton(
+                        content=self.c.t("label_sheet"),
+                        icon=ft.Icons.PICTURE_AS_PDF,
+                        url=f"/api/v1/downloads/{sheet}",  # one-time link (server.downloads)
+                        height=BIG,
+                    ),
+                    ft.TextButton(
+                        self.c.t("reprint_labels"), height=BIG, on_click=guarded(self.c, reprint)
+                    ),
+                    ft.TextButton("OK", height=BIG, on_click=lambda e: self.c.page.pop_dialog()),
+                ],
             )
         )
 
