@@ -377,3 +377,13 @@ def test_a_spreadsheet_bomb_or_junk_is_refused(clients):
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/huge.xml", b"\0" * (60 * 1024 * 1024))
     assert admin.post(f"{A}/import/people/check", content=buf.getvalue()).status_code == 413
+
+
+@pytest.mark.parametrize("name", ["bad\x00name", "tab\tname", "\u202egate"])
+def test_names_that_would_break_labels_are_refused(clients, name):
+    response = clients["admin"].post(
+        f"{A}/points",
+        content=f'{{"name": "{name.encode("unicode_escape").decode()}"}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422

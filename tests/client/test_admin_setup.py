@@ -198,7 +198,14 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
                 phone.type_into("密码", "135790")
                 phone.tap("登录")
                 phone.sees("夜间巡逻")
-                phone.tap("开始")
+                phone.shot("admin-08-guard-today")
+                # The hourly rounds start from the next hour (the schedule is effective
+                # from when it was saved); an extra round of the new route starts now.
+                try:
+                    phone.tap("夜间巡逻", exact=True)
+                except Exception:
+                    phone.shot("admin-failed-phone")
+                    raise
                 phone.sees(f"进度 0/{len(route)}")
                 try:
                     for n, point_id in enumerate(route, start=1):
@@ -206,7 +213,7 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
                         phone.type_into("标签下方的编码", codes[point_id])
                         phone.page.keyboard.press("Enter")
                         phone.sees("下一个点")
-                        phone.shot("admin-08-guard-walks-new-route")
+                        phone.shot("admin-09-guard-walks-new-route")
                         phone.tap("下一个点")
                         if n < len(route):
                             phone.sees(f"进度 {n}/{len(route)}")
