@@ -267,7 +267,7 @@ async def list_schedules(
     return admin.list_schedules(storage, caller.user, site_id, _now())
 
 
-@router.post("/sites/{site_id}/schedules/preview", responses=_ERRORS)
+@router.post("/sites/{site_id}/schedule-preview", responses=_ERRORS)
 async def preview_new_schedule(
     site_id: str,
     body: ScheduleIn,
