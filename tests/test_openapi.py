@@ -98,7 +98,7 @@ def test_every_error_answer_is_one_documented_shape(document):
 
 def test_a_405_lists_every_method_of_the_path(live_server):
     manager = live_server.login("manager")
-    response = manager.request("OPTIONS", "/api/v1/sites/alpha/reviews/r1")
+    response = manager.request("OPTIONS", "/api/v1/sites/alpha/points")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
     assert response.json() == {"detail": "Method Not Allowed"}
