@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
@@ -42,6 +43,7 @@ __all__ = [
     "credential_problem",
     "new_short_code",
     "parse_role",
+    "printable",
     "settings_from_dict",
     "settings_to_dict",
     "tz_problem",
@@ -92,6 +94,14 @@ class SiteSettings:
     completion_threshold: float = 0.7  # coverage below this share shows red
     rectification_deadline_hours: int = 24
     appraisal_weights: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # A WeCom/DingTalk group-robot URL the live view posts alerts to ('' = off).
+    alert_webhook_url: str = ""
+
+
+def printable(text: str) -> bool:
+    """Whether `text` holds only characters that print: no control, format, private-use,
+    unassigned or surrogate characters (they break labels and plans drawn with it)."""
+    return all(unicodedata.category(ch)[0] != "C" for ch in text)
 
 
 def settings_to_dict(s: SiteSettings) -> dict[str, Any]:
@@ -137,9 +147,17 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
     elif sum(weights.values()) != 100:
         problems.append(f"appraisal weights must add up to 100, not {sum(weights.values())}")
         weights = base.appraisal_weights
+    webhook = data.get("alert_webhook_url", base.alert_webhook_url)
+    if (
+        not isinstance(webhook, str)
+        or len(webhook) > 500
+        or (webhook and not re.fullmatch(r"https?://[^\s]+", webhook))
+    ):
+        problems.append("alert_webhook_url must be an http(s) URL of at most 500 characters")
+        webhook = base.alert_webhook_url
     if problems:
         raise SetupError(problems)
-    return SiteSettings(grace, early, radius, threshold, deadline, dict(weights))
+    return SiteSettings(grace, early, radius, threshold, deadline, dict(weights), webhook)
 
 
 def tz_problem(name: str) -> str | None:
@@ -225,6 +243,8 @@ def check_point(
     checks = tuple(str(c).strip() for c in raw_checks if str(c).strip())
     if len(checks) > 20 or any(len(c) > 60 for c in checks):
         problems.append("at most 20 checks, each at most 60 characters")
+    if not all(printable(t) for t in (name, zone, *checks)):
+        problems.append("name, zone and checks must be printable text (no control characters)")
     if kind is PointKind.AREA and checks:
         problems.append("checks are asked at checkpoints; an area uses its template")
     template_id = str(data.get("template_id") or "").strip() or None
@@ -298,7 +318,7 @@ def check_template(data: Mapping[str, Any], template_id: str, version: int) -> T
         problems.append("template id must be 1-40 letters, digits, '-' or '_'")
     name_zh = str(data.get("name_zh") or "").strip()
     name_en = str(data.get("name_en") or "").strip()
-    if not 1 <= len(name_zh) <= 40 or len(name_en) > 60:
+    if not 1 <= len(name_zh) <= 40 or len(name_en) > 60 or not printable(name_zh + name_en):
         problems.append("name_zh is required (at most 40), name_en at most 60 characters")
     raw = data.get("items")
     items: list[TemplateItem] = []
@@ -311,7 +331,7 @@ def check_template(data: Mapping[str, Any], template_id: str, version: int) -> T
             continue
         key = str(item.get("key") or f"item{n}").strip()
         label_zh = str(item.get("label_zh") or "").strip()
-        if not _ID.match(key) or not 1 <= len(label_zh) <= 60:
+        if not _ID.match(key) or not 1 <= len(label_zh) <= 60 or not printable(label_zh):
             problems.append(f"item {n}: key of letters/digits and a label_zh of 1-60 characters")
             continue
         items.append(
@@ -421,7 +441,7 @@ def check_schedule(
         problems.append("the responsible person must be one of the site's people")
     team = str(data.get("responsible_team") or "").strip()
     name = str(data.get("name") or "").strip()
-    if len(team) > 40 or len(name) > 60:
+    if len(team) > 40 or len(name) > 60 or not printable(team + name):
         problems.append("name is at most 60 and team at most 40 characters")
     if problems:
         raise SetupError(problems)

@@ -30,6 +30,7 @@ from domain.admin import (
     check_point,
     check_schedule,
     check_template,
+    printable,
     settings_from_dict,
     settings_to_dict,
     tz_problem,
@@ -38,7 +39,7 @@ from domain.config import point_to_dict, route_to_dict, schedule_to_dict
 from domain.labels import new_site_key, public_key_of
 from domain.models import PointKind, RouteVersion, Schedule
 from domain.schedules import preview
-from domain.templates import template_to_dict
+from domain.templates import load_templates, template_to_dict
 from server.access import AccessDenied, require_admin, role_of
 from server.blobs import BlobStore
 from server.images import ImageRejected, inspect_image
@@ -144,14 +145,14 @@ def create_site(
     elif storage.site(site_id) is not None:
         problems.append(f"site id {site_id!r} is taken")
     name = str(data.get("name") or "").strip()
-    if not 1 <= len(name) <= 60:
-        problems.append("name is required, at most 60 characters")
+    if not 1 <= len(name) <= 60 or not printable(name):
+        problems.append("name is required, at most 60 printable characters")
     tz = str(data.get("tz") or "Asia/Shanghai").strip()
     if (tz_error := tz_problem(tz)) is not None:
         problems.append(tz_error)
     address = str(data.get("address") or "").strip()
-    if len(address) > 200:
-        problems.append("address is at most 200 characters")
+    if len(address) > 200 or not printable(address):
+        problems.append("address is at most 200 printable characters")
     if problems:
         raise _invalid(problems)
     key = new_site_key()
@@ -168,6 +169,10 @@ def create_site(
             at=now,
             member_ids=[user.id],
         )
+        known = {(t.id, t.version) for t in storage.templates(site_id)}
+        for default in load_templates():  # a first site on an empty server gets 六清三无 &c.
+            if (default.id, default.version) not in known:
+                storage.add_template(default)
         site = storage.site(site_id)
         assert site is not None
         audit(storage, user, site_id, "site.create", site_id, None, _site_json(site), now)
@@ -185,8 +190,8 @@ def update_site(
     problems = []
     if "name" in data:
         fields["name"] = str(data["name"] or "").strip()
-        if not 1 <= len(fields["name"]) <= 60:
-            problems.append("name is required, at most 60 characters")
+        if not 1 <= len(fields["name"]) <= 60 or not printable(fields["name"]):
+            problems.append("name is required, at most 60 printable characters")
     if "tz" in data and data["tz"] != site["tz"]:
         fields["tz"] = str(data["tz"] or "").strip()
         if (tz_error := tz_problem(fields["tz"])) is not None:
@@ -196,7 +201,7 @@ def update_site(
             raise AdminError(409, "the time zone cannot change once the site has records")
     if "address" in data:
         fields["address"] = str(data["address"] or "").strip()
-        if len(fields["address"]) > 200:
+        if len(fields["address"]) > 200 or not printable(fields["address"]):
             problems.append("address is at most 200 characters")
     if problems:
         raise _invalid(problems)
@@ -453,7 +458,7 @@ def save_route(
     previous = routes[route_id][-1] if route_id else None
     problems = []
     name = str(data.get("name") or (previous.name if previous else "")).strip()
-    if not 1 <= len(name) <= 60:
+    if not 1 <= len(name) <= 60 or not printable(name):
         problems.append("name is required, at most 60 characters")
     ids = data.get("checkpoint_ids", list(previous.checkpoint_ids) if previous else [])
     usable = {

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from domain.admin import check_username, credential_problem, parse_role
+from domain.admin import check_username, credential_problem, parse_role, printable
 from domain.models import Role
 from server.access import AccessDenied, require_admin, role_of
 from server.admin import AdminError, audit
@@ -89,7 +89,7 @@ def check_person(
     elif storage.username_taken(username) or username.lower() in (taken or set()):
         problems.append(f"username {username!r} is taken")
     name = str(data.get("name") or "").strip()
-    if not 1 <= len(name) <= 40:
+    if not 1 <= len(name) <= 40 or not printable(name):
         problems.append("name is required, at most 40 characters")
     role = parse_role(str(data.get("role") or ""))
     if role is None:
@@ -179,7 +179,7 @@ def update_person(
         raise AccessDenied(403, "only an admin can change an admin")
     if "name" in data:
         fields["name"] = str(data["name"] or "").strip()
-        if not 1 <= len(fields["name"]) <= 40:
+        if not 1 <= len(fields["name"]) <= 40 or not printable(fields["name"]):
             problems.append("name is required, at most 40 characters")
     if "role" in data:
         role = parse_role(str(data["role"] or ""))

@@ -89,7 +89,7 @@ ACTIONS = [
     ("POST", "/routes", {"name": "R", "checkpoint_ids": ["c03"]}),
     ("PUT", "/routes/r1", {"checkpoint_ids": ["c03", "c04"]}),
     ("GET", "/schedules", None),
-    ("POST", "/schedules/preview", {"target_id": "r1", "fixed_times": ["09:00"]}),
+    ("POST", "/schedule-preview", {"target_id": "r1", "fixed_times": ["09:00"]}),
     ("POST", "/schedules", {"target_id": "r1", "fixed_times": ["09:00"]}),
     ("PUT", "/schedules/s1", {"fixed_times": ["10:00"]}),
     ("POST", "/schedules/s1/end", None),
@@ -240,18 +240,18 @@ def test_schedule_preview_warns_of_no_visits_and_overlaps(clients):
     saved = admin.post(f"{A}/schedules", json=first)
     assert saved.status_code == 201, saved.text
     overlap = admin.post(
-        f"{A}/schedules/preview?days=7",
+        f"{A}/schedule-preview?days=7",
         json=first | {"fixed_times": ["09:30"], "name": "另一"},
     ).json()
     assert overlap["count"] == 7 and len(overlap["per_day"]) == 7
     assert [w["code"] for w in overlap["warnings"]] == ["overlap"]
     assert overlap["warnings"][0]["schedule_id"] == saved.json()["schedule"]["id"]
     series = admin.post(
-        f"{A}/schedules/preview?days=2",
+        f"{A}/schedule-preview?days=2",
         json={"target_id": "r1", "every_minutes": 120, "start": "20:00", "end": "06:00"},
     ).json()
     assert series["count"] == 10  # 20, 22, 0, 2, 4 — two nights
-    invalid = admin.post(f"{A}/schedules/preview", json={"target_id": "r1"})
+    invalid = admin.post(f"{A}/schedule-preview", json={"target_id": "r1"})
     assert invalid.status_code == 422 and "fixed times" in invalid.json()["detail"]
 
 
@@ -377,3 +377,13 @@ def test_a_spreadsheet_bomb_or_junk_is_refused(clients):
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/huge.xml", b"\0" * (60 * 1024 * 1024))
     assert admin.post(f"{A}/import/people/check", content=buf.getvalue()).status_code == 413
+
+
+@pytest.mark.parametrize("name", ["bad\x00name", "tab\tname", "\u202egate"])
+def test_names_that_would_break_labels_are_refused(clients, name):
+    response = clients["admin"].post(
+        f"{A}/points",
+        content=f'{{"name": "{name.encode("unicode_escape").decode()}"}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422

@@ -11,7 +11,10 @@ Where the document cannot say a rule, the expected statuses widen for that opera
 - photo upload: whether bytes are a real image is known only by decoding them (415/413);
 - review verdict: a rejection needs a reason (a rule across two fields; 422);
 - appraisal scheme: the weights must add up to 100, and its body is a free object in the
-  document (422 for an unknown setting) -- its route could declare a strict body model.
+  document (422 for an unknown setting) -- its route could declare a strict body model;
+- site set-up (tags admin, people): the rules between fields (a schedule needs times or a
+  series, weights add up to 100, a short code unused on the site) are `domain.admin`'s,
+  answered 422; plans and spreadsheets are known only by reading them (413/415).
 """
 
 from __future__ import annotations
@@ -70,6 +73,14 @@ checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 include-name = "POST /api/v1/sync"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "413", "422"]
+
+[[operations]]
+include-tag = "admin"
+checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415", "422"]
+
+[[operations]]
+include-tag = "people"
+checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415", "422"]
 
 [[operations]]
 include-name = "POST /api/v1/sites/{{site_id}}/reviews/{{record_id}}"

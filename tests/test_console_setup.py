@@ -83,3 +83,23 @@ def test_labels_print_only_for_admins_of_the_site(tmp_path: Path):
         labels_for(storage, manager, "beta")
     assert hidden.value.status_code == 404
     storage.close()
+
+
+def test_the_label_sheet_is_a_one_time_pdf_link_and_a_reprint_revokes(tmp_path: Path):
+    from datetime import UTC, datetime
+
+    from server import downloads
+    from server.console.models.setup import label_sheet_link
+
+    settings = Settings(data_dir=tmp_path)
+    build_company(settings)
+    storage = Storage(settings.db_path)
+    manager = storage.user_by_name("manager")
+    assert manager is not None
+    token = label_sheet_link(storage, manager, "alpha", datetime.now(UTC))
+    sheet = downloads.take(token)
+    assert sheet is not None and sheet.path.read_bytes()[:4] == b"%PDF"
+    assert downloads.take(token) is None
+    label_sheet_link(storage, manager, "alpha", datetime.now(UTC), reprint=True)
+    assert set(storage.label_serials("alpha").values()) == {1}
+    storage.close()

@@ -61,6 +61,7 @@ class SettingsIn(_Body):
     completion_threshold: float | None = None
     rectification_deadline_hours: int | None = None
     appraisal_weights: dict[str, int] | None = None
+    alert_webhook_url: Annotated[str, Field(max_length=500)] | None = None
 
     def given(self) -> dict[str, Any]:
         return {k: v for k, v in super().given().items() if v is not None}
@@ -266,7 +267,7 @@ async def list_schedules(
     return admin.list_schedules(storage, caller.user, site_id, _now())
 
 
-@router.post("/sites/{site_id}/schedules/preview", responses=_ERRORS)
+@router.post("/sites/{site_id}/schedule-preview", responses=_ERRORS)
 async def preview_new_schedule(
     site_id: str,
     body: ScheduleIn,

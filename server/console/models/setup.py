@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from domain.labels import label_payload
+from server import downloads, exports
 from server.access import require_admin
 from server.label_images import label_png
+from server.label_sheet import LabelSpec, label_sheet_pdf
 from server.storage import Storage, UserRow
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "RouteDraft",
     "ScheduleDraft",
     "audit_line",
+    "label_sheet_link",
     "labels_for",
     "move",
     "parse_times",
@@ -186,15 +190,17 @@ def audit_line(entry: dict[str, Any]) -> str:
 
 
 def labels_for(storage: Storage, user: UserRow, site_id: str) -> list[tuple[str, bytes]]:
-    """(point name, label PNG) for each point in use, for printing from the console."""
+    """(point name, label PNG) for each point in use, with its current label serial, for
+    a look before printing."""
     require_admin(user, site_id)
     site = storage.site(site_id)
     assert site is not None
+    serials = storage.label_serials(site_id)
     return [
         (
             r.point.name,
             label_png(
-                label_payload(site_id, r.point.id, site["label_key"]),
+                label_payload(site_id, r.point.id, site["label_key"], serials.get(r.point.id, 0)),
                 r.point.name,
                 r.point.short_code,
                 site["name"],
@@ -202,3 +208,31 @@ def labels_for(storage: Storage, user: UserRow, site_id: str) -> list[tuple[str,
         )
         for r in storage.point_rows(site_id, include_retired=False)
     ]
+
+
+def label_sheet_link(
+    storage: Storage, user: UserRow, site_id: str, now: datetime, reprint: bool = False
+) -> str:
+    """A one-time download link (`server.downloads`) of the A4 label sheet (PDF) of every
+    point in use. `reprint` issues new serials first: labels printed before stop counting
+    (the reports side's label revocation)."""
+    require_admin(user, site_id)
+    site = storage.site(site_id)
+    assert site is not None
+    ids = [r.point.id for r in storage.point_rows(site_id, include_retired=False)]
+    if reprint and ids:
+        storage.issue_labels(site_id, ids, user.id, now)
+    serials = storage.label_serials(site_id)
+    specs = [
+        LabelSpec(
+            label_payload(site_id, r.point.id, site["label_key"], serials.get(r.point.id, 0)),
+            r.point.name,
+            r.point.short_code,
+            site["name"],
+            serials.get(r.point.id, 0),
+        )
+        for r in storage.point_rows(site_id, include_retired=False)
+    ]
+    path = exports.temp_path(".pdf")
+    path.write_bytes(label_sheet_pdf(specs))
+    return downloads.offer(path, f"{site_id}-labels.pdf", "application/pdf")

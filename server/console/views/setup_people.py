@@ -334,7 +334,7 @@ class AuditScreen(ScreenView):
                 [
                     ft.Text(e["at"][:19].replace("T", " "), width=170, color=GREY),
                     ft.Text(e["user_name"], width=120),
-                    ft.Text(audit_line(e), expand=True, selectable=True),
+                    ft.Text(audit_line(e), expand=True),
                 ],
                 vertical_alignment=ft.CrossAxisAlignment.START,
             )

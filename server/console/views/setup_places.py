@@ -21,7 +21,7 @@ from PIL import Image
 from server import admin
 from server.access import AccessDenied
 from server.console.i18n import register
-from server.console.models.setup import PlacedPoint, labels_for, plan_fraction
+from server.console.models.setup import PlacedPoint, label_sheet_link, labels_for, plan_fraction
 from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ register(
         "save": ("保存", "Save"),
         "saved": ("已保存", "Saved"),
         "upload_plan": ("上传平面图", "Upload plan"),
+        "plan_label": ("项目平面图", "Site plan"),
         "setup_no_plan": ("还没有平面图：请上传 PNG 或 JPEG", "No plan yet: upload a PNG or JPEG"),
         "tap_plan": ("点击平面图放置新点位", "Tap the plan to place a new point"),
         "placed_at": ("位置 {x}, {y}", "Position {x}, {y}"),
@@ -56,6 +57,11 @@ register(
         "retire": ("停用", "Retire"),
         "points_count": ("{n} 个点位", "{n} points"),
         "print_labels": ("打印二维码标签", "Print QR labels"),
+        "label_sheet": ("下载A4标签（PDF）", "A4 label sheet (PDF)"),
+        "reprint_labels": (
+            "重印全部标签（旧标签作废）",
+            "Reprint all labels (old ones stop counting)",
+        ),
         "settings": ("项目设置", "Site settings"),
         "grace": ("迟到宽限（分钟）", "Grace (minutes)"),
         "early": ("提前容许（分钟）", "Early allowance (minutes)"),
@@ -177,19 +183,39 @@ class PlacesScreen(ScreenView):
         )
 
     def _print_labels(self, _: Any) -> None:
-        labels = labels_for(self.c.session.storage, self.c.session.user(), self.c.site_id)
+        storage, user, site_id = self.c.session.storage, self.c.session.user(), self.c.site_id
+        labels = labels_for(storage, user, site_id)
         tiles: list[ft.Control] = [
             ft.Image(src=png, width=180, height=228, tooltip=name) for name, png in labels[:200]
         ]
+        sheet = label_sheet_link(storage, user, site_id, self._now())
+
+        def reprint(_: Any) -> None:
+            # New serials now; the dialog opens again with the new labels and sheet.
+            label_sheet_link(storage, self.c.session.user(), site_id, self._now(), reprint=True)
+            self.c.page.pop_dialog()
+            self._print_labels(None)
+
         self.c.page.show_dialog(
             ft.AlertDialog(
                 title=ft.Text(self.c.t("print_labels")),
                 content=ft.Container(
                     ft.Row(tiles, wrap=True, spacing=8, run_spacing=8, scroll=ft.ScrollMode.AUTO),
                     width=860,
-                    height=600,
+                    height=560,
                 ),
-                actions=[ft.TextButton("OK", on_click=lambda e: self.c.page.pop_dialog())],
+                actions=[
+                    ft.FilledButton(
+                        content=self.c.t("label_sheet"),
+                        icon=ft.Icons.PICTURE_AS_PDF,
+                        url=f"/api/v1/downloads/{sheet}",  # one-time link (server.downloads)
+                        height=BIG,
+                    ),
+                    ft.TextButton(
+                        self.c.t("reprint_labels"), height=BIG, on_click=guarded(self.c, reprint)
+                    ),
+                    ft.TextButton("OK", height=BIG, on_click=lambda e: self.c.page.pop_dialog()),
+                ],
             )
         )
 
@@ -282,7 +308,13 @@ class PlacesScreen(ScreenView):
         w, h = self._plan_size[sha]
         width, height = PLAN_WIDTH, round(PLAN_WIDTH * h / w)
         marks: list[ft.Control] = [
-            ft.Image(src=data, width=width, height=height, fit=ft.BoxFit.FILL)
+            ft.Image(
+                src=data,
+                width=width,
+                height=height,
+                fit=ft.BoxFit.FILL,
+                semantics_label=self.c.t("plan_label"),
+            )
         ]
         for n, p in enumerate(points, start=1):
             if p["plan_x"] is None or p["plan_y"] is None:
@@ -328,20 +360,24 @@ class PlacesScreen(ScreenView):
         )
 
         def set_kind(e: Any) -> None:
-            p.kind = e.control.value or "checkpoint"
+            p.kind = (list(e.control.selected) or ["checkpoint"])[0]
+            if p.kind == "area" and not p.template_id and templates:
+                ids = [t["id"] for t in templates]
+                p.template_id = "six-clean-three-none" if "six-clean-three-none" in ids else ids[0]
 
         controls: list[ft.Control] = [
             ft.Text(where, size=16),
             _field(self.c.t("point_name"), p.name, lambda v: setattr(p, "name", v)),
-            ft.Dropdown(
-                label=self.c.t("setup_kind_checkpoint") + " / " + self.c.t("setup_kind_area"),
-                value=p.kind,
-                width=260,
-                options=[
-                    ft.DropdownOption(key="checkpoint", text=self.c.t("setup_kind_checkpoint")),
-                    ft.DropdownOption(key="area", text=self.c.t("setup_kind_area")),
+            ft.SegmentedButton(
+                selected=[p.kind],
+                segments=[
+                    ft.Segment(
+                        value="checkpoint", label=ft.Text(self.c.t("setup_kind_checkpoint"))
+                    ),
+                    ft.Segment(value="area", label=ft.Text(self.c.t("setup_kind_area"))),
                 ],
-                on_select=self.c.act(set_kind),
+                show_selected_icon=False,
+                on_change=self.c.act(set_kind),
             ),
             _field(self.c.t("zone"), p.zone, lambda v: setattr(p, "zone", v)),
         ]
@@ -372,7 +408,7 @@ class PlacesScreen(ScreenView):
     def _point_list(self, points: list[dict[str, Any]]) -> ft.Control:
         rows: list[ft.Control] = [ft.Text(self.c.t("points_count", n=len(points)), size=16)]
         for n, p in enumerate(points, start=1):
-            kind = self.c.t(f"kind_{p['kind']}")
+            kind = self.c.t(f"setup_kind_{p['kind']}")
             rows.append(
                 ft.Row(
                     [
