@@ -25,7 +25,7 @@ Rules (see DOMAIN.md):
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -190,9 +190,27 @@ class Tally:
     missed: int = 0
     upcoming: int = 0
 
-    def add(self, status: VisitStatus) -> None:
-        self.expected += 1
-        setattr(self, status.value, getattr(self, status.value) + 1)
+    def add(self, status: VisitStatus, n: int = 1) -> None:
+        """Count `n` visits of `status`."""
+        self.expected += n
+        if status is VisitStatus.ON_TIME:
+            self.on_time += n
+        elif status is VisitStatus.MISSED:
+            self.missed += n
+        elif status is VisitStatus.LATE:
+            self.late += n
+        elif status is VisitStatus.EARLY:
+            self.early += n
+        else:
+            self.upcoming += n
+
+    @classmethod
+    def of(cls, counts: Mapping[VisitStatus, int]) -> Tally:
+        """The tally of visits already counted per status."""
+        tally = cls()
+        for status, n in counts.items():
+            tally.add(status, n)
+        return tally
 
     @property
     def met(self) -> int:
@@ -230,21 +248,27 @@ class Coverage:
     voluntary_scans: list[ScanFact] = field(default_factory=list)
 
     def tally_by(self, key: Callable[[Visit], str | None]) -> dict[str, Tally]:
+        # counted as (key, status) pairs in one C-level pass, then a Tally per key
+        pairs = Counter((key(v), v.status) for v in self.visits)
         tallies: dict[str, Tally] = defaultdict(Tally)
-        for visit in self.visits:
-            k = key(visit)
+        for (k, status), n in pairs.items():
             if k is not None:
-                tallies[k].add(visit.status)
+                tallies[k].add(status, n)
         return dict(sorted(tallies.items()))
 
     def total(self) -> Tally:
-        tally = Tally()
-        for visit in self.visits:
-            tally.add(visit.status)
-        return tally
+        return Tally.of(Counter(v.status for v in self.visits))
 
     def by_day(self, tz: ZoneInfo) -> dict[str, Tally]:
-        return self.tally_by(lambda v: _local_date(v.due, tz).isoformat())
+        days: dict[datetime, str] = {}  # many visits share a due time: convert each once
+
+        def day(v: Visit) -> str:
+            d = days.get(v.due)
+            if d is None:
+                d = days[v.due] = _local_date(v.due, tz).isoformat()
+            return d
+
+        return self.tally_by(day)
 
     def by_person(self) -> dict[str, Tally]:
         """Visits met, per person who made the scan (a missed visit has no one to credit)."""
