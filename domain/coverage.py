@@ -310,6 +310,7 @@ def expected_visits(
     round_versions = round_versions or {}
     visits: list[Visit] = []
     rounds: list[RoundSummary] = []
+    offsets_cache: dict[int, list[tuple[int, str, timedelta]]] = {}
     for schedule in schedules:
         window = timedelta(minutes=schedule.window_minutes)
         grace = timedelta(minutes=schedule.grace_minutes)
@@ -338,8 +339,9 @@ def expected_visits(
             if route is None:
                 continue
             members = []
-            for seq, point_id in enumerate(route.checkpoint_ids):
-                due = at + timedelta(minutes=route.not_before.get(point_id, 0))
+            opens_at = at - early  # most checkpoints have no offset: share these
+            for seq, point_id, offset in _offsets_of(route, offsets_cache):
+                due = at + offset if offset else at
                 members.append(
                     Visit(
                         key,
@@ -347,7 +349,7 @@ def expected_visits(
                         point_id,
                         route.route_id,
                         seq,
-                        due - early,
+                        due - early if offset else opens_at,
                         due,
                         closes,
                         grace_end,
@@ -368,6 +370,19 @@ def expected_visits(
                 )
             )
     return visits, rounds
+
+
+def _offsets_of(
+    route: RouteVersion, cache: dict[int, list[tuple[int, str, timedelta]]]
+) -> list[tuple[int, str, timedelta]]:
+    """(seq, point, not-before offset) of a route's checkpoints, worked out once per call."""
+    found = cache.get(id(route))
+    if found is None:
+        found = cache[id(route)] = [
+            (seq, p, timedelta(minutes=route.not_before.get(p, 0)))
+            for seq, p in enumerate(route.checkpoint_ids)
+        ]
+    return found
 
 
 def _pick_version(
