@@ -43,6 +43,7 @@ __all__ = [
     "RoundSummary",
     "ScanFact",
     "Tally",
+    "TargetTallies",
     "Visit",
     "VisitStatus",
     "expected_visits",
@@ -240,6 +241,16 @@ class Tally:
 
 
 @dataclass(slots=True)
+class TargetTallies:
+    """Visits counted in total, per route, per area and per route checkpoint."""
+
+    total: Tally = field(default_factory=Tally)
+    by_route: dict[str, Tally] = field(default_factory=dict)
+    by_area: dict[str, Tally] = field(default_factory=dict)
+    by_checkpoint: dict[str, Tally] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Coverage:
     visits: list[Visit]
     rounds: list[RoundSummary]
@@ -259,16 +270,33 @@ class Coverage:
     def total(self) -> Tally:
         return Tally.of(Counter(v.status for v in self.visits))
 
+    def by_target(self) -> TargetTallies:
+        """The total, and the tallies by route, area and checkpoint, in one pass."""
+        out = TargetTallies()
+        by_route: dict[str, Tally] = defaultdict(Tally)
+        by_area: dict[str, Tally] = defaultdict(Tally)
+        by_checkpoint: dict[str, Tally] = defaultdict(Tally)
+        for (route, point, status), n in Counter(
+            (v.route_id, v.point_id, v.status) for v in self.visits
+        ).items():
+            out.total.add(status, n)
+            if route is not None:
+                by_route[route].add(status, n)
+            if route:
+                by_checkpoint[point].add(status, n)
+            else:
+                by_area[point].add(status, n)
+        out.by_route = dict(sorted(by_route.items()))
+        out.by_area = dict(sorted(by_area.items()))
+        out.by_checkpoint = dict(sorted(by_checkpoint.items()))
+        return out
+
     def by_day(self, tz: ZoneInfo) -> dict[str, Tally]:
-        days: dict[datetime, str] = {}  # many visits share a due time: convert each once
-
-        def day(v: Visit) -> str:
-            d = days.get(v.due)
-            if d is None:
-                d = days[v.due] = _local_date(v.due, tz).isoformat()
-            return d
-
-        return self.tally_by(day)
+        """Visits per local day they were due (many share a due time: each converted once)."""
+        tallies: dict[str, Tally] = defaultdict(Tally)
+        for (due, status), n in Counter((v.due, v.status) for v in self.visits).items():
+            tallies[_local_date(due, tz).isoformat()].add(status, n)
+        return dict(sorted(tallies.items()))
 
     def by_person(self) -> dict[str, Tally]:
         """Visits met, per person who made the scan (a missed visit has no one to credit)."""
