@@ -465,7 +465,7 @@ def judge(
         by_point[visit.point_id].append(visit)
     index = {point: _PointVisits(vs) for point, vs in by_point.items()}
 
-    in_round = {(v.round_key, v.point_id): v for v in visits if v.route_id is not None}
+    in_round: dict[tuple[str, str], Visit] | None = None  # built once a round scan needs it
     coverage = Coverage(visits, rounds)
     for scan in sorted(scans, key=lambda s: (s.device_time, s.id)):
         fact = round_facts.get(scan.round_id) if scan.round_id else None
@@ -473,6 +473,8 @@ def judge(
             coverage.voluntary_scans.append(scan)
             continue
         if fact is not None:
+            if in_round is None:
+                in_round = {(v.round_key, v.point_id): v for v in visits if v.route_id is not None}
             found = _in_round(in_round.get((fact.key or "", scan.point_id)), scan)
         else:
             point = index.get(scan.point_id)
