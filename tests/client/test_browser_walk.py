@@ -37,7 +37,7 @@ def english_messages() -> list[re.Pattern[str]]:
     """Each English message of the catalogue as a pattern ({n} matches anything)."""
     patterns = []
     every_zh = " ".join(zh for zh, _ in _TEXT.values())
-    for zh, en in [*_TEXT.values(), *ANOMALY_TYPES]:
+    for _zh, en in [*_TEXT.values(), *ANOMALY_TYPES]:
         if en in every_zh or len(en) < 6:  # a brand name (巡检通 Rounds) stays
             continue
         parts = re.split(r"\{\w+\}", en)
