@@ -68,7 +68,9 @@ def big_button(
 
 def labelled(control: ft.Control, label: str) -> ft.Control:
     """A control with an accessible name (a dropdown has none of its own)."""
-    return ft.Semantics(content=control, label=label, button=True, expand=True)
+    return ft.Semantics(
+        content=control, label=label, button=True, exclude_semantics=True, expand=True
+    )
 
 
 class Shell(ABC):

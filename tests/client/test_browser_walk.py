@@ -36,8 +36,9 @@ SERVER_ENGLISH = ["the server cannot be reached", "the server had a problem", "r
 def english_messages() -> list[re.Pattern[str]]:
     """Each English message of the catalogue as a pattern ({n} matches anything)."""
     patterns = []
-    for zh, en in [*_TEXT.values(), *ANOMALY_TYPES]:
-        if en in zh or len(en) < 6:  # a brand name (巡检通 Rounds) stays
+    every_zh = " ".join(zh for zh, _ in _TEXT.values())
+    for _zh, en in [*_TEXT.values(), *ANOMALY_TYPES]:
+        if en in every_zh or len(en) < 6:  # a brand name (巡检通 Rounds) stays
             continue
         parts = re.split(r"\{\w+\}", en)
         patterns.append(re.compile(".*?".join(re.escape(p) for p in parts)))
