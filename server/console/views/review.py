@@ -12,7 +12,15 @@ import flet as ft
 from server.console.i18n import register
 from server.console.models.coverage import photo_thumbnail, plan_image
 from server.console.models.review import PAGE, decide, load_counts, load_item, load_queue
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+from server.console.views.base import (
+    BIG,
+    GREY,
+    RED,
+    TALL_SEGMENTS,
+    ScreenView,
+    big_button,
+    message,
+)
 from server.review import ReviewRefused
 
 __all__ = ["ReviewScreen"]
@@ -89,7 +97,7 @@ class ReviewScreen(ScreenView):
                 ft.Segment(value="all", label=ft.Text(t("queue_all"))),
             ],
             show_selected_icon=False,
-            height=BIG,
+            style=TALL_SEGMENTS,
             on_change=self.c.act(self._set_state),
         )
         header = ft.Row(
