@@ -28,6 +28,7 @@ __all__ = [
     "GREEN",
     "GREY",
     "RED",
+    "TALL_SEGMENTS",
     "Screen",
     "ScreenView",
     "big_button",
@@ -36,6 +37,8 @@ __all__ = [
 
 FONT = "NotoSansSC"  # bundled (app/assets/fonts): offline, the web client has no CJK font
 BIG = 48  # smallest touch target, px
+# Segmented buttons are 32 px tall at the web's compact density; this padding makes them 48.
+TALL_SEGMENTS = ft.ButtonStyle(padding=ft.Padding.symmetric(vertical=16, horizontal=12))
 RED, GREEN, GREY = ft.Colors.RED_700, ft.Colors.GREEN_700, ft.Colors.GREY_700
 
 

@@ -12,7 +12,15 @@ import flet as ft
 from server.console.i18n import register
 from server.console.models.coverage import photo_thumbnail, plan_image
 from server.console.models.review import PAGE, decide, load_counts, load_item, load_queue
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+from server.console.views.base import (
+    BIG,
+    GREY,
+    RED,
+    TALL_SEGMENTS,
+    ScreenView,
+    big_button,
+    message,
+)
 from server.review import ReviewRefused
 
 __all__ = ["ReviewScreen"]
@@ -22,6 +30,7 @@ register(
         "queue_unreviewed": ("待审核 {n}", "To review {n}"),
         "queue_reviewed": ("已审核 {n}", "Reviewed {n}"),
         "queue_all": ("全部", "All"),
+        "queue_metres": ("{m} 米", "{m} m"),
         "held_only": ("只看未计入覆盖的", "Only those held out of coverage"),
         "queue_empty": ("没有需要审核的记录", "Nothing waits for review"),
         "pick_record": ("在左侧选择一条记录查看证据", "Pick a record on the left for its evidence"),
@@ -89,7 +98,7 @@ class ReviewScreen(ScreenView):
                 ft.Segment(value="all", label=ft.Text(t("queue_all"))),
             ],
             show_selected_icon=False,
-            height=BIG,
+            style=TALL_SEGMENTS,
             on_change=self.c.act(self._set_state),
         )
         header = ft.Row(
@@ -237,7 +246,11 @@ class ReviewScreen(ScreenView):
             rows.append(ft.Text(t("no_nearby"), color=GREY))
         for scan in item.get("nearby_scans", []):
             extra = f" · {self._flags(scan['flags'])}" if scan.get("flags") else ""
-            far = f" · {scan['distance_m']} m" if scan.get("distance_m") is not None else ""
+            far = (
+                f" · {t('queue_metres', m=scan['distance_m'])}"
+                if scan.get("distance_m") is not None
+                else ""
+            )
             apart = t("seconds_from", s=scan["seconds_from_this"])
             when = self._when(scan["device_time"])
             rows.append(ft.Text(f"{when} ({apart}) · {scan['point_name']}{far}{extra}"))

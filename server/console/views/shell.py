@@ -21,7 +21,17 @@ from server import access
 from server.console.i18n import t
 from server.console.models.period import PERIOD_KINDS, Period
 from server.console.models.session import ConsoleSession
-from server.console.views.base import BIG, FONT, GREY, RED, Screen, ScreenView, big_button, message
+from server.console.views.base import (
+    BIG,
+    FONT,
+    GREY,
+    RED,
+    TALL_SEGMENTS,
+    Screen,
+    ScreenView,
+    big_button,
+    message,
+)
 from server.login import LoginRefused, check_login, wait_text
 
 __all__ = ["Console"]
@@ -261,7 +271,7 @@ class Console:
                 ft.Segment(value=k, label=ft.Text(self.t(f"period_{k}"))) for k in PERIOD_KINDS
             ],
             show_selected_icon=False,
-            height=BIG,
+            style=TALL_SEGMENTS,
             on_change=self.act(self._set_kind),
         )
         controls: list[ft.Control] = [kinds]
