@@ -145,12 +145,18 @@ def test_supervisor_inspects_an_area_and_a_failed_item_opens_a_rectification(
 
     phone.tap("扫码检查")
     phone.sees("六清三无")
+    # A tall window for the checklist: Flutter names only the controls on screen, and the
+    # 48 px answer buttons of ten items do not all fit on a phone's screen.
+    phone.page.set_viewport_size({"width": PHONE["width"], "height": 2000})
+    phone.page.wait_for_timeout(1500)
     passes = phone.page.get_by_role("button", name="合格", exact=True)
     for i in range(9):
         passes.nth(i).click()
         phone.page.wait_for_timeout(400)
     phone.page.get_by_role("button", name="不合格", exact=True).first.click()
     phone.page.wait_for_timeout(700)
+    phone.page.set_viewport_size(PHONE)
+    phone.page.wait_for_timeout(1500)
     phone.tap("拍照")
     phone.page.wait_for_timeout(3000)
     phone.tap("拍照")
