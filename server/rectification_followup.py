@@ -41,7 +41,12 @@ ESCALATED_TO = Role.MANAGER.value  # the supervisor's supervisor
 
 
 class FollowUpRefused(ValueError):
-    """A follow-up step that cannot be recorded as given; the message says why."""
+    """A follow-up step that cannot be recorded as given; the message says why.
+    `status` is 409 when the rectification's state refuses it, 422 when it is incomplete."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def split_id(rect_id: str) -> tuple[str, str]:
@@ -267,14 +272,14 @@ def follow_up(
     current = rectification_state(rect_id, deadline, rectification_events(history, item), now)
     if action == "assign":
         if current.state == "closed":
-            raise FollowUpRefused("the rectification is closed")
+            raise FollowUpRefused("the rectification is closed", 409)
         if assignee_id not in {u["id"] for u in storage.site_users(site_id)}:
             raise FollowUpRefused("assign it to an active member of this site")
         now_assigned = (
             storage.rectification_assignee(site_id, rect_id) or (inspection.body["assignee_id"])
         )
         if assignee_id == now_assigned:
-            raise FollowUpRefused("it is already assigned to that person")
+            raise FollowUpRefused("it is already assigned to that person", 409)
         storage.add_ticket_event(
             site_id=site_id,
             target_kind="rectification",
@@ -330,7 +335,7 @@ def _recheck(
         raise FollowUpRefused("say why the fix is sent back")
     refusal = recheck_refusal(current, "rechecked", actor.id)
     if refusal:
-        raise FollowUpRefused(refusal)
+        raise FollowUpRefused(refusal, 409)
     storage.insert_records(
         [
             StoredRecord(

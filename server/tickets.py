@@ -42,7 +42,12 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class TicketRefused(ValueError):
-    """A follow-up step that cannot be recorded as given; the message says why."""
+    """A follow-up step that cannot be recorded as given; the message says why.
+    `status` is 409 when the ticket's state refuses it, 422 when the step is incomplete."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def domain_events(rows: Iterable[TicketEventRow]) -> list[TicketEvent]:
@@ -249,7 +254,13 @@ def add_ticket_event(
     event = TicketEvent(kind, actor.id, now, assignee_id, note, photo)
     refusal = event_refusal(current, event)
     if refusal:
-        raise TicketRefused(refusal)
+        closed = current.status is TicketStatus.CLOSED
+        conflict = (
+            (kind in (TicketAction.ASSIGN, TicketAction.CLOSE) and closed)
+            or (kind is TicketAction.REOPEN and not closed)
+            or (kind is TicketAction.ASSIGN and assignee_id == current.assignee_id)
+        )
+        raise TicketRefused(refusal, 409 if conflict else 422)
     storage.add_ticket_event(
         site_id=site_id,
         target_kind="anomaly",
