@@ -103,6 +103,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "confirm": ("确定", "OK"),
     "cancel": ("取消", "Cancel"),
     "back": ("返回", "Back"),
+    "show": ("显示", "Show"),
+    "hide": ("隐藏", "Hide"),
     "no_qr_found": (
         "没有识别到二维码，请靠近一点再拍",
         "No QR code found — move closer and try again",

@@ -25,7 +25,7 @@ Rules (see DOMAIN.md):
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +43,7 @@ __all__ = [
     "RoundSummary",
     "ScanFact",
     "Tally",
+    "TargetTallies",
     "Visit",
     "VisitStatus",
     "expected_visits",
@@ -190,9 +191,27 @@ class Tally:
     missed: int = 0
     upcoming: int = 0
 
-    def add(self, status: VisitStatus) -> None:
-        self.expected += 1
-        setattr(self, status.value, getattr(self, status.value) + 1)
+    def add(self, status: VisitStatus, n: int = 1) -> None:
+        """Count `n` visits of `status`."""
+        self.expected += n
+        if status is VisitStatus.ON_TIME:
+            self.on_time += n
+        elif status is VisitStatus.MISSED:
+            self.missed += n
+        elif status is VisitStatus.LATE:
+            self.late += n
+        elif status is VisitStatus.EARLY:
+            self.early += n
+        else:
+            self.upcoming += n
+
+    @classmethod
+    def of(cls, counts: Mapping[VisitStatus, int]) -> Tally:
+        """The tally of visits already counted per status."""
+        tally = cls()
+        for status, n in counts.items():
+            tally.add(status, n)
+        return tally
 
     @property
     def met(self) -> int:
@@ -222,6 +241,16 @@ class Tally:
 
 
 @dataclass(slots=True)
+class TargetTallies:
+    """Visits counted in total, per route, per area and per route checkpoint."""
+
+    total: Tally = field(default_factory=Tally)
+    by_route: dict[str, Tally] = field(default_factory=dict)
+    by_area: dict[str, Tally] = field(default_factory=dict)
+    by_checkpoint: dict[str, Tally] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Coverage:
     visits: list[Visit]
     rounds: list[RoundSummary]
@@ -230,21 +259,44 @@ class Coverage:
     voluntary_scans: list[ScanFact] = field(default_factory=list)
 
     def tally_by(self, key: Callable[[Visit], str | None]) -> dict[str, Tally]:
+        # counted as (key, status) pairs in one C-level pass, then a Tally per key
+        pairs = Counter((key(v), v.status) for v in self.visits)
         tallies: dict[str, Tally] = defaultdict(Tally)
-        for visit in self.visits:
-            k = key(visit)
+        for (k, status), n in pairs.items():
             if k is not None:
-                tallies[k].add(visit.status)
+                tallies[k].add(status, n)
         return dict(sorted(tallies.items()))
 
     def total(self) -> Tally:
-        tally = Tally()
-        for visit in self.visits:
-            tally.add(visit.status)
-        return tally
+        return Tally.of(Counter(v.status for v in self.visits))
+
+    def by_target(self) -> TargetTallies:
+        """The total, and the tallies by route, area and checkpoint, in one pass."""
+        out = TargetTallies()
+        by_route: dict[str, Tally] = defaultdict(Tally)
+        by_area: dict[str, Tally] = defaultdict(Tally)
+        by_checkpoint: dict[str, Tally] = defaultdict(Tally)
+        for (route, point, status), n in Counter(
+            (v.route_id, v.point_id, v.status) for v in self.visits
+        ).items():
+            out.total.add(status, n)
+            if route is not None:
+                by_route[route].add(status, n)
+            if route:
+                by_checkpoint[point].add(status, n)
+            else:
+                by_area[point].add(status, n)
+        out.by_route = dict(sorted(by_route.items()))
+        out.by_area = dict(sorted(by_area.items()))
+        out.by_checkpoint = dict(sorted(by_checkpoint.items()))
+        return out
 
     def by_day(self, tz: ZoneInfo) -> dict[str, Tally]:
-        return self.tally_by(lambda v: _local_date(v.due, tz).isoformat())
+        """Visits per local day they were due (many share a due time: each converted once)."""
+        tallies: dict[str, Tally] = defaultdict(Tally)
+        for (due, status), n in Counter((v.due, v.status) for v in self.visits).items():
+            tallies[_local_date(due, tz).isoformat()].add(status, n)
+        return dict(sorted(tallies.items()))
 
     def by_person(self) -> dict[str, Tally]:
         """Visits met, per person who made the scan (a missed visit has no one to credit)."""
@@ -286,6 +338,7 @@ def expected_visits(
     round_versions = round_versions or {}
     visits: list[Visit] = []
     rounds: list[RoundSummary] = []
+    offsets_cache: dict[int, list[tuple[int, str, timedelta]]] = {}
     for schedule in schedules:
         window = timedelta(minutes=schedule.window_minutes)
         grace = timedelta(minutes=schedule.grace_minutes)
@@ -314,8 +367,9 @@ def expected_visits(
             if route is None:
                 continue
             members = []
-            for seq, point_id in enumerate(route.checkpoint_ids):
-                due = at + timedelta(minutes=route.not_before.get(point_id, 0))
+            opens_at = at - early  # most checkpoints have no offset: share these
+            for seq, point_id, offset in _offsets_of(route, offsets_cache):
+                due = at + offset if offset else at
                 members.append(
                     Visit(
                         key,
@@ -323,7 +377,7 @@ def expected_visits(
                         point_id,
                         route.route_id,
                         seq,
-                        due - early,
+                        due - early if offset else opens_at,
                         due,
                         closes,
                         grace_end,
@@ -344,6 +398,19 @@ def expected_visits(
                 )
             )
     return visits, rounds
+
+
+def _offsets_of(
+    route: RouteVersion, cache: dict[int, list[tuple[int, str, timedelta]]]
+) -> list[tuple[int, str, timedelta]]:
+    """(seq, point, not-before offset) of a route's checkpoints, worked out once per call."""
+    found = cache.get(id(route))
+    if found is None:
+        found = cache[id(route)] = [
+            (seq, p, timedelta(minutes=route.not_before.get(p, 0)))
+            for seq, p in enumerate(route.checkpoint_ids)
+        ]
+    return found
 
 
 def _pick_version(
@@ -398,7 +465,7 @@ def judge(
         by_point[visit.point_id].append(visit)
     index = {point: _PointVisits(vs) for point, vs in by_point.items()}
 
-    in_round = {(v.round_key, v.point_id): v for v in visits if v.route_id is not None}
+    in_round: dict[tuple[str, str], Visit] | None = None  # built once a round scan needs it
     coverage = Coverage(visits, rounds)
     for scan in sorted(scans, key=lambda s: (s.device_time, s.id)):
         fact = round_facts.get(scan.round_id) if scan.round_id else None
@@ -406,6 +473,8 @@ def judge(
             coverage.voluntary_scans.append(scan)
             continue
         if fact is not None:
+            if in_round is None:
+                in_round = {(v.round_key, v.point_id): v for v in visits if v.route_id is not None}
             found = _in_round(in_round.get((fact.key or "", scan.point_id)), scan)
         else:
             point = index.get(scan.point_id)

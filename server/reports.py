@@ -148,11 +148,12 @@ def coverage_report(
     in_period = [(s, f) for s, f in judged.scans.pending if start <= s.device_time < end]
     would_meet = pending_matches(coverage, (s for s, _ in in_period), judged.facts)
     held_visits = {id(v): (scan_id, status) for scan_id, (v, status) in would_meet.items()}
+    targets = coverage.by_target()
     tallies = {
-        "total": coverage.total().as_dict(),
-        "by_route": _dicts(coverage.tally_by(lambda v: v.route_id)),
-        "by_area": _dicts(coverage.tally_by(lambda v: None if v.route_id else v.point_id)),
-        "by_checkpoint": _dicts(coverage.tally_by(lambda v: v.point_id if v.route_id else None)),
+        "total": targets.total.as_dict(),
+        "by_route": _dicts(targets.by_route),
+        "by_area": _dicts(targets.by_area),
+        "by_checkpoint": _dicts(targets.by_checkpoint),
         "by_person": _dicts(coverage.by_person()),
         "by_day": _dicts(coverage.by_day(tz)),
     }

@@ -387,3 +387,11 @@ def test_names_that_would_break_labels_are_refused(clients, name):
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
+
+
+def test_the_audit_log_pages_back_and_bounds_its_cursor(clients):
+    admin = clients["admin"]
+    newest = admin.get(f"{A}/audit?limit=2").json()
+    older = admin.get(f"{A}/audit?limit=2&before_id={newest[-1]['id']}").json()
+    assert older and older[0]["id"] < newest[-1]["id"]
+    assert admin.get(f"{A}/audit?before_id={2**70}").status_code == 422

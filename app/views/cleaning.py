@@ -221,7 +221,7 @@ class CleaningScreens(Shell):
         for item in insp.template["items"]:
             key = item["key"]
             segments = [
-                ft.Segment(v, label=ft.Text(self.t(v), size=16)) for v in ("pass", "fail", "na")
+                ft.Segment(v, label=ft.Text(self.t(v), size=18)) for v in ("pass", "fail", "na")
             ]
             choice = ft.SegmentedButton(
                 segments=segments,

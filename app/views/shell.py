@@ -41,7 +41,8 @@ BIG = 60  # button height, px
 TOUCH = 48  # the least touch target, px, either way
 # Pass/fail and yes/no segments: tall enough to hit with a gloved thumb.
 SEGMENT_STYLE = ft.ButtonStyle(
-    padding=ft.Padding.symmetric(horizontal=16, vertical=14),
+    padding=ft.Padding.symmetric(horizontal=16, vertical=16),
+    text_style=ft.TextStyle(size=18, font_family="NotoSansSC"),
     visual_density=ft.VisualDensity.STANDARD,
 )
 FONT = "NotoSansSC"  # bundled: offline, the web client has no CJK fallback font
@@ -67,7 +68,7 @@ def big_button(
 
 def labelled(control: ft.Control, label: str) -> ft.Control:
     """A control with an accessible name (a dropdown has none of its own)."""
-    return ft.Semantics(content=control, label=label, button=True, container=True, expand=True)
+    return ft.Semantics(content=control, label=label, button=True, expand=True)
 
 
 class Shell(ABC):
@@ -220,17 +221,12 @@ class Shell(ABC):
         controls: list[ft.Control] = []
         if back is not None:
             controls.append(
-                ft.Semantics(
-                    content=ft.IconButton(
-                        ft.Icons.ARROW_BACK,
-                        icon_size=32,
-                        width=BIG,
-                        height=BIG,
-                        on_click=lambda _: self.show(back),
-                    ),
-                    label=self.t("back"),
-                    button=True,
-                    container=True,
+                ft.TextButton(
+                    self.t("back"),
+                    icon=ft.Icons.ARROW_BACK,
+                    height=BIG,
+                    on_click=lambda _: self.show(back),
+                    style=ft.ButtonStyle(text_style=ft.TextStyle(size=18, font_family=FONT)),
                 )
             )
         controls.append(ft.Text(title, size=24, weight=ft.FontWeight.BOLD, expand=True))
@@ -250,9 +246,14 @@ class Shell(ABC):
         username = ft.TextField(
             label=self.t("username"), text_size=18, value=self.app.user.get("username", "")
         )
-        password = ft.TextField(
-            label=self.t("password"), password=True, can_reveal_password=True, text_size=18
-        )
+        password = ft.TextField(label=self.t("password"), password=True, text_size=18, expand=True)
+
+        def reveal(e: Any) -> None:
+            password.password = not password.password
+            e.control.content = self.t("hide" if not password.password else "show")
+            self.page.update()
+
+        show = ft.TextButton(self.t("show"), on_click=reveal, height=BIG, width=80)
         message = ft.Text(color=RED, size=16)
 
         async def sign_in(_: Any) -> None:
@@ -271,10 +272,10 @@ class Shell(ABC):
             ft.Text(self.t("app_title"), size=30, weight=ft.FontWeight.BOLD),
             server,
             username,
-            password,
+            ft.Row([password, show]),
             message,
             ft.Row([big_button(self.t("sign_in"), sign_in)]),
-            ft.TextButton(self.t("language"), on_click=self.switch_language),
+            ft.TextButton(self.t("language"), on_click=self.switch_language, height=TOUCH),
         )
 
     def switch_language(self, _: Any) -> None:

@@ -353,7 +353,7 @@ async def audit_log(
     caller: CurrentCaller,
     storage: Store,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> list[dict[str, Any]]:
     """Every set-up change on the site, newest first: who, when, what, before → after."""
     return admin.audit_log(storage, caller.user, site_id, limit, before_id)

@@ -50,6 +50,42 @@ def launch_args(camera_file: Path | None) -> list[str]:
     return args
 
 
+CONTROLS_JS = """
+() => {
+  const roles = ['button', 'checkbox', 'radio', 'link', 'slider', 'switch', 'tab',
+                 'combobox', 'menuitem', 'textbox'];
+  return [...document.querySelectorAll('flt-semantics')].filter(e => {
+    const role = e.getAttribute('role');
+    return roles.includes(role) || e.hasAttribute('flt-tappable')
+      || e.querySelector(':scope > input, :scope > textarea');
+  }).map(e => {
+    const box = e.getBoundingClientRect();
+    const field = e.querySelector(':scope > input, :scope > textarea');
+    const name = (e.getAttribute('aria-label') || (field && field.getAttribute('aria-label'))
+      || e.innerText || '').trim();
+    const bar = [...document.querySelectorAll('flt-semantics')].find(
+      n => /立即同步|Sync now/.test(n.innerText || '') && n.getAttribute('role') === 'button');
+    const top = bar ? bar.getBoundingClientRect().bottom + 4 : 0;
+    const clipped = box.bottom >= window.innerHeight - 1
+      || (e !== bar && box.top <= top + 1 && box.top >= top - 8);
+    return {role: e.getAttribute('role') || (field ? 'textbox' : 'tappable'), name,
+            width: box.width, height: box.height, id: e.id, clipped};
+  }).filter(c => c.width > 0 && c.height > 0);
+}
+"""
+
+TEXT_JS = """
+() => [...document.querySelectorAll('flt-semantics')].map(e => {
+  const own = [...e.childNodes].filter(n => n.nodeType === 3 || n.tagName === 'SPAN')
+    .map(n => n.textContent).join(' ');
+  const field = e.querySelector(':scope > input, :scope > textarea');
+  return [e.getAttribute('aria-label') || '', own,
+          field ? (field.getAttribute('aria-label') || '') + ' ' + (field.value || '') : '']
+    .join(' ');
+}).join('\\n')
+"""
+
+
 class WebClient:
     """`python -m app.main --web` as its own process, with its own local store."""
 
@@ -117,6 +153,15 @@ class Phone:
         except Exception:
             self.shot(f"failed-waiting-for-{text}")
             raise
+
+    def controls(self) -> list[dict]:
+        """Every control a finger can use on screen, from Flutter's semantics tree: role,
+        accessible name, and size in CSS px (= logical px)."""
+        return self.page.evaluate(CONTROLS_JS)
+
+    def visible_text(self) -> str:
+        """All words on screen, as assistive technology reads them."""
+        return self.page.evaluate(TEXT_JS)
 
     def shot(self, name: str) -> Path:
         ARTEFACTS.mkdir(parents=True, exist_ok=True)

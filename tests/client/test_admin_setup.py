@@ -157,7 +157,7 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
             c.tap("保存排班")
             c.sees("停止")
 
-            c.tap("人员")
+            c.tap("人员账号")
             c.upload("从表格导入人员（XLSX/CSV）", _people(tmp_path / "people.xlsx"))
             c.sees("5 行可以导入，0 行有错误")
             c.shot("admin-04-import-report")

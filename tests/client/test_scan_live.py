@@ -48,11 +48,25 @@ def difference(seen: Image.Image, scene: Image.Image, part: float) -> tuple[floa
 def picture_in(screen: Image.Image) -> Image.Image:
     """The camera's preview on the scanner screen: the box under the header that differs
     from the page's background."""
-    band = screen.crop((0, 100, screen.width, 420))
+    band = screen.crop((0, 100, screen.width, 460))
     background = Image.new("RGB", band.size, band.getpixel((2, 2)))
-    box = ImageChops.difference(band, background).convert("L").point(lambda v: v > 24).getbbox()
-    assert box, "no camera preview on screen"
-    return band.crop(box)
+    mask = (
+        ImageChops.difference(band, background).convert("L").point(lambda v: 255 if v > 24 else 0)
+    )
+    # The preview's rows and columns are mostly "different"; a line of header text is not.
+    rows = [y for y in range(mask.height) if _share(mask.crop((0, y, mask.width, y + 1))) > 0.5]
+    assert rows, "no camera preview on screen"
+    top, bottom = rows[0], rows[-1] + 1
+    strip = mask.crop((0, top, mask.width, bottom))
+    columns = [
+        x for x in range(strip.width) if _share(strip.crop((x, 0, x + 1, strip.height))) > 0.5
+    ]
+    return band.crop((columns[0], top, columns[-1] + 1, bottom))
+
+
+def _share(line: Image.Image) -> float:
+    """The share of a one-pixel line's pixels that are set."""
+    return ImageStat.Stat(line).mean[0] / 255
 
 
 def test_a_label_in_front_of_the_camera_is_saved_in_about_a_second(live_server, tmp_path):

@@ -10,6 +10,7 @@ from typing import Any
 import flet as ft
 import flet_charts as fch
 
+from domain.appraisal import UNASSIGNED
 from server.console.i18n import register
 from server.console.models import reports as vm
 from server.console.views.base import BIG, GREEN, GREY, RED, ScreenView, big_button, message
@@ -63,6 +64,13 @@ register(
         ),
         "rep_self_vs_company": ("项目自检 vs 公司抽检", "Site self-checks vs company spot checks"),
         "rep_pareto": ("各项目不合格项排行", "Failing items across sites"),
+        "rep_col_overdue": ("超期整改", "Overdue rectifications"),
+        "rep_col_flagged": ("待审核", "Flagged"),
+        "rep_col_area": ("区域", "Area"),
+        "rep_col_self": ("自检合格率", "Self-check pass rate"),
+        "rep_col_company": ("抽检合格率", "Spot-check pass rate"),
+        "rep_col_gap": ("差距", "Gap"),
+        "rep_unassigned": ("（未指派）", "(unassigned)"),
     }
 )
 
@@ -155,12 +163,13 @@ class AppraisalScreen(ScreenView):
             f = p["figures"]
             rows.append(
                 [
-                    ft.Text(p["name"]),
+                    ft.Text(t("rep_unassigned") if p["id"] == UNASSIGNED else p["name"]),
                     ft.Text((p["team"] or "").removeprefix("team:")),
                     ft.Text(str(f["visits"]["expected"])),
                     ft.TextButton(
                         str(f["visits"]["missed"]),
                         key=f"missed-{p['id']}",
+                        height=BIG,
                         on_click=self.c.act(self._show(p["id"], "coverage")),
                     ),
                     ft.Text(_pct(f["coverage"]), color=_level(f["coverage"])),
@@ -170,6 +179,7 @@ class AppraisalScreen(ScreenView):
                     ft.TextButton(
                         f"{p['score']['total']:.1f}",
                         key=f"score-{p['id']}",
+                        height=BIG,
                         on_click=self.c.act(self._show(p["id"], "visits")),
                     ),
                 ]
@@ -195,6 +205,8 @@ class AppraisalScreen(ScreenView):
         s = self.c.session
         count, lines = vm.fact_lines(s.storage, user, site_id, label, s.now(), who, figure, s.lang)
         name = next((u["name"] for u in s.storage.site_users(site_id) if u["id"] == who), who)
+        if who == UNASSIGNED:
+            name = self.c.t("rep_unassigned")
         tiles = [
             ft.ListTile(
                 title=ft.Text(line.text, color=RED if line.bad else None),
@@ -349,8 +361,8 @@ class CompanyScreen(ScreenView):
                 t("site"),
                 t("rep_col_coverage"),
                 t("rep_col_pass_rate"),
-                "超期整改 overdue",
-                "待审 flagged",
+                t("rep_col_overdue"),
+                t("rep_col_flagged"),
             ],
             [
                 [
@@ -364,7 +376,13 @@ class CompanyScreen(ScreenView):
             ],
         )
         compare = _table(
-            [t("site"), "区域 area", "自检 self", "抽检 company", "差 gap"],
+            [
+                t("site"),
+                t("rep_col_area"),
+                t("rep_col_self"),
+                t("rep_col_company"),
+                t("rep_col_gap"),
+            ],
             [
                 [
                     ft.Text(c["site_id"]),

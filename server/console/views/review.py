@@ -89,6 +89,7 @@ class ReviewScreen(ScreenView):
                 ft.Segment(value="all", label=ft.Text(t("queue_all"))),
             ],
             show_selected_icon=False,
+            height=BIG,
             on_change=self.c.act(self._set_state),
         )
         header = ft.Row(

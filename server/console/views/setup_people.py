@@ -26,7 +26,7 @@ __all__ = ["AuditScreen", "PeopleScreen"]
 
 register(
     {
-        "screen_people": ("人员", "People"),
+        "screen_people": ("人员账号", "Accounts"),
         "screen_audit": ("操作日志", "Audit log"),
         "new_person": ("新增人员", "New person"),
         "login_name": ("登录名", "Username"),

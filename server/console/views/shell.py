@@ -261,6 +261,7 @@ class Console:
                 ft.Segment(value=k, label=ft.Text(self.t(f"period_{k}"))) for k in PERIOD_KINDS
             ],
             show_selected_icon=False,
+            height=BIG,
             on_change=self.act(self._set_kind),
         )
         controls: list[ft.Control] = [kinds]
