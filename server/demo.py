@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import random
 import shutil
@@ -32,6 +33,7 @@ from server.reports import site_coverage
 from server.review import record_review
 from server.settings import Settings
 from server.storage import Storage
+from server.tickets import TicketRefused, add_ticket_event
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "build_demo"]
 
@@ -406,6 +408,7 @@ def _build(
     _simulate_patrols(sim, schedules, storage, by_id, labels, history_start, now)
     _simulate_cleaning(sim, by_id, labels, schedules, storage, history_start, now)
     _simulate_suspicious(sim, by_id, labels, now)
+    _follow_up_tickets(sim, now)
 
 
 def _scan(
@@ -735,6 +738,36 @@ def _simulate_suspicious(
         reason="扫的是其他小区的标签，未到岗",
         now=t + timedelta(hours=2, minutes=5),
     )
+
+
+def _follow_up_tickets(sim: _Sim, now: datetime) -> None:
+    """Anomaly tickets in every state: the oldest closed (one with a closing photo, one
+    reopened and closed again), some in progress, the newest left open (some overdue)."""
+    anomalies = sorted(sim.storage.records(SITE_ID, ["anomaly"]), key=lambda r: r.device_time)
+    if not anomalies:
+        return
+    lead, manager = sim.users["lead"], sim.users["manager"]
+
+    def step(record_id: str, who: Any, action: str, at: datetime, **kw: Any) -> None:
+        with contextlib.suppress(TicketRefused):  # a step the state refuses is left out
+            add_ticket_event(
+                sim.storage, SITE_ID, record_id, actor=who, action=action, now=min(at, now), **kw
+            )
+
+    third = max(1, len(anomalies) // 3)
+    for i, record in enumerate(anomalies):
+        at = record.device_time
+        if i < third:  # closed
+            step(record.id, lead, "assign", at + timedelta(hours=1), assignee_id="u-guard2")
+            photo = sim.photo(f"已处理 {i}", "u-guard2") if i % 2 == 0 else None
+            step(record.id, lead, "close", at + timedelta(hours=3 + i % 30), note="已修复",
+                 photo=photo)  # fmt: skip
+            if i == 1:
+                step(record.id, manager, "reopen", at + timedelta(hours=40), note="复查仍有问题")
+                step(record.id, lead, "close", at + timedelta(hours=50), note="更换配件")
+        elif i < 2 * third:  # in progress
+            step(record.id, lead, "assign", at + timedelta(hours=2), assignee_id="u-guard1")
+            step(record.id, lead, "comment", at + timedelta(hours=3), note="已联系维修班")
 
 
 def write_labels(settings: Settings) -> Path:

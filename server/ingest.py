@@ -469,9 +469,10 @@ def _check_rectification(
     if record.body["action"] == "rechecked" and Role(state.user.role) not in INSPECTORS:
         raise WireError("only a cleaning supervisor or manager can re-check")
     if record.body["action"] == "fixed":
-        refusal = fix_refusal(
-            inspection.body.get("assignee_id"), state.user.id, Role(state.user.role)
-        )
+        assignee = state.storage.rectification_assignee(
+            site.id, f"{inspection.id}/{item}"
+        ) or inspection.body.get("assignee_id")  # a reassignment decides
+        refusal = fix_refusal(assignee, state.user.id, Role(state.user.role))
         if refusal:
             raise WireError(refusal)
     history = state.storage.records_referring_to([inspection.id]) + [

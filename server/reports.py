@@ -254,7 +254,10 @@ def rectifications(
     assignee_id: str | None = None,
     include_closed: bool = False,
 ) -> list[dict[str, Any]]:
-    """Rectifications opened by failed inspection items since `since`, newest first."""
+    """Rectifications opened by failed inspection items since `since`, newest first.
+
+    Each is assigned to whoever it was last reassigned to (`ticket_events`), else to the
+    inspection's assignee."""
     inspections = [
         r
         for r in storage.records(site_id, [RecordKind.INSPECTION], since)
@@ -266,14 +269,16 @@ def rectifications(
             if r.kind == RecordKind.RECTIFICATION and r.refers_to:
                 events[r.refers_to].append(r)
     names = {p.id: p.name for p in storage.points(site_id)}
+    reassigned = storage.rectification_assignees(site_id)  # append-only reassignments
     out = []
     for inspection in inspections:
         body = inspection.body
-        if assignee_id is not None and body["assignee_id"] not in (None, assignee_id):
-            continue
         deadline = inspection.device_time + timedelta(hours=body["deadline_hours"])
         for item, result in body["results"].items():
             if result != "fail":
+                continue
+            assignee = reassigned.get(f"{inspection.id}/{item}", body["assignee_id"])
+            if assignee_id is not None and assignee not in (None, assignee_id):
                 continue
             item_events = events.get(inspection.id, [])
             rect = rectification_state(
@@ -299,7 +304,7 @@ def rectifications(
                     "template_id": body["template_id"],
                     "opened_at": inspection.device_time.isoformat(),
                     "opened_by": inspection.user_id,
-                    "assignee_id": body["assignee_id"],
+                    "assignee_id": assignee,
                     "deadline": deadline.isoformat(),
                     "state": rect.state.value,
                     "overdue": rect.overdue,

@@ -32,6 +32,7 @@ from domain.wire import stored_record_problem
 from server.storage_admin import AdminQueries
 from server.storage_alerts import AlertQueries
 from server.storage_reports import ReportQueries
+from server.storage_tickets import TicketQueries
 from server.storage_trust import TrustQueries
 
 __all__ = ["Storage", "StoredRecord", "UserRow", "iso"]
@@ -376,6 +377,14 @@ def m008_label_issues(db: sqlite_utils.Database) -> None:
     apply(db)
 
 
+@migrations()
+def m010_tickets(db: sqlite_utils.Database) -> None:
+    """Anomaly tickets' and rectifications' follow-up events (server.storage_tickets)."""
+    from server.storage_tickets import m010_tickets as apply
+
+    apply(db)
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -406,7 +415,7 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries):
+class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQueries):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -87,6 +87,14 @@ include-name = "POST /api/v1/sites/{{site_id}}/reviews/{{record_id}}"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 
 [[operations]]
+include-name = "POST /api/v1/sites/{{site_id}}/tickets/{{ticket_id}}/events"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-tag = "rectifications"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
 include-name = "PUT /api/v1/sites/{{site_id}}/appraisal/settings"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 

@@ -95,3 +95,12 @@ def test_demo_review_queue_has_each_kind_of_flag(demo_server):
     held = report["pending_review"]
     assert held["count"] >= 1 and held["would_meet"] >= 1
     assert any(v["pending_scan_id"] for v in report["visits"] if v["status"] == "missed")
+
+
+def test_demo_has_anomaly_tickets_in_every_state(demo_server):
+    lead = login(demo_server, "lead")
+    page = lead.get(f"/api/v1/sites/{SITE_ID}/tickets", params={"status": "all", "limit": 200})
+    counts = page.json()["counts"]
+    assert counts["open"] and counts["in_progress"] and counts["closed"], counts
+    closed = [t for t in page.json()["data"] if t["status"] == "closed"]
+    assert any(t["closing_photo"] for t in closed) and any(t["reopened"] for t in closed)

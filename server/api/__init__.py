@@ -16,9 +16,11 @@ from server.api import (
     people,
     photos,
     quarantine,
+    rectification_followup,
     reports,
     reviews,
     sync,
+    tickets,
 )
 
 api_router = APIRouter(prefix="/api/v1")
@@ -39,6 +41,8 @@ for module in (
     reviews,
     admin,
     people,
+    tickets,
+    rectification_followup,
 ):
     api_router.include_router(module.router)
 

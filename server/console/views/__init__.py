@@ -9,6 +9,7 @@ from server.access import COMPANY_ROLES
 from server.console.views.base import Screen
 from server.console.views.coverage import CoverageScreen
 from server.console.views.live import LiveScreen
+from server.console.views.rectifications import RectificationsScreen
 from server.console.views.reports import (
     AppraisalScreen,
     CompanyScreen,
@@ -19,6 +20,7 @@ from server.console.views.review import ReviewScreen
 from server.console.views.setup_people import AuditScreen, PeopleScreen
 from server.console.views.setup_places import PlacesScreen
 from server.console.views.setup_routes import RoutesScreen
+from server.console.views.tickets import TicketsScreen
 
 __all__ = ["SCREENS"]
 
@@ -38,6 +40,14 @@ SCREENS: list[Screen] = [
         ft.Icons.NOTIFICATIONS_ACTIVE,
         LiveScreen,
         allowed=lambda role: role.sees_reports and role is not Role.QUALITY,
+        uses_period=False,
+    ),
+    Screen("tickets", "screen_tickets", ft.Icons.REPORT_PROBLEM, TicketsScreen, uses_period=False),
+    Screen(
+        "rectifications",
+        "screen_rectifications",
+        ft.Icons.BUILD,
+        RectificationsScreen,
         uses_period=False,
     ),
     Screen("dashboard", "screen_dashboard", ft.Icons.BAR_CHART, DashboardScreen),

@@ -1,0 +1,110 @@
+"""The tickets and rectifications screens' data and actions, over `server.tickets` and
+`server.rectification_followup` after the API's permission checks (`server.access`):
+reading needs `require_reports`, a follow-up step `require_reviews`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from server import access, rectification_followup, tickets
+from server.console.models.session import ConsoleSession
+
+__all__ = [
+    "load_rectification",
+    "load_rectifications",
+    "load_ticket",
+    "load_tickets",
+    "rectification_step",
+    "site_people",
+    "ticket_step",
+]
+
+DAYS = 60
+
+
+def _read(session: ConsoleSession) -> str:
+    site_id = session.site_id or ""
+    access.require_reports(session.user(), site_id)
+    return site_id
+
+
+def _write(session: ConsoleSession) -> str:
+    site_id = session.site_id or ""
+    access.require_reviews(session.user(), site_id)
+    return site_id
+
+
+def load_tickets(
+    session: ConsoleSession, status: tickets.StatusFilter = "active"
+) -> dict[str, Any]:
+    site_id, now = _read(session), session.now()
+    return tickets.ticket_list(
+        session.storage, site_id, now, since=now - timedelta(days=DAYS), status=status, limit=200
+    )
+
+
+def load_ticket(session: ConsoleSession, ticket_id: str) -> dict[str, Any] | None:
+    return tickets.ticket_detail(session.storage, _read(session), ticket_id, session.now())
+
+
+def ticket_step(
+    session: ConsoleSession,
+    ticket_id: str,
+    action: str,
+    note: str = "",
+    assignee_id: str | None = None,
+) -> dict[str, Any]:
+    """KeyError for no such ticket on the site; tickets.TicketRefused says why not."""
+    site_id = _write(session)
+    return tickets.add_ticket_event(
+        session.storage,
+        site_id,
+        ticket_id,
+        actor=session.user(),
+        action=action,
+        now=session.now(),
+        note=note,
+        assignee_id=assignee_id,
+    )
+
+
+def load_rectifications(
+    session: ConsoleSession, state: rectification_followup.StateFilter = "active"
+) -> dict[str, Any]:
+    return rectification_followup.followup_list(
+        session.storage, _read(session), session.now(), days=DAYS, state=state
+    )
+
+
+def load_rectification(session: ConsoleSession, rect_id: str) -> dict[str, Any] | None:
+    return rectification_followup.followup_detail(
+        session.storage, _read(session), rect_id, session.now()
+    )
+
+
+def rectification_step(
+    session: ConsoleSession,
+    rect_id: str,
+    action: str,
+    note: str = "",
+    assignee_id: str | None = None,
+    passed: bool | None = None,
+) -> dict[str, Any]:
+    site_id = _write(session)
+    return rectification_followup.follow_up(
+        session.storage,
+        site_id,
+        rect_id,
+        actor=session.user(),
+        action=action,
+        now=session.now(),
+        note=note,
+        assignee_id=assignee_id,
+        passed=passed,
+    )
+
+
+def site_people(session: ConsoleSession) -> list[dict[str, str]]:
+    """Who a ticket or rectification can be assigned to: the site's active members."""
+    return session.storage.site_users(_read(session))

@@ -1,0 +1,54 @@
+"""One browser flow: a manager opens the rectifications screen (the escalated lobby floor
+first, with its before photo), then the tickets screen, opens the overdue fire-exit
+ticket and closes it with a comment. Screenshots: console-rectifications.png,
+console-tickets.png."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from server.serve import ServerThread
+from server.storage import Storage
+from tests.client.browser import CHROMIUM, launch_args
+from tests.console.scenario import Scenario
+from tests.console.test_console_browser import WIDE, Console
+from tests.console.tickets_data import add_anomalies
+
+pytestmark = pytest.mark.browser
+
+
+def test_manager_follows_a_rectification_and_closes_a_ticket(scenario: Scenario):
+    data = add_anomalies(scenario)
+    server = ServerThread(scenario.settings).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+            page = browser.new_page(viewport=WIDE)
+            console = Console(page, f"{server.url}/console/")
+            console.sign_in("manager")
+            console.nav("整改跟进")
+            console.sees("超期已升级给您", timeout=30_000)
+            console.tap_text("地面清洁", exact=False)
+            console.sees("超期升级至经理")
+            console.shot("console-rectifications")
+            console.nav("异常工单")
+            console.sees("消防通道堵塞", timeout=30_000)
+            console.tap_text("消防通道堵塞", exact=False)
+            page.get_by_role("textbox", name="备注").first.click()
+            page.keyboard.type("已清理通道")
+            page.get_by_role("button", name="关闭工单").first.click()
+            page.wait_for_timeout(2500)
+            console.sees("已清理通道")
+            console.shot("console-tickets")
+            browser.close()
+    finally:
+        server.stop()
+    storage = Storage(scenario.settings.db_path)
+    try:
+        rows = storage.ticket_events("alpha", "anomaly", [data.fire_exit])[data.fire_exit]
+        assert [(r.action, r.actor_id, r.note) for r in rows] == [
+            ("close", "u-manager", "已清理通道")
+        ]
+    finally:
+        storage.close()
