@@ -378,9 +378,9 @@ def m008_label_issues(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m010_tickets(db: sqlite_utils.Database) -> None:
+def m009_tickets(db: sqlite_utils.Database) -> None:
     """Anomaly tickets' and rectifications' follow-up events (server.storage_tickets)."""
-    from server.storage_tickets import m010_tickets as apply
+    from server.storage_tickets import m009_tickets as apply
 
     apply(db)
 

@@ -16,13 +16,13 @@ import sqlite_utils
 
 from server import storage as _storage
 
-__all__ = ["TargetKind", "TicketEventRow", "TicketQueries", "m010_tickets"]
+__all__ = ["TargetKind", "TicketEventRow", "TicketQueries", "m009_tickets"]
 
 TargetKind = Literal["anomaly", "rectification"]
 _CHUNK = 500
 
 
-def m010_tickets(db: sqlite_utils.Database) -> None:
+def m009_tickets(db: sqlite_utils.Database) -> None:
     """Follow-up events of anomaly tickets (target: the anomaly record's id) and of
     rectifications (target: '<inspection id>/<item>'), append-only."""
     db.execute(
