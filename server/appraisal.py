@@ -41,6 +41,7 @@ __all__ = [
     "Month",
     "appraisal_details",
     "company_settings",
+    "is_known_subject",
     "month_appraisal",
     "month_inputs",
     "parse_month",
@@ -166,6 +167,18 @@ def _frauds(storage: Storage, site_id: str, month: Month) -> list[FraudFact]:
 
 def _people(storage: Storage, site_id: str) -> dict[str, dict[str, str]]:
     return {u["id"]: u for u in storage.site_users(site_id)}
+
+
+def is_known_subject(storage: Storage, site_id: str, who: str) -> bool:
+    """Is `who` someone a site's figures can be about: a member, a team or `unassigned`?"""
+    if who == "unassigned":
+        return True
+    people = _people(storage, site_id)
+    if who.startswith("team:"):
+        team = who.removeprefix("team:")
+        rostered = {s.responsible_team for s in storage.schedules(site_id)}
+        return team in rostered or any(team_of(u["role"]) == team for u in people.values())
+    return who in people
 
 
 def month_appraisal(storage: Storage, site_id: str, month: Month, now: datetime) -> dict[str, Any]:

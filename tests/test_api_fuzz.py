@@ -5,11 +5,13 @@ database. It must find no 5xx and no failed check (status codes, content types a
 as documented, bad input refused, good input accepted, auth enforced).
 
 Where the document cannot say a rule, the expected statuses widen for that operation only:
-- coverage: `start` and `end` go together, at most 31 days apart (cross-parameter rules);
+- coverage, its map and the dashboard: `start` and `end` go together, at most 31 days
+  apart (cross-parameter rules);
 - sync: records are judged one by one, so a malformed record is "rejected" in a 200 reply
   and never sinks the batch; `sent_at` is bounded against the server's clock (422);
 - photo upload: whether bytes are a real image is known only by decoding them (415/413);
-- review verdict: a rejection needs a reason (a rule across two fields; 422);
+- review verdict: a rejection needs a reason, and nobody reviews their own record (422);
+- exports: `start` and `end` go together, at most 366 days apart (422);
 - appraisal scheme: the weights must add up to 100, and its body is a free object in the
   document (422 for an unknown setting) -- its route could declare a strict body model;
 - site set-up (tags admin, people): the rules between fields (a schedule needs times or a
@@ -65,8 +67,21 @@ record_id = "{record_id}"
 include-name = "POST /api/v1/auth/logout"
 headers = {{ Authorization = "Bearer {logout_token}" }}
 
+[checks]
+# Links between operations are inferred from field names (a new site's id → an alert's
+# key); a resource "not found" through such a link is no fault of the API.
+ensure_resource_availability.enabled = false
+
 [[operations]]
 include-name = "GET /api/v1/sites/{{site_id}}/coverage"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-name = "GET /api/v1/sites/{{site_id}}/coverage-map.png"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-name = "GET /api/v1/sites/{{site_id}}/dashboard"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 
 [[operations]]
@@ -83,7 +98,7 @@ include-tag = "people"
 checks.positive_data_acceptance.expected-statuses = {widen}, "413", "415", "422"]
 
 [[operations]]
-include-name = "POST /api/v1/sites/{{site_id}}/reviews/{{record_id}}"
+include-name = "POST /api/v1/sites/{{site_id}}/reviews/{{record_id}}/verdict"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 
 [[operations]]
@@ -96,6 +111,10 @@ checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 
 [[operations]]
 include-name = "PUT /api/v1/sites/{{site_id}}/appraisal/settings"
+checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
+
+[[operations]]
+include-name = "GET /api/v1/sites/{{site_id}}/exports/{{file_name}}"
 checks.positive_data_acceptance.expected-statuses = {widen}, "422"]
 
 [[operations]]

@@ -84,6 +84,8 @@ async def details(
     """The visits, inspections, rectifications, anomalies or reviews behind one figure of a
     person (user id), a team (`team:patrol`, `team:cleaning`) or `unassigned`."""
     require_reports(caller, site_id)
+    if not appraisal.is_known_subject(storage, site_id, who):
+        raise HTTPException(404, "no such person or team on this site")
     if figure not in FIGURES:
         raise HTTPException(422, f"figure must be one of {', '.join(FIGURES)}")
     rows = appraisal.appraisal_details(
