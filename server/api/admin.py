@@ -34,7 +34,7 @@ def _now() -> datetime:
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # true is not a number
 
     def given(self) -> dict[str, Any]:
         """Only the fields the caller sent (a field left out keeps its value)."""

@@ -38,7 +38,7 @@ def _now() -> datetime:
 
 
 class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     username: Annotated[str, Field(max_length=32)]
     name: Annotated[str, Field(max_length=40)]
     role: Annotated[str, Field(max_length=30)]
@@ -50,14 +50,14 @@ class PersonIn(BaseModel):
 
 
 class PersonEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: Annotated[str, Field(max_length=40)] | None = None
     role: Annotated[str, Field(max_length=30)] | None = None
     site_ids: Annotated[list[Id], Field(max_length=50)] | None = None
 
 
 class SecretIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     password: Annotated[str, Field(max_length=128)] | None = None
 
 
