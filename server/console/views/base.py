@@ -11,13 +11,15 @@ or `self.c.render()`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import flet as ft
 
 from domain.models import Role
+from server.console.models.coverage import photo_thumbnail
 
 if TYPE_CHECKING:
     from server.console.views.shell import Console
@@ -53,6 +55,22 @@ class ScreenView:
 
     def build(self) -> ft.Control:
         raise NotImplementedError
+
+    def local_time(self, text: str | None) -> str:
+        """A stored UTC time as "MM-DD HH:MM" in the site's time zone ("" for none)."""
+        if not text:
+            return ""
+        return f"{datetime.fromisoformat(text).astimezone(self.c.session.tz()):%m-%d %H:%M}"
+
+    def thumbnails(self, shas: Sequence[str], size: int, limit: int = 6) -> ft.Control | None:
+        """A wrapping row of photo thumbnails (through the session's permission check), or
+        None when none of the photos can be shown."""
+        images: list[ft.Control] = [
+            ft.Image(src=b, width=size, height=size, fit=ft.BoxFit.COVER)
+            for b in (photo_thumbnail(self.c.session, sha) for sha in shas[:limit])
+            if b
+        ]
+        return ft.Row(images, wrap=True) if images else None
 
 
 @dataclass(frozen=True, slots=True)

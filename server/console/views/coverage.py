@@ -14,7 +14,7 @@ from domain.models import PointKind
 from domain.presence import GAP_LEVELS, MapStatus
 from domain.trust import Standing
 from server.console.i18n import register
-from server.console.models.coverage import load_detail, load_map, photo_thumbnail, plan_image
+from server.console.models.coverage import load_detail, load_map, plan_image
 from server.console.views.base import BIG, GREY, RED, ScreenView, message
 from server.coverage_map import CoverageMap, MapFilter, Marker, PointDetail
 from server.plan_render import GAP_COLOURS, NO_DATA_COLOUR, STATUS_COLOURS, marker_colour
@@ -359,12 +359,9 @@ class CoverageScreen(ScreenView):
             if s.flags:
                 line += " · " + t("flags", flags=", ".join(s.flags))
             rows.append(ft.Text(line, color=RED if s.standing is not Standing.COUNTED else None))
-            thumbs = [photo_thumbnail(self.c.session, sha) for sha in s.photos[:4]]
-            images: list[ft.Control] = [
-                ft.Image(src=b, width=96, height=96, fit=ft.BoxFit.COVER) for b in thumbs if b
-            ]
-            if images:
-                rows.append(ft.Row(images, wrap=True))
+            thumbs = self.thumbnails(s.photos, 96, limit=4)
+            if thumbs is not None:
+                rows.append(thumbs)
         return ft.Column(rows, scroll=ft.ScrollMode.AUTO, spacing=6)
 
     def _select_none(self) -> None:

@@ -4,14 +4,12 @@ Every step is a new row or record."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import flet as ft
 
 from domain.models import Role
 from server.console.i18n import register
-from server.console.models.coverage import photo_thumbnail
 from server.console.models.tickets import (
     load_rectification,
     load_rectifications,
@@ -107,11 +105,6 @@ class RectificationsScreen(ScreenView):
     def _state(self, state: str) -> None:
         self.state, self.selected = state, None
 
-    def _when(self, text: str | None) -> str:
-        if not text:
-            return ""
-        return f"{datetime.fromisoformat(text).astimezone(self.c.session.tz()):%m-%d %H:%M}"
-
     def _item(self, item: dict[str, Any]) -> str:
         return item["item_zh"] if self.c.session.lang == "zh" else item["item_en"]
 
@@ -133,7 +126,7 @@ class RectificationsScreen(ScreenView):
                     ft.Text(f"{item['point_name']} · {self._item(item)}",
                             weight=ft.FontWeight.BOLD),
                     ft.Text(f"{status} · {item['assignee_name'] or ''} · "
-                            f"{self.c.t('rc_deadline', at=self._when(item['deadline']))}",
+                            f"{self.c.t('rc_deadline', at=self.local_time(item['deadline']))}",
                             color=RED if late else GREY),
                 ],
                 spacing=2,
@@ -147,13 +140,6 @@ class RectificationsScreen(ScreenView):
             on_click=self.c.act(lambda _, i=item["id"]: setattr(self, "selected", i)),
         )  # fmt: skip
 
-    def _thumbs(self, shas: list[str]) -> ft.Control | None:
-        data = [photo_thumbnail(self.c.session, s) for s in shas[:6]]
-        images: list[ft.Control] = [
-            ft.Image(src=b, width=140, height=140, fit=ft.BoxFit.COVER) for b in data if b
-        ]
-        return ft.Row(images, wrap=True) if images else None
-
     def _detail(self) -> ft.Control:
         t = self.c.t
         if self.selected is None:
@@ -166,17 +152,17 @@ class RectificationsScreen(ScreenView):
         rows: list[ft.Control] = [
             ft.Text(f"{item['point_name']} · {self._item(item)}", size=20,
                     weight=ft.FontWeight.BOLD),
-            ft.Text(f"{status} · {t('rc_deadline', at=self._when(item['deadline']))}",
+            ft.Text(f"{status} · {t('rc_deadline', at=self.local_time(item['deadline']))}",
                     color=RED if late else None, size=16),
         ]  # fmt: skip
         for h in item["history"]:
             what = t("rc_h_" + h["kind"], who=h.get("assignee_name") or "")
             colour = RED if h["kind"] in ("escalated", "sent_back") else None
             rows.append(
-                ft.Text(f"{self._when(h['at'])} {h['by_name']} {what} {h['note']}",
+                ft.Text(f"{self.local_time(h['at'])} {h['by_name']} {what} {h['note']}",
                         color=colour, size=15)
             )  # fmt: skip
-            thumbs = self._thumbs(h.get("photos") or [])
+            thumbs = self.thumbnails(h.get("photos") or [], 140)
             if thumbs is not None:
                 rows.append(thumbs)
         rows.append(self._form(item))

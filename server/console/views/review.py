@@ -10,7 +10,7 @@ from typing import Any, Literal
 import flet as ft
 
 from server.console.i18n import register
-from server.console.models.coverage import photo_thumbnail, plan_image
+from server.console.models.coverage import plan_image
 from server.console.models.review import PAGE, decide, load_counts, load_item, load_queue
 from server.console.views.base import (
     BIG,
@@ -235,12 +235,9 @@ class ReviewScreen(ScreenView):
         position = self._position(point)
         if position is not None:
             rows.append(position)
-        thumbs = [photo_thumbnail(self.c.session, sha) for sha in item.get("photos", [])[:6]]
-        images: list[ft.Control] = [
-            ft.Image(src=b, width=160, height=160, fit=ft.BoxFit.COVER) for b in thumbs if b
-        ]
-        if images:
-            rows.append(ft.Row(images, wrap=True))
+        thumbs = self.thumbnails(item.get("photos", []), 160)
+        if thumbs is not None:
+            rows.append(thumbs)
         rows.append(ft.Text(t("nearby"), size=16, weight=ft.FontWeight.BOLD))
         if not item.get("nearby_scans"):
             rows.append(ft.Text(t("no_nearby"), color=GREY))

@@ -8,7 +8,6 @@ from typing import Any
 import flet as ft
 
 from server.console.i18n import register
-from server.console.models.coverage import photo_thumbnail
 from server.console.models.tickets import load_ticket, load_tickets, site_people, ticket_step
 from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
 from server.tickets import TicketRefused
@@ -85,13 +84,6 @@ class TicketsScreen(ScreenView):
     def _status(self, status: str) -> None:
         self.status, self.selected = status, None
 
-    def _when(self, text: str | None) -> str:
-        from datetime import datetime
-
-        if not text:
-            return ""
-        return f"{datetime.fromisoformat(text).astimezone(self.c.session.tz()):%m-%d %H:%M}"
-
     def _row(self, item: dict[str, Any]) -> ft.Control:
         t = self.c.t
         late = item["overdue"] and item["status"] != "closed"
@@ -99,7 +91,7 @@ class TicketsScreen(ScreenView):
         return ft.Container(
             ft.Column(
                 [
-                    ft.Text(f"{self._when(item['reported_at'])} · {item['point_name']} · "
+                    ft.Text(f"{self.local_time(item['reported_at'])} · {item['point_name']} · "
                             f"{item['category'] or item['note'][:20]}", weight=ft.FontWeight.BOLD),
                     ft.Text(f"{status} · {item['reporter_name']}", color=RED if late else GREY),
                 ],
@@ -127,20 +119,18 @@ class TicketsScreen(ScreenView):
                     weight=ft.FontWeight.BOLD),
             ft.Text(item["note"], size=16),
             ft.Text(f"{t('tk_status_' + item['status'])} · {item['reporter_name']} "
-                    f"{self._when(item['reported_at'])}", color=RED if late else None, size=16),
+                    f"{self.local_time(item['reported_at'])}",
+                    color=RED if late else None, size=16),
         ]  # fmt: skip
         if item["hours_to_close"] is not None:
             rows.append(ft.Text(t("tk_hours", h=item["hours_to_close"])))
         shas = list(item["photos"]) + ([item["closing_photo"]] if item["closing_photo"] else [])
-        thumbs = [photo_thumbnail(self.c.session, s) for s in shas[:6]]
-        images: list[ft.Control] = [
-            ft.Image(src=b, width=160, height=160, fit=ft.BoxFit.COVER) for b in thumbs if b
-        ]
-        if images:
-            rows.append(ft.Row(images, wrap=True))
+        thumbs = self.thumbnails(shas, 160)
+        if thumbs is not None:
+            rows.append(thumbs)
         for e in item["events"]:
             what = t("tk_action_" + e["action"], who=e.get("assignee_name") or "")
-            rows.append(ft.Text(f"{self._when(e['at'])} {e['actor_name']} {what} {e['note']}"))
+            rows.append(ft.Text(f"{self.local_time(e['at'])} {e['actor_name']} {what} {e['note']}"))
         rows.append(self._form(item))
         return ft.Column(rows, scroll=ft.ScrollMode.AUTO, spacing=6, key="ticket-detail")
 
