@@ -801,16 +801,6 @@ class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQue
             )
         )
 
-    def last_scan(self, user_id: str) -> StoredRecord | None:
-        rows = list(
-            self.db.query(
-                "select * from records where user_id = ? and kind = 'scan'"
-                " order by device_time desc limit 1",
-                [user_id],
-            )
-        )
-        return _record_from_row(rows[0]) if rows else None
-
     def photos_used(self, shas: Iterable[str]) -> set[str]:
         """Photo hashes that some stored record already refers to."""
         wanted = list(set(shas))
