@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from server.serve import free_port
 
@@ -140,6 +142,18 @@ class Phone:
     def tap(self, name: str, exact: bool = False) -> None:
         self.page.get_by_role("button", name=name, exact=exact).first.click()
         self.page.wait_for_timeout(700)
+
+    def tap_until(self, name: str, shown: str, exact: bool = False, tries: int = 3) -> None:
+        """Tap, then wait for `shown`; tap again if it did not come. On a loaded machine a
+        tap while the screen still settles can be lost, and the test should not flake."""
+        target = self.page.get_by_text(shown).or_(self.page.get_by_label(shown)).first
+        for _ in range(tries):
+            with contextlib.suppress(PlaywrightTimeout):
+                self.page.get_by_role("button", name=name, exact=exact).first.click(timeout=5000)
+            with contextlib.suppress(PlaywrightTimeout):
+                target.wait_for(timeout=8000)
+                return
+        self.sees(shown)
 
     def type_into(self, label: str, text: str) -> None:
         self.page.get_by_role("textbox", name=label).click()
