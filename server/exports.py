@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.appraisal import attribute
+from domain.appraisal import TEAM_PREFIX, attribute, team_label
 from domain.schedules import local_day_bounds
 from domain.scoring import inspection_score
 from domain.wire import RecordKind
@@ -111,6 +111,13 @@ _STATUS_ZH = {
     "rostered_team": "排班班组",
     "scanner": "打卡人",
     "nobody": "无人",
+    "guard": "秩序维护员",
+    "guard_lead": "保安队长",
+    "cleaner": "保洁员",
+    "cleaning_supervisor": "保洁主管",
+    "manager": "项目经理",
+    "admin": "管理员",
+    "quality": "品质部",
 }
 _TITLE = {
     "visits": ("巡检记录", "Visits"),
@@ -332,10 +339,11 @@ def _appraisal(ctx: _Context) -> Iterator[tuple[Any, ...]]:
         if ctx.filters.user_id is not None and row["id"] != ctx.filters.user_id:
             continue
         fig, visits = row["figures"], row["figures"]["visits"]
+        team = row["team"] or row["id"]
         yield (
-            row["name"],
-            row["role"] or "",
-            (row["team"] or row["id"]).removeprefix("team:"),
+            team_label(row["id"], ctx.lang) if row["id"].startswith(TEAM_PREFIX) else row["name"],
+            ctx.word(row["role"] or ""),
+            team_label(team, ctx.lang),
             visits["expected"],
             visits["on_time"],
             visits["late"],

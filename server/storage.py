@@ -385,6 +385,26 @@ def m009_tickets(db: sqlite_utils.Database) -> None:
     apply(db)
 
 
+@migrations()
+def m013_site_weights_unset(db: sqlite_utils.Database) -> None:
+    """Site settings' `appraisal_weights` now override the company's weights, and None
+    means "the company's". Before, every settings save stored the defaults there (the
+    setting did nothing), so stored weights equal to those defaults become None: no site
+    silently stops following its company's scheme."""
+    defaults = {"coverage": 40, "punctuality": 30, "inspection": 20, "rectification": 10}
+    for site_id, text in db.execute("select id, settings from sites").fetchall():
+        try:
+            data = json.loads(text) if text else None
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("appraisal_weights") == defaults:
+            data["appraisal_weights"] = None
+            db.execute(
+                "update sites set settings = ? where id = ?",
+                [json.dumps(data, sort_keys=True), site_id],
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str

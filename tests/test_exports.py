@@ -106,6 +106,14 @@ def test_csv_streams_rows_in_either_language(server: str) -> None:
     assert rows[0][:3] == ["Person", "Role", "Team"]
     g1 = next(r for r in rows if r[0] == "G1")
     assert (g1[8], g1[16]) == ("0.8333", "38.1")
+    assert (g1[1], g1[2]) == ("guard", "Patrol")
+    assert [r[0] for r in rows if r[0] in ("Patrol", "Cleaning")] == ["Cleaning", "Patrol"]
+    response = mgr.get("/api/v1/sites/tiny/exports/appraisal.csv", params={"month": "2026-03"})
+    rows = list(csv.reader(io.StringIO(response.content.decode().removeprefix("\ufeff"))))
+    g1 = next(r for r in rows if r[0] == "G1")
+    assert (g1[1], g1[2]) == ("秩序维护员", "秩序维护组")  # team names in the UI language
+    assert {"秩序维护组", "保洁组"} <= {r[0] for r in rows}
+    assert not any("patrol" in cell or "cleaning" in cell for r in rows for cell in r)
 
 
 def test_exports_check_roles_sites_and_bounds(server: str) -> None:
