@@ -385,6 +385,15 @@ def m009_tickets(db: sqlite_utils.Database) -> None:
     apply(db)
 
 
+@migrations()
+def m010_alert_pushes(db: sqlite_utils.Database) -> None:
+    """Which live-view alerts were pushed to a site's group robot, so a restart neither
+    pushes them again nor forgets them (server.storage_alerts)."""
+    from server.storage_alerts import m010_alert_pushes as apply
+
+    apply(db)
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
