@@ -101,7 +101,11 @@ def month_inputs(storage: Storage, site_id: str, month: Month, now: datetime) ->
     coverage, _ = reports.site_coverage(storage, site_id, month.start, month.end, now)
     schedules = storage.schedules(site_id)
     inputs = AppraisalInputs(visits=attribute(coverage, schedules))
-    for r in storage.records(site_id, [RecordKind.INSPECTION], month.start, month.end):
+    inspections = list(storage.records(site_id, [RecordKind.INSPECTION], month.start, month.end))
+    rejected = reports.rejected_ids(storage, site_id, inspections)
+    for r in inspections:
+        if r.id in rejected:  # rejected on review: counts in no figure
+            continue
         point = r.point_id or ""
         inputs.inspections.append(
             InspectionFact(
@@ -132,7 +136,11 @@ def month_inputs(storage: Storage, site_id: str, month: Month, now: datetime) ->
                 None,
             )
         )
-    for r in storage.records(site_id, [RecordKind.ANOMALY], month.start, month.end):
+    anomalies = list(storage.records(site_id, [RecordKind.ANOMALY], month.start, month.end))
+    rejected = reports.rejected_ids(storage, site_id, anomalies)
+    for r in anomalies:
+        if r.id in rejected:
+            continue
         inputs.anomalies.append(
             AnomalyFact(r.id, r.user_id, r.device_time, r.body.get("category") or "", r.point_id)
         )

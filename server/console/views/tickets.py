@@ -19,11 +19,16 @@ register(
         "screen_tickets": ("异常工单", "Anomaly tickets"),
         "tk_active": ("未关闭", "Not closed"),
         "tk_closed": ("已关闭", "Closed"),
+        "tk_void": ("已作废", "Void"),
         "tk_empty": ("没有异常工单", "No anomaly tickets"),
         "tk_pick": ("在左侧选择一个工单", "Pick a ticket on the left"),
         "tk_status_open": ("待处理", "open"),
         "tk_status_in_progress": ("处理中", "in progress"),
         "tk_status_closed": ("已关闭", "closed"),
+        "tk_status_void": (
+            "已作废（异常经审核驳回，仅留作证据）",
+            "void (report rejected on review, kept as evidence)",
+        ),
         "tk_overdue": ("超时", "overdue"),
         "tk_counts": (
             "待处理 {open} · 处理中 {in_progress} · 超时 {overdue}",
@@ -60,6 +65,8 @@ class TicketsScreen(ScreenView):
                            filled=self.status == "active"),
                 big_button(t("tk_closed"), self.c.act(lambda _: self._status("closed")),
                            filled=self.status == "closed"),
+                big_button(t("tk_void"), self.c.act(lambda _: self._status("void")),
+                           filled=self.status == "void"),
                 ft.Text(t("tk_counts", **page["counts"]), size=16),
             ],
             wrap=True,
@@ -158,7 +165,9 @@ class TicketsScreen(ScreenView):
 
         closed = item["status"] == "closed"
         buttons: list[ft.Control] = [big_button(t("tk_comment"), step("comment"), filled=False)]
-        if closed:
+        if item["status"] == "void":
+            pass  # rejected on review: only comments
+        elif closed:
             buttons.append(big_button(t("tk_reopen"), step("reopen"), colour=RED))
         else:
             buttons.append(big_button(t("tk_assign"), step("assign"), filled=False))
