@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from server.blobs import LocalBlobStore
 from server.ingest import ingest_batch
 from tests.console.conftest import Live
-from server.blobs import LocalBlobStore
 from tests.console.scenario import Scenario, photo
 
 ITEMS = ("floor", "walls", "glass", "handrails", "fixtures", "bins", "no_clutter",
