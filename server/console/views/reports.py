@@ -21,6 +21,9 @@ __all__ = ["AppraisalScreen", "CompanyScreen", "DashboardScreen", "ExportsScreen
 register(
     {
         "screen_appraisal": ("月度考核", "Appraisal"),
+        "team_patrol": ("秩序维护组", "Patrol team"),
+        "team_cleaning": ("保洁组", "Cleaning team"),
+        "team_management": ("管理组", "Management"),
         "screen_exports": ("导出与报告", "Exports"),
         "screen_dashboard": ("数据看板", "Dashboard"),
         "screen_company": ("公司总览", "Company"),
@@ -73,6 +76,13 @@ register(
         "rep_unassigned": ("（未指派）", "(unassigned)"),
     }
 )
+
+
+def _team(t: Any, key: str) -> str:
+    """A team's name in the UI's language ("team:patrol" → 秩序维护组)."""
+    name = key.removeprefix("team:")
+    label = t(f"team_{name}")
+    return name if label == f"team_{name}" else label
 
 
 def _pct(value: float | None) -> str:
@@ -163,8 +173,14 @@ class AppraisalScreen(ScreenView):
             f = p["figures"]
             rows.append(
                 [
-                    ft.Text(t("rep_unassigned") if p["id"] == UNASSIGNED else p["name"]),
-                    ft.Text((p["team"] or "").removeprefix("team:")),
+                    ft.Text(
+                        t("rep_unassigned")
+                        if p["id"] == UNASSIGNED
+                        else _team(t, p["id"])
+                        if p["id"].startswith("team:")
+                        else p["name"]
+                    ),
+                    ft.Text(_team(t, p["team"]) if p["team"] else ""),
                     ft.Text(str(f["visits"]["expected"])),
                     ft.TextButton(
                         str(f["visits"]["missed"]),
