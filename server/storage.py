@@ -386,6 +386,15 @@ def m009_tickets(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m010_alert_pushes(db: sqlite_utils.Database) -> None:
+    """Which live-view alerts were pushed to a site's group robot, so a restart neither
+    pushes them again nor forgets them (server.storage_alerts)."""
+    from server.storage_alerts import m010_alert_pushes as apply
+
+    apply(db)
+
+
+@migrations()
 def m013_site_weights_unset(db: sqlite_utils.Database) -> None:
     """Site settings' `appraisal_weights` now override the company's weights, and None
     means "the company's". Before, every settings save stored the defaults there (the
