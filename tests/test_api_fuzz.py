@@ -69,11 +69,14 @@ record_id = "{record_id}"
 include-name = "POST /api/v1/auth/logout"
 headers = {{ Authorization = "Bearer {logout_token}" }}
 
-# The stateful phase chains operations by links it infers from field names (a new site's
-# id → an alert's key) and reports "created resource not found" through links the API
-# never promised; examples, coverage and fuzzing phases cover every operation.
+# The stateful phase chains operations only by the document's own links (a created
+# site, point, route, schedule, template, person or photo → reading or changing it):
+# links inferred from field names (a new site's id → an alert's key) reported "created
+# resource not found" through links the API never promised.
 [phases.stateful]
-enabled = false
+enabled = true
+max-steps = 8
+inference.algorithms = []
 
 [[operations]]
 include-name = "GET /api/v1/sites/{{site_id}}/coverage"
