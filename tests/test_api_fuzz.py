@@ -186,12 +186,18 @@ def test_schemathesis_finds_no_5xx_and_no_failed_check(tmp_path: Path):
         server.stop()
     summary = json.loads(report.read_text())
     cases = summary["test_cases"]
+    phases = {name: phase["status"] for name, phase in summary["phases"].items()}
     print(
         f"schemathesis: {summary['operations']['tested']} operations,"
         f" {cases['generated']} cases, {cases['with_failures']} with failures,"
-        f" errors {len(summary['errors'])}, {summary['running_time']:.0f} s"
+        f" errors {len(summary['errors'])}, {summary['running_time']:.0f} s; phases {phases}"
     )
+    lines = run.stdout.splitlines()
+    at = next((i for i, line in enumerate(lines) if "Stateful (in" in line), len(lines))
+    print("\n".join(lines[at : at + 40]))  # the stateful phase: which links it walked
     assert summary["operations"]["tested"] == summary["operations"]["total"]
     assert cases["generated"] > 100
+    # the stateful phase ran through the document's links (not skipped for want of time)
+    assert phases["stateful"] == "success", (phases, run.stdout[-3000:])
     assert summary["failures"] == [] and summary["errors"] == [], run.stdout[-6000:]
     assert run.returncode == 0, run.stdout[-6000:]

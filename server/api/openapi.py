@@ -88,8 +88,28 @@ _IN_SITE = {"site_id": "$request.path.site_id"}
 _LINKS: dict[tuple[str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
     ("post", "/api/v1/sites"): {
         "UpdateSite": ("patch", _SITE, {"site_id": "$response.body#/id"}),
-        "SiteSettings": ("get", f"{_SITE}/settings", {"site_id": "$response.body#/id"}),
-        "SitePoints": ("get", f"{_SITE}/points", {"site_id": "$response.body#/id"}),
+        **{
+            f"{verb}Site{what.title()}": (
+                method,
+                f"{_SITE}/{what}",
+                {"site_id": "$response.body#/id"},
+            )
+            for verb, method, what in (
+                ("Get", "get", "settings"),
+                ("Put", "put", "settings"),
+                ("List", "get", "points"),
+                ("AddTo", "post", "points"),
+                ("List", "get", "routes"),
+                ("AddTo", "post", "routes"),
+                ("List", "get", "schedules"),
+                ("AddTo", "post", "schedules"),
+                ("List", "get", "templates"),
+                ("AddTo", "post", "templates"),
+                ("List", "get", "people"),
+                ("AddTo", "post", "people"),
+                ("Get", "get", "audit"),
+            )
+        },
     },
     ("post", f"{_SITE}/points"): {
         f"{verb}Point": (
