@@ -19,7 +19,7 @@ from domain.config import (
 )
 from domain.models import Point, PointKind, RouteVersion, Schedule, TargetKind
 from domain.schedules import current_shift
-from domain.trust import Review, Verdict, needs_review
+from domain.trust import Review, Verdict, latest_review, needs_review
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -77,3 +77,82 @@ def test_a_flagged_record_waits_for_review_until_someone_reviews_it():
     assert needs_review(iter(["repeated_scan"]), None)  # any iterable of flags
     assert not needs_review([], None)
     assert not needs_review(["impossible_speed"], review)
+
+
+def test_the_latest_review_decides_and_none_is_none():
+    def review(hour: int, verdict: Verdict) -> Review:
+        return Review("rec-1", verdict, "", "u-lead", datetime(2026, 3, 1, hour, tzinfo=UTC))
+
+    assert latest_review([]) is None
+    reviews = [review(9, Verdict.REJECT), review(11, Verdict.ACCEPT), review(10, Verdict.REJECT)]
+    assert latest_review(reviews) == reviews[1]
+
+
+def test_windows_clash_only_when_they_overlap_not_when_they_touch():
+    from domain.schedules import _first_clash
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    # theirs 07:00-08:00 ends as mine 08:00-09:00 starts; theirs 09:00 starts as mine ends
+    assert _first_clash([t], hour, [t - hour, t + hour], hour) is None
+    assert _first_clash([t], hour, [t - hour + timedelta(minutes=1)], hour) == t
+    assert _first_clash([t], hour, [t + hour - timedelta(minutes=1)], hour) == t
+    # the first of mine that meets any of theirs, past several of theirs that end before it
+    mine = [t, t + 4 * hour, t + 6 * hour]
+    theirs = [t - 3 * hour, t - 2 * hour, t + hour, t + 2 * hour, t + 6 * hour + hour / 2]
+    assert _first_clash(mine, hour, theirs, hour) == t + 6 * hour
+    assert _first_clash(mine, hour, theirs[:2], hour) is None
+    assert _first_clash([], hour, theirs, hour) is None
+    assert _first_clash(mine, hour, [], hour) is None
+    assert _first_clash([t, t + 2 * hour], hour, [t + 2 * hour], hour) == t + 2 * hour
+
+
+def test_the_evidence_of_a_rectification_figure_is_each_rectification_in_full():
+    from domain.appraisal import AppraisalInputs, RectFact, evidence, schedule_owner
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    late = RectFact("i2/floor", "a02", "floor", t + timedelta(hours=2), t + timedelta(hours=26),
+                    None, "u-c", "fixed", True, 1, None)  # fmt: skip
+    closed = RectFact("i1/walls", "a01", "walls", t, t + timedelta(hours=24), "u-c", "u-c",
+                      "closed", False, 0, t + timedelta(hours=3))  # fmt: skip
+    inputs = AppraisalInputs(rectifications=[late, closed])
+    assert evidence(inputs, "u-c", "rectifications") == [
+        {
+            "kind": "rectification",
+            "id": "i1/walls",
+            "point_id": "a01",
+            "item": "walls",
+            "opened_at": "2026-03-02T08:00:00+00:00",
+            "deadline": "2026-03-03T08:00:00+00:00",
+            "state": "closed",
+            "overdue": False,
+            "on_time": True,
+            "reopened": 0,
+            "assignee_id": "u-c",
+            "fixed_by": "u-c",
+        },
+        {
+            "kind": "rectification",
+            "id": "i2/floor",
+            "point_id": "a02",
+            "item": "floor",
+            "opened_at": "2026-03-02T10:00:00+00:00",
+            "deadline": "2026-03-03T10:00:00+00:00",
+            "state": "fixed",
+            "overdue": True,
+            "on_time": False,
+            "reopened": 1,
+            "assignee_id": None,
+            "fixed_by": "u-c",
+        },
+    ]
+    assert [e["id"] for e in evidence(inputs, "u-c", "reopened")] == ["i2/floor"]
+    assert evidence(inputs, "u-other", "rectifications") == []
+    # who answers for a schedule's visit: the version in force at its time
+    v1 = Schedule("s1", 1, "alpha", TargetKind.ROUTE, "r1", t, t + timedelta(days=1),
+                  responsible_user_id="u-a")  # fmt: skip
+    v2 = Schedule("s1", 2, "alpha", TargetKind.ROUTE, "r1", t + timedelta(days=1),
+                  responsible_user_id="u-b")  # fmt: skip
+    assert schedule_owner([v1, v2], t + timedelta(hours=1)) == "u-a"
+    assert schedule_owner([v1, v2], t + timedelta(days=2)) == "u-b"
+    assert schedule_owner([v1, v2], t - timedelta(hours=1)) is None
