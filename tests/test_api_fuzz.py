@@ -34,6 +34,7 @@ from PIL import Image
 
 from server.serve import ServerThread
 from server.settings import Settings
+from tests.conftest import ALL_PASS, batch, inspection, new_id
 from tests.factory import PASSWORD, build_company
 
 SECONDS = int(os.environ.get("ROUNDS_FUZZ_SECONDS", "60"))
@@ -48,7 +49,7 @@ def _login(url: str, username: str, device: str) -> str:
     return response.json()["token"]
 
 
-def _config(token: str, logout_token: str, sha: str, record_id: str) -> str:
+def _config(token: str, logout_token: str, sha: str, record_id: str, ids: dict[str, str]) -> str:
     widen = '["2xx", "3xx", "401", "403", "404", "409", "429"'
     return f"""
 workers = 1
@@ -64,6 +65,12 @@ site_id = "alpha"
 point_id = "c01"
 sha = "{sha}"
 record_id = "{record_id}"
+ticket_id = "{ids["ticket"]}"
+inspection_id = "{ids["inspection"]}"
+item = "floor"
+who = "u-guard"
+person_id = "u-guard2"
+device_id = "fuzz-guard2"
 
 [[operations]]
 include-name = "POST /api/v1/auth/logout"
@@ -153,8 +160,18 @@ def test_schemathesis_finds_no_5xx_and_no_failed_check(tmp_path: Path):
             headers={"Authorization": f"Bearer {token}"},
         )
         assert sync.json()["results"][0]["status"] == "accepted"
+        # a ticket (a guard's anomaly) and a rectification (a failed inspection item), so the
+        # operations on them reach their rules instead of answering 404
+        ids = {"ticket": new_id(), "inspection": new_id()}
+        anomaly = {"id": ids["ticket"], "kind": "anomaly", "site_id": "alpha",
+                   "device_time": now, "point_id": "c01", "note": "漏水"}  # fmt: skip
+        failed = inspection(ALL_PASS | {"floor": "fail"}, {"floor": [sha]}, id=ids["inspection"])
+        for username, record in (("guard2", anomaly), ("super", failed)):
+            user = {"Authorization": f"Bearer {_login(server.url, username, f'fuzz-{username}')}"}
+            reply = httpx.post(f"{server.url}/api/v1/sync", json=batch(record), headers=user)
+            assert reply.json()["results"][0]["status"] == "accepted", reply.text
         config = tmp_path / "schemathesis.toml"
-        config.write_text(_config(token, logout_token, sha, forged["id"]))
+        config.write_text(_config(token, logout_token, sha, forged["id"], ids))
         report = tmp_path / "report.json"
         cli = Path(sys.executable).with_name("schemathesis")
         run = subprocess.run(
