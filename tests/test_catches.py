@@ -231,18 +231,21 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-def test_another_sites_existing_plan_and_photo_answer_404_like_missing_ones(live_server):
-    plan = LocalBlobStore(live_server.settings.blob_dir).put(_png())
-    with sqlite3.connect(live_server.settings.db_path) as db:
-        db.execute("update sites set plan_sha = ? where id = 'alpha'", [plan])
+@pytest.mark.parametrize("thing", ["plan", "photo"])
+def test_another_sites_existing_plan_and_photo_answer_404_like_missing_ones(live_server, thing):
     member, outsider = live_server.login("manager"), live_server.login("beta-manager")
-    photo = upload(member, jpeg((5, 6, 7)))
-    for path in ("/api/v1/sites/alpha/plan", f"/api/v1/sites/alpha/photos/{photo}"):
-        assert member.get(path).status_code == 200  # it exists, for the site's own people
-        response = outsider.get(path)
-        missing = outsider.get(path.replace("alpha", "no-such-site"))
-        assert response.status_code == missing.status_code == 404
-        assert response.json() == missing.json()
+    if thing == "plan":
+        plan = LocalBlobStore(live_server.settings.blob_dir).put(_png())
+        with sqlite3.connect(live_server.settings.db_path) as db:
+            db.execute("update sites set plan_sha = ? where id = 'alpha'", [plan])
+        path = "/api/v1/sites/alpha/plan"
+    else:
+        path = f"/api/v1/sites/alpha/photos/{upload(member, jpeg((5, 6, 7)))}"
+    assert member.get(path).status_code == 200  # it exists, for the site's own people
+    response = outsider.get(path)
+    missing = outsider.get(path.replace("alpha", "no-such-site"))
+    assert response.status_code == missing.status_code == 404
+    assert response.json() == missing.json()
 
 
 def _marks(obj: object) -> set[str]:
