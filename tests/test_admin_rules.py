@@ -298,3 +298,65 @@ def test_empty_allowances_take_the_defaults():
     assert (got.window_minutes, got.grace_minutes, got.early_minutes) == (60, 7, 9)
     assert got.every_minutes is None and got.start is None and got.end is None
     assert got.responsible_user_id is None
+
+
+def test_every_bad_item_is_listed_not_only_the_first():
+    items = ["floor", {"key": "a b", "label_zh": "项"}, {"key": "ok", "label_zh": "地面"}, 7]
+    assert _problems(check_template, {"name_zh": "名", "items": items}, "t", 1) == [
+        "item 1 is not an object",
+        "item 2: key of letters/digits and a label_zh of 1-60 characters",
+        "item 4 is not an object",
+    ]
+    got = check_template({"name_zh": "名", "items": [{"key": "a", "label_zh": "项"}]}, "t", 1)
+    assert got.items[0].label_en == "" and got.items[0].group == ""
+
+
+def test_a_schedule_for_a_kind_the_site_has_none_of_names_it():
+    problems = _problems(
+        check_schedule,
+        {"target_kind": "area", "target_id": "a01", "fixed_times": ["08:00"]},
+        schedule_id="s1",
+        version=1,
+        site_id="alpha",
+        effective_from=T0,
+        targets={"route": ["r1"]},
+        people=[],
+        settings=SETTINGS,
+    )
+    assert problems == ["no area 'a01' on this site"]
+
+
+def test_times_are_whole_minutes_and_a_bad_end_is_named():
+    got = _schedule({"target_id": "r1", "fixed_times": ["12:30:45.5", "08:00:00.250"]})
+    assert got.fixed_times == (time(8), time(12, 30))
+    assert _problems(
+        _schedule, {"target_id": "r1", "every_minutes": 30, "start": "08:00", "end": "9 pm"}
+    ) == ["end must be a time such as 08:00", "every_minutes needs a start and an end"]
+
+
+def test_a_schedule_name_and_team_at_their_limits_pass():
+    got = _schedule(
+        {
+            "target_id": "r1",
+            "fixed_times": ["08:00"],
+            "name": "n" * 60,
+            "responsible_team": "t" * 40,
+        }
+    )
+    assert (len(got.name), len(got.responsible_team)) == (60, 40)
+
+
+@pytest.mark.parametrize("name", [None, 8, "", "Asia/Shang hai", "x" * 65])
+def test_a_time_zone_must_be_a_known_iana_name(name):
+    from domain.admin import tz_problem
+
+    assert tz_problem(name) == "time zone must be an IANA name such as Asia/Shanghai"
+
+
+def test_known_time_zones_pass():
+    from domain.admin import tz_problem
+
+    assert tz_problem("Asia/Shanghai") is None and tz_problem("UTC") is None
+    assert tz_problem("Mars/Olympus") == (
+        "unknown time zone 'Mars/Olympus': use an IANA name such as Asia/Shanghai"
+    )

@@ -4,6 +4,7 @@ a flagged record waits for review."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -156,3 +157,46 @@ def test_the_evidence_of_a_rectification_figure_is_each_rectification_in_full():
     assert schedule_owner([v1, v2], t + timedelta(hours=1)) == "u-a"
     assert schedule_owner([v1, v2], t + timedelta(days=2)) == "u-b"
     assert schedule_owner([v1, v2], t - timedelta(hours=1)) is None
+
+
+def _plan(sid: str, *times: time, **kw: object) -> Schedule:
+    fields: dict = {"fixed_times": times, "effective_from": datetime(2026, 3, 2, tzinfo=TZ)} | kw
+    return Schedule(sid, 1, "alpha", TargetKind.ROUTE, "r1", **fields)
+
+
+def test_a_preview_counts_visits_per_local_day_and_warns_in_words():
+    from domain.schedules import PreviewWarning, preview
+
+    start = datetime(2026, 3, 2, tzinfo=TZ)
+    # a draft saved later in the week, with an end already set: previewed as if in force
+    later, ended = start + timedelta(days=3), start + timedelta(days=1)
+    draft = _plan("s1", time(7, 30), time(8), effective_from=later, effective_to=ended,
+                  window_minutes=45, name="早巡")  # fmt: skip
+    got = preview(draft, TZ, start, 2)
+    day1, day2 = start.date(), start.date() + timedelta(days=1)
+    assert got.per_day == {day1: 2, day2: 2}
+    assert got.occurrences[0] == datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # 07:30 local
+    assert got.warnings == [
+        PreviewWarning("self_overlap", "visits come before the previous window closes")
+    ]
+    # windows that only touch do not overlap
+    touching = replace(draft, window_minutes=30)
+    assert preview(touching, TZ, start, 1).warnings == []
+    nothing = replace(draft, weekdays=frozenset({6}))  # Sundays only; the 2 days are Mon-Tue
+    assert preview(nothing, TZ, start, 2).warnings == [
+        PreviewWarning("no_visits", "no visits in the next 2 days")
+    ]
+    # other schedules: its own other version is skipped, each other one named once
+    others = [
+        replace(draft, version=0),
+        _plan("s2", time(7, 45), name="夜巡"),
+        _plan("s3", time(12)),
+        _plan("s4", time(8, 15)),
+    ]
+    warnings = preview(touching, TZ, start, 1, others).warnings
+    assert warnings == [
+        PreviewWarning("overlap", "overlaps 夜巡 at 2026-03-02 07:30", "s2",
+                       datetime(2026, 3, 1, 23, 30, tzinfo=UTC)),
+        PreviewWarning("overlap", "overlaps s4 at 2026-03-02 08:00", "s4",
+                       datetime(2026, 3, 2, 0, 0, tzinfo=UTC)),
+    ]  # fmt: skip
