@@ -360,3 +360,83 @@ def test_known_time_zones_pass():
     assert tz_problem("Mars/Olympus") == (
         "unknown time zone 'Mars/Olympus': use an IANA name such as Asia/Shanghai"
     )
+
+
+# -- site settings ------------------------------------------------------------------------------
+
+W = {"coverage": 40, "punctuality": 30, "inspection": 20, "rectification": 10}
+HOOK = "alert_webhook_url must be an http(s) URL of at most 500 characters"
+WHOLE = "appraisal weights must be whole numbers, 0 or more"
+DEADLINE = "rectification_deadline_hours must be between 1 and 720"
+
+
+def test_site_settings_change_only_what_is_given_and_keep_every_limit():
+    from domain.admin import settings_from_dict
+
+    base = SiteSettings(grace_minutes=5, alert_webhook_url="https://hook.example/a")
+    assert settings_from_dict({}, base) == base
+    low = {"grace_minutes": 0, "early_minutes": 0, "gps_radius_m": 5,
+           "completion_threshold": 0, "rectification_deadline_hours": 1}  # fmt: skip
+    high = {"grace_minutes": 240, "early_minutes": 240, "gps_radius_m": 2000,
+            "completion_threshold": 1, "rectification_deadline_hours": 720}  # fmt: skip
+    for limits in (low, high):
+        got = settings_from_dict(limits, base)
+        assert [getattr(got, k) for k in limits] == list(limits.values())
+        assert got.alert_webhook_url == base.alert_webhook_url
+    got = settings_from_dict(
+        {"gps_radius_m": 30, "appraisal_weights": W | {"coverage": 50, "punctuality": 20}}
+        | {"alert_webhook_url": ""}
+    )
+    assert got.gps_radius_m == 30.0 and isinstance(got.gps_radius_m, float)
+    assert got.appraisal_weights == W | {"coverage": 50, "punctuality": 20}
+    assert got.alert_webhook_url == ""
+    assert settings_from_dict({"appraisal_weights": W | {"coverage": 0, "punctuality": 70}})
+
+
+@pytest.mark.parametrize(
+    ("data", "problems"),
+    [
+        ({"grace": 5}, ["unknown setting 'grace'"]),
+        ({"grace_minutes": -1}, ["grace_minutes must be between 0 and 240"]),
+        ({"grace_minutes": 241}, ["grace_minutes must be between 0 and 240"]),
+        ({"grace_minutes": "5"}, ["grace_minutes must be a number"]),
+        ({"grace_minutes": True}, ["grace_minutes must be a number"]),
+        ({"early_minutes": 241}, ["early_minutes must be between 0 and 240"]),
+        ({"early_minutes": None}, ["early_minutes must be a number"]),
+        ({"gps_radius_m": 4.9}, ["gps_radius_m must be between 5 and 2000"]),
+        ({"gps_radius_m": 2000.5}, ["gps_radius_m must be between 5 and 2000"]),
+        ({"completion_threshold": 1.01}, ["completion_threshold must be between 0 and 1"]),
+        ({"rectification_deadline_hours": 0}, [DEADLINE]),
+        ({"rectification_deadline_hours": 721}, [DEADLINE]),
+        ({"appraisal_weights": [40, 30, 20, 10]},
+         ["appraisal_weights must give exactly coverage, punctuality, inspection, rectification"]),
+        ({"appraisal_weights": {"coverage": 100}},
+         ["appraisal_weights must give exactly coverage, punctuality, inspection, rectification"]),
+        ({"appraisal_weights": W | {"coverage": 40.0}}, [WHOLE]),
+        ({"appraisal_weights": W | {"coverage": True}}, [WHOLE]),
+        ({"appraisal_weights": W | {"coverage": -10, "punctuality": 80}},
+         [WHOLE]),
+        ({"appraisal_weights": W | {"coverage": 41}},
+         ["appraisal weights must add up to 100, not 101"]),
+        ({"alert_webhook_url": 5}, [HOOK]),
+        ({"alert_webhook_url": "ftp://x"}, [HOOK]),
+        ({"alert_webhook_url": "https://a b"}, [HOOK]),
+        ({"alert_webhook_url": "https://" + "x" * 493},
+         [HOOK]),
+        ({"grace": 1, "early_minutes": -1, "appraisal_weights": {}},
+         ["unknown setting 'grace'", "early_minutes must be between 0 and 240",
+          "appraisal_weights must give exactly coverage, punctuality, inspection, rectification"]),
+    ],
+)  # fmt: skip
+def test_each_bad_site_setting_is_named(data, problems):
+    from domain.admin import settings_from_dict
+
+    assert _problems(settings_from_dict, data) == problems
+
+
+def test_a_webhook_url_of_500_characters_and_http_pass():
+    from domain.admin import settings_from_dict
+
+    url = "https://" + "x" * 492
+    assert settings_from_dict({"alert_webhook_url": url}).alert_webhook_url == url
+    assert settings_from_dict({"alert_webhook_url": "http://h/x"}).alert_webhook_url == "http://h/x"
