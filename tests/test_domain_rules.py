@@ -200,3 +200,12 @@ def test_a_preview_counts_visits_per_local_day_and_warns_in_words():
         PreviewWarning("overlap", "overlaps s4 at 2026-03-02 08:00", "s4",
                        datetime(2026, 3, 2, 0, 0, tzinfo=UTC)),
     ]  # fmt: skip
+
+
+def test_a_points_colour_is_its_most_urgent_visit_and_held_scans_count_as_pending():
+    from domain.coverage import VisitStatus
+    from domain.presence import MapStatus, map_status
+
+    assert map_status([VisitStatus.ON_TIME]) is MapStatus.ON_TIME
+    assert map_status([VisitStatus.ON_TIME], pending=1) is MapStatus.PENDING
+    assert map_status([]) is MapStatus.NONE

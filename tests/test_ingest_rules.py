@@ -98,7 +98,27 @@ def test_an_unknown_schedule_or_another_sites_round_is_refused(live_server):
         "round_id": beta_start["id"],
     }
     [result] = _result(guard, finish)
-    assert result["status"] == "rejected"
+    assert result == {"id": finish["id"], "status": "rejected",
+                      "reason": f"round not found: {beta_start['id']}"}  # fmt: skip
+    # a finish must refer to a round start of this site, and a correction to a record of it
+    own = scan("c01")
+    correction = {"id": new_id(), "kind": "correction", "site_id": "alpha",
+                  "device_time": now_iso(), "note": "wrong point"}  # fmt: skip
+    results = _result(
+        guard,
+        own,
+        dict(finish, id=new_id(), round_id=own["id"]),
+        dict(correction, corrects=beta_start["id"]),
+        dict(correction, id=new_id(), corrects="no-such-record"),
+        dict(correction, id=new_id(), corrects=own["id"]),
+    )
+    assert [r.get("reason") for r in results] == [
+        None,
+        f"round not found: {own['id']}",
+        f"record not found: {beta_start['id']}",
+        "record not found: no-such-record",
+        None,
+    ]
 
 
 def test_another_sites_record_id_is_refused_like_any_taken_id_not_called_duplicate(live_server):
