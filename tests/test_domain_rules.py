@@ -209,3 +209,83 @@ def test_a_points_colour_is_its_most_urgent_visit_and_held_scans_count_as_pendin
     assert map_status([VisitStatus.ON_TIME]) is MapStatus.ON_TIME
     assert map_status([VisitStatus.ON_TIME], pending=1) is MapStatus.PENDING
     assert map_status([]) is MapStatus.NONE
+
+
+APPRAISAL_KPIS = "coverage, punctuality, pass_rate, rectification_on_time"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "settings must be an object"),
+        ({"nonsense": 1, "zzz": 2}, "unknown setting 'nonsense'"),
+        ({"x" * 40: 1}, f"unknown setting {'x' * 30!r}"),
+        ({"weights": [40]}, f"weights must map some of {APPRAISAL_KPIS} to numbers"),
+        ({"targets": {"speed": 1}}, f"targets must map some of {APPRAISAL_KPIS} to numbers"),
+        ({"weights": {"coverage": 100.5, "punctuality": -0.5}},
+         "weights.coverage must be a number from 0 to 100"),
+        ({"targets": {"coverage": 1.01}}, "targets.coverage must be a number from 0 to 1"),
+        ({"weights": {"coverage": 41}}, "weights must add up to 100"),
+        ({"weights": {"coverage": 40.5, "punctuality": 29.5}}, None),
+        ({"points_per_percent": 101}, "points_per_percent must be a number from 0 to 100"),
+        ({"points_per_percent": -1}, "points_per_percent must be a number from 0 to 100"),
+        ({"fraud_deduction": 100.5}, "fraud_deduction must be a number from 0 to 100"),
+        ({"fraud_deduction": True}, "fraud_deduction must be a number from 0 to 100"),
+        ({"reopen_deduction": 101}, "reopen_deduction must be a number from 0 to 100"),
+    ],
+)  # fmt: skip
+def test_each_bad_appraisal_setting_is_named(data, message):
+    from domain.appraisal import settings_from_dict
+
+    if message is None:
+        assert settings_from_dict(data).weights["coverage"] == 40.5
+        return
+    with pytest.raises(ValueError) as refused:
+        settings_from_dict(data)
+    assert str(refused.value) == message
+
+
+def test_appraisal_settings_at_their_limits_pass_and_keep_the_rest():
+    from domain.appraisal import DEFAULT_SETTINGS, settings_from_dict
+
+    weights = {"coverage": 100, "punctuality": 0, "pass_rate": 0, "rectification_on_time": 0}
+    got = settings_from_dict(
+        {"weights": weights, "targets": {"coverage": 1, "pass_rate": 0}}
+        | {"points_per_percent": 100, "fraud_deduction": 0, "reopen_deduction": 100}
+    )
+    assert got.weights == weights and got.targets["coverage"] == 1.0
+    assert got.targets["punctuality"] == DEFAULT_SETTINGS.targets["punctuality"]
+    assert (got.points_per_percent, got.fraud_deduction, got.reopen_deduction) == (100, 0, 100)
+    low = settings_from_dict(
+        {"points_per_percent": 0, "fraud_deduction": 100, "reopen_deduction": 0}
+    )
+    assert (low.points_per_percent, low.fraud_deduction, low.reopen_deduction) == (0, 100, 0)
+    assert low.weights == DEFAULT_SETTINGS.weights
+    kept = settings_from_dict({}, low)
+    assert (kept.points_per_percent, kept.fraud_deduction, kept.reopen_deduction) == (0, 100, 0)
+
+
+def test_a_months_figures_read_out_under_their_names():
+    from domain.appraisal import Figures
+
+    figures = Figures(items_passed=9, items_applicable=12, inspections=2, rectifications=4,
+                      rect_decided=4, rect_on_time=3, rect_open=1, reopened=1, anomalies=5,
+                      anomalies_closed=4, fraud_confirmed=1)  # fmt: skip
+    got = figures.as_dict()
+    assert {k: v for k, v in got.items() if k != "visits"} == {
+        "coverage": None,
+        "punctuality": None,
+        "inspections": 2,
+        "items_passed": 9,
+        "items_applicable": 12,
+        "pass_rate": 0.75,
+        "rectifications": 4,
+        "rectifications_decided": 4,
+        "rectifications_on_time": 3,
+        "rectifications_open": 1,
+        "rectification_on_time": 0.75,
+        "reopened": 1,
+        "anomalies_reported": 5,
+        "anomalies_closed": 4,
+        "fraud_confirmed": 1,
+    }
