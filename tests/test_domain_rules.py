@@ -289,3 +289,70 @@ def test_a_months_figures_read_out_under_their_names():
         "anomalies_closed": 4,
         "fraud_confirmed": 1,
     }
+
+
+def test_a_month_is_counted_per_person_and_summed_per_team():
+    from domain.appraisal import (
+        AnomalyFact,
+        AppraisalInputs,
+        FraudFact,
+        RectFact,
+        appraise,
+    )
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    day = timedelta(days=1)
+
+    def rect(n: int, who: str, state: str, overdue: bool, reopened: int = 0) -> RectFact:
+        return RectFact(f"r{n}", "a01", "floor", t, t + day, who, who, state, overdue,
+                        reopened, t + day / 2 if state == "closed" else None)  # fmt: skip
+
+    inputs = AppraisalInputs(
+        rectifications=[rect(1, "u-a", "closed", False, 1), rect(2, "u-a", "open", True, 2),
+                        rect(3, "u-a", "fixed", False), rect(4, "u-b", "closed", True)],
+        anomalies=[AnomalyFact("n1", "u-a", t, "leak", None, t + day),
+                   AnomalyFact("n2", "u-a", t, "leak", None),
+                   AnomalyFact("n3", "u-a", t, "door", None, t)],
+        frauds=[FraudFact(f"f{n}", "u-b", t, ("impossible_speed",), "u-lead", "") for n in (1, 2)],
+    )  # fmt: skip
+    got = appraise(inputs, {"u-a": "cleaning", "u-b": "cleaning"})
+    a, b = got.people["u-a"], got.people["u-b"]
+    assert (a.rectifications, a.rect_decided, a.rect_on_time, a.rect_open, a.reopened) == (
+        3, 2, 1, 2, 3,
+    )  # fmt: skip
+    assert (a.anomalies, a.anomalies_closed, a.fraud_confirmed) == (3, 2, 0)
+    assert (b.rectifications, b.rect_decided, b.rect_on_time, b.fraud_confirmed) == (1, 1, 0, 2)
+    team = got.teams["cleaning"]
+    assert (team.rectifications, team.rect_open, team.reopened, team.anomalies) == (4, 2, 3, 3)
+    assert team.fraud_confirmed == 2 and list(got.teams) == ["cleaning"]
+
+
+def test_a_score_weighs_each_kpi_below_its_target_and_deducts_per_event():
+    from domain.appraisal import AppraisalSettings, Figures, score
+
+    figures = Figures(items_passed=8, items_applicable=10, rect_decided=4, rect_on_time=4,
+                      reopened=1, fraud_confirmed=2)  # fmt: skip
+    settings = AppraisalSettings(
+        weights={"pass_rate": 60, "rectification_on_time": 40, "coverage": 0},
+        targets={"pass_rate": 0.9},  # no target for rectifications: 0
+        points_per_percent=2.0,
+        fraud_deduction=5.0,
+        reopen_deduction=1.5,
+    )
+    got = score(figures, settings)
+    # pass rate 80 % is 10 points below 90 %: 60 - 2 * 10 = 40 of 60; rectifications 40 of 40
+    assert got.parts["pass_rate"] == {"value": 0.8, "target": 0.9, "weight": 60.0, "earned": 40.0}
+    assert got.parts["rectification_on_time"] == {
+        "value": 1.0, "target": 0.0, "weight": 40.0, "earned": 40.0,
+    }  # fmt: skip
+    assert got.parts["coverage"] == {"value": None, "target": 0.0, "weight": 0.0, "earned": None}
+    assert got.parts["punctuality"]["earned"] is None  # no weight given: not counted
+    assert got.deductions == {"fraud_confirmed": 10.0, "reopened": 1.5}
+    assert got.total == round(100 * 80 / 100 - 11.5, 2)
+    nothing = score(Figures(), settings)
+    assert nothing.total == 100.0 and nothing.deductions == {
+        "fraud_confirmed": 0.0,
+        "reopened": 0.0,
+    }
+    weightless = AppraisalSettings(weights={}, targets={})
+    assert score(figures, weightless).total == 100.0 - 2 * 10.0 - 2.0  # default deductions
