@@ -36,10 +36,18 @@ _SERVERS = {"live_server", "server", "slow_login_server"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under mutmut (scripts/mutation.sh), run the in-process tests before the ones that
-    start a server: a mutant is killed by its first failing test, so the cheap ones go first."""
+    """Under mutmut (scripts/mutation.sh), run the modules whose tests start no server
+    first: a mutant is killed by its first failing test, so the cheap ones go first. Tests
+    keep their order within a module (some share a module-wide server)."""
     if os.environ.get("MUTANT_UNDER_TEST"):
-        items.sort(key=lambda item: bool(_SERVERS & set(getattr(item, "fixturenames", ()))))
+        serving = {
+            item.module.__name__
+            for item in items
+            if isinstance(item, pytest.Function) and _SERVERS & set(item.fixturenames)
+        }
+        items.sort(
+            key=lambda item: isinstance(item, pytest.Function) and item.module.__name__ in serving
+        )
 
 
 @pytest.fixture
