@@ -36,18 +36,22 @@ _SERVERS = {"live_server", "server", "slow_login_server"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under mutmut (scripts/mutation.sh), run the modules whose tests start no server
-    first: a mutant is killed by its first failing test, so the cheap ones go first. Tests
-    keep their order within a module (some share a module-wide server)."""
-    if os.environ.get("MUTANT_UNDER_TEST"):
+    """Under mutmut (scripts/mutation.sh), which names the tests to run in no set order:
+    put them back in file order (some share a module-wide server and build on each other),
+    with the modules whose tests start no server first, since a mutant is killed by its
+    first failing test and the cheap ones are the quickest to fail."""
+    if "MUTANT_UNDER_TEST" in os.environ:
         serving = {
             item.module.__name__
             for item in items
             if isinstance(item, pytest.Function) and _SERVERS & set(item.fixturenames)
         }
-        items.sort(
-            key=lambda item: isinstance(item, pytest.Function) and item.module.__name__ in serving
-        )
+
+        def place(item: pytest.Item) -> tuple[bool, str, int]:
+            module = item.module.__name__ if isinstance(item, pytest.Function) else ""
+            return module in serving, str(item.path), item.location[1] or 0
+
+        items.sort(key=place)
 
 
 @pytest.fixture
