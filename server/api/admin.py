@@ -60,6 +60,8 @@ class SettingsIn(_Body):
     gps_radius_m: float | None = None
     completion_threshold: float | None = None
     rectification_deadline_hours: int | None = None
+    anomaly_response_hours: int | None = None
+    rectification_escalate_hours: int | None = None
     appraisal_weights: dict[str, int] | None = None
     alert_webhook_url: Annotated[str, Field(max_length=500)] | None = None
 
