@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sqlite3
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -345,6 +346,41 @@ def test_import_reports_each_bad_row_and_stores_nothing_until_confirmed(clients)
     assert created[0]["one_time_password"] and created[1]["one_time_password"] is None
     again = admin.post(f"{A}/import/people/confirm?token={checked['token']}", content=good)
     assert again.status_code == 422  # the names are taken now: nothing half-imported
+
+
+def test_the_server_answers_other_requests_while_an_import_hashes_passwords(server, clients):
+    """A 20-person import hashes 20 passwords (argon2, ~0.2 s of CPU each). Hashed on the
+    event loop, no other request is answered until the import is done; hashed in worker
+    threads, /healthz keeps answering in the meantime (counted, not timed)."""
+    admin = clients["admin"]
+    header = ["username 登录名", "name 姓名", "role 角色", "password 密码"]
+    rows = [[f"bulk{i:02d}", f"批量{i}", "guard", ""] for i in range(20)]
+    sheet = _xlsx([header, *rows])
+    checked = admin.post(f"{A}/import/people/check", content=sheet).json()
+    assert checked["ok"] == 20 and checked["token"]
+    finished = threading.Event()
+    answered_during: list[int] = []
+
+    def poll() -> None:
+        with httpx.Client(base_url=server.url, timeout=60) as probe:
+            while not finished.is_set():
+                status = probe.get("/healthz").status_code
+                if not finished.is_set():
+                    answered_during.append(status)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        done = admin.post(
+            f"{A}/import/people/confirm?token={checked['token']}", content=sheet, timeout=300
+        )
+    finally:
+        finished.set()
+        poller.join()
+    assert done.status_code == 201, done.text
+    assert len(done.json()["created"]) == 20
+    assert all(c["one_time_password"] for c in done.json()["created"])
+    assert answered_during.count(200) >= 10, answered_during
 
 
 def test_point_import_from_csv(clients):
