@@ -23,6 +23,7 @@ __all__ = [
     "AccessDenied",
     "require_admin",
     "require_company",
+    "require_company_standards",
     "require_console",
     "require_reports",
     "require_reviews",
@@ -92,3 +93,12 @@ def require_company(user: UserRow) -> None:
     admins; each sees only the sites they are on."""
     if role_of(user) not in COMPANY_ROLES:
         raise AccessDenied(403, "only quality, managers and admins see the company view")
+
+
+def require_company_standards(user: UserRow) -> None:
+    """Keeping the company's own inspection templates (every site of the company can use
+    or copy them): the quality department (品质部), which spans the company's sites. A
+    site's managers and admins read them and copy them, but do not change them."""
+    require_company(user)
+    if role_of(user) is not Role.QUALITY:
+        raise AccessDenied(403, "company templates are kept by the quality department")

@@ -29,7 +29,14 @@ from server.admin.sites import (
     update_site,
     upload_plan,
 )
-from server.admin.templates import list_templates, publish_template
+from server.admin.templates import (
+    company_scope,
+    copy_template,
+    list_company_templates,
+    list_templates,
+    publish_company_template,
+    publish_template,
+)
 
 __all__ = [
     "PLAN_MAX_BYTES",
@@ -38,8 +45,11 @@ __all__ = [
     "AdminError",
     "audit",
     "audit_log",
+    "company_scope",
+    "copy_template",
     "create_site",
     "end_schedule",
+    "list_company_templates",
     "list_points",
     "list_routes",
     "list_schedules",
@@ -47,6 +57,7 @@ __all__ = [
     "list_templates",
     "point_history",
     "preview_schedule",
+    "publish_company_template",
     "publish_template",
     "retire_point",
     "save_point",
