@@ -19,6 +19,7 @@ from typing import Any, Literal
 from domain.models import Role
 from server import admin
 from server.access import role_of
+from server.console.models.setup import reorder
 from server.storage import Storage, UserRow
 
 __all__ = [
@@ -32,17 +33,6 @@ __all__ = [
 ]
 
 Target = Literal["site", "company"]
-
-
-def reorder(items: list[Any], old_index: int, new_index: int) -> list[Any]:
-    """`items` with the one at `old_index` moved to `new_index` (its final position, as
-    the web client's ReorderableListView reports it); out-of-range indexes change
-    nothing."""
-    if not (0 <= old_index < len(items) and 0 <= new_index < len(items)):
-        return list(items)
-    out = list(items)
-    out.insert(new_index, out.pop(old_index))
-    return out
 
 
 @dataclass(slots=True)
