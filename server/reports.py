@@ -328,6 +328,7 @@ def rectifications(
                     "point_id": inspection.point_id,
                     "point_name": names.get(inspection.point_id or "", ""),
                     "template_id": body["template_id"],
+                    "template_version": body.get("template_version"),
                     "opened_at": inspection.device_time.isoformat(),
                     "opened_by": inspection.user_id,
                     "assignee_id": assignee,

@@ -585,11 +585,24 @@ class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQue
         )
 
     def templates(self, site_id: str) -> list[Template]:
-        """Every version a site can use: the defaults and its own edits."""
-        rows = self.db.table("templates").rows_where(
-            "site_id in ('', ?)", [site_id], order_by="id, version"
-        )
+        """Every version a site can use: the defaults, its company's templates
+        (`company_scope`) and its own edits."""
+        return [t for _, t in self.scoped_templates(site_id)]
+
+    def company_templates(self, scope: str) -> list[Template]:
+        """Every version kept under one scope (a company's `company:<id>`)."""
+        rows = self.db.table("templates").rows_where("site_id = ?", [scope], order_by="id, version")
         return [template_from_dict(json.loads(r["data"])) for r in rows]
+
+    def scoped_templates(self, site_id: str) -> list[tuple[str, Template]]:
+        """`templates` with where each version is kept: '' (the built-in defaults),
+        `company_scope(company)` or the site's id."""
+        rows = self.db.execute(
+            "select site_id, data from templates where site_id in ('', ?, "
+            "(select 'company:' || company_id from sites where id = ?)) order by id, version",
+            [site_id, site_id],
+        ).fetchall()
+        return [(r[0], template_from_dict(json.loads(r[1]))) for r in rows]
 
     # -- users and tokens ----------------------------------------------------------------
 
