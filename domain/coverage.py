@@ -257,6 +257,9 @@ class Coverage:
     unmatched_scans: list[ScanFact] = field(default_factory=list)
     voluntary_rounds: list[RoundFact] = field(default_factory=list)
     voluntary_scans: list[ScanFact] = field(default_factory=list)
+    # Counted scans that met a visit outside `visits` (a neighbouring day's, when a period
+    # is judged day by day): still presence at their point.
+    other_scans: list[ScanFact] = field(default_factory=list)
 
     def tally_by(self, key: Callable[[Visit], str | None]) -> dict[str, Tally]:
         # counted as (key, status) pairs in one C-level pass, then a Tally per key

@@ -184,6 +184,9 @@ class _Period:
         cov = self.judged.coverage
         scans = [v.scan for v in cov.visits if v.scan is not None]
         scans += cov.unmatched_scans + cov.voluntary_scans
+        if cov.other_scans:  # judged day by day: a scan that met a neighbouring day's visit
+            seen = {s.id for s in scans}
+            scans += [s for s in cov.other_scans if s.id not in seen]
         return [s for s in scans if self.start <= s.device_time < self.end]
 
     def pending_scans(self) -> list[tuple[ScanFact, list[str]]]:
