@@ -50,7 +50,7 @@ from domain.wire import RecordKind
 from server.storage import Storage
 
 __all__ = [
-    "CACHE_DAYS",
+    "CACHE_VISITS",
     "Setup",
     "cache_clear",
     "cache_stats",
@@ -59,7 +59,10 @@ __all__ = [
     "round_facts",
 ]
 
-CACHE_DAYS = 160  # closed site-days kept (LRU); ~0.5 MB each for a 500-point site
+# The cache holds at most this many visits (LRU by site-day): ~0.45 KB each with their
+# scans, so ~90 MB; three months of a 500-point site (2,160 visits a day, ~1 MB), years of
+# a small one.
+CACHE_VISITS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +149,7 @@ def _whole_day(lo: datetime, hi: datetime, tz: ZoneInfo) -> bool:
 
 _cache: OrderedDict[Hashable, _Piece] = OrderedDict()
 _lock = threading.Lock()
-_stats = {"hits": 0, "misses": 0}
+_stats = {"hits": 0, "misses": 0, "visits": 0}
 _tokens: dict[int, str] = {}
 
 
@@ -163,7 +166,7 @@ def _token(storage: Storage) -> str:
 def cache_clear() -> None:
     with _lock:
         _cache.clear()
-        _stats.update(hits=0, misses=0)
+        _stats.update(hits=0, misses=0, visits=0)
 
 
 def cache_stats() -> dict[str, int]:
@@ -182,12 +185,20 @@ def _get(key: Hashable) -> _Piece | None:
         return found
 
 
+def _size(piece: _Piece) -> int:
+    return sum(len(vs) for vs in piece.visits.values()) + 1
+
+
 def _put(key: Hashable, piece: _Piece) -> None:
     with _lock:
+        old = _cache.pop(key, None)
+        if old is not None:
+            _stats["visits"] -= _size(old)
         _cache[key] = piece
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_DAYS:
-            _cache.popitem(last=False)
+        _stats["visits"] += _size(piece)
+        while _stats["visits"] > CACHE_VISITS and len(_cache) > 1:
+            _, evicted = _cache.popitem(last=False)
+            _stats["visits"] -= _size(evicted)
 
 
 # -- judging -------------------------------------------------------------------------------
@@ -210,20 +221,19 @@ def _judge_piece(
     coverage = judge(visits, rounds, scans, facts, now)
     mine = {r.key for r in coverage.rounds if lo <= r.due < hi}
     by_schedule: dict[str, list[Visit]] = {}
-    kept: set[int] = set()
+    other = []
     for v in coverage.visits:
         if v.round_key in mine if v.route_id is not None else lo <= v.due < hi:
-            by_schedule.setdefault(v.schedule_id, []).append(v)
-            kept.add(id(v))
+            found = by_schedule.get(v.schedule_id)
+            if found is None:
+                found = by_schedule[v.schedule_id] = []
+            found.append(v)
+        elif v.scan is not None and lo <= v.scan.device_time < hi:
+            other.append(v.scan)
     rounds_by: dict[str, list[RoundSummary]] = {}
     for r in coverage.rounds:
         if r.key in mine:
             rounds_by.setdefault(r.schedule_id, []).append(r)
-    other = [
-        v.scan
-        for v in coverage.visits
-        if v.scan is not None and id(v) not in kept and lo <= v.scan.device_time < hi
-    ]
     other.sort(key=lambda s: (s.device_time, s.id))
     return _Piece(
         by_schedule,

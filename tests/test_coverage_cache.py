@@ -182,3 +182,11 @@ def test_open_days_are_judged_as_of_now(storage: Storage) -> None:
     assert later["totals"]["total"]["upcoming"] < first["totals"]["total"]["upcoming"]
     assert later == _cold(storage, evening)
     assert coverage_report(storage, "big", START, END, morning) == _cold(storage, morning)
+
+
+def test_the_cache_stays_within_its_bound(storage: Storage, monkeypatch: Any) -> None:
+    monkeypatch.setattr(coverage_days, "CACHE_VISITS", 5000)  # two days of this site
+    cold = coverage_report(storage, "big", START, END, NOW)
+    stats = coverage_days.cache_stats()
+    assert stats["entries"] == 2 and stats["visits"] <= 5000
+    assert coverage_report(storage, "big", START, END, NOW) == cold
