@@ -30,7 +30,7 @@ import threading
 import uuid
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -46,6 +46,7 @@ from domain.coverage import (
     judge,
 )
 from domain.models import RouteVersion, Schedule
+from domain.schedules import occurrences
 from domain.wire import RecordKind
 from server.storage import Storage
 
@@ -211,13 +212,16 @@ def _judge_piece(
     now: datetime,
     scans: Sequence[ScanFact],
     facts: Mapping[str, RoundFact],
+    occurs: Callable[[Schedule, ZoneInfo, datetime, datetime], list[datetime]] = occurrences,
 ) -> _Piece:
     """The piece [lo, hi) judged over its context; `scans` and `facts` are exactly those
     one pass over the context would read (counted scans in [cs - before, ce + after),
     rounds started in [cs - before - after, ce + after))."""
     cs, ce = lo - setup.context, hi + setup.context
     versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
-    visits, rounds = expected_visits(setup.schedules, setup.routes, setup.tz, cs, ce, versions)
+    visits, rounds = expected_visits(
+        setup.schedules, setup.routes, setup.tz, cs, ce, versions, occurs
+    )
     coverage = judge(visits, rounds, scans, facts, now)
     mine = {r.key for r in coverage.rounds if lo <= r.due < hi}
     by_schedule: dict[str, list[Visit]] = {}
@@ -281,12 +285,13 @@ def judge_by_day(
         )
         times = [s.device_time for s in scans]
         all_facts = round_facts(storage, site_id, span_lo - b - a, span_hi + a)
+        occurs = _Occurrences(span_lo, span_hi)
         for i in todo:
             lo, hi = pieces[i]
             cs, ce = lo - ctx, hi + ctx
             mine = scans[bisect_left(times, cs - b) : bisect_left(times, ce + a)]
             facts = {k: f for k, f in all_facts.items() if cs - b - a <= f.started_at < ce + a}
-            found[i] = _judge_piece(setup, lo, hi, now, mine, facts)
+            found[i] = _judge_piece(setup, lo, hi, now, mine, facts, occurs)
             if i in keys:
                 _put(keys[i], found[i])
     ordered = [found[i] for i in range(len(pieces))]
@@ -306,6 +311,25 @@ def judge_by_day(
         [s for p in ordered for s in p.other],
     )
     return coverage, facts
+
+
+class _Occurrences:
+    """Each schedule's occurrences over a span, expanded once and sliced per piece: the
+    same list `domain.schedules.occurrences` gives for any [start, end) inside the span."""
+
+    def __init__(self, lo: datetime, hi: datetime) -> None:
+        self.lo, self.hi = lo, hi
+        self.found: dict[int, list[datetime]] = {}
+
+    def __call__(
+        self, schedule: Schedule, tz: ZoneInfo, start: datetime, end: datetime
+    ) -> list[datetime]:
+        if start < self.lo or end > self.hi:
+            return occurrences(schedule, tz, start, end)
+        every = self.found.get(id(schedule))
+        if every is None:
+            every = self.found[id(schedule)] = occurrences(schedule, tz, self.lo, self.hi)
+        return every[bisect_left(every, start) : bisect_left(every, end)]
 
 
 def _phase(lo: datetime, hi: datetime, now: datetime, after: timedelta) -> str | None:
