@@ -31,6 +31,7 @@ from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
 from server.storage_admin import AdminQueries
 from server.storage_alerts import AlertQueries
+from server.storage_coverage import CoverageQueries
 from server.storage_reports import ReportQueries
 from server.storage_tickets import TicketQueries
 from server.storage_trust import TrustQueries
@@ -395,6 +396,14 @@ def m010_alert_pushes(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m012_coverage_marks(db: sqlite_utils.Database) -> None:
+    """Per-day change marks of the records coverage reads (server.storage_coverage)."""
+    from server.storage_coverage import m012_coverage_marks as apply
+
+    apply(db)
+
+
+@migrations()
 def m013_site_weights_unset(db: sqlite_utils.Database) -> None:
     """Site settings' `appraisal_weights` now override the company's weights, and None
     means "the company's". Before, every settings save stored the defaults there (the
@@ -444,7 +453,9 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQueries):
+class Storage(
+    TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQueries, CoverageQueries
+):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
