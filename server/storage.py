@@ -385,6 +385,16 @@ def m009_tickets(db: sqlite_utils.Database) -> None:
     apply(db)
 
 
+@migrations()
+def m014_point_scans_index(db: sqlite_utils.Database) -> None:
+    """Scans by point and time: ingest reads a few of a point's scans near each new scan
+    (repeat and burst flags) in one indexed lookup, however busy the site."""
+    db.execute(
+        "create index if not exists records_point_scans on records (point_id, device_time)"
+        " where kind = 'scan'"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
