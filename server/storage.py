@@ -441,6 +441,12 @@ class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQue
     def close(self) -> None:
         self.db.close()
 
+    def defer_checkpoints(self, backstop_pages: int = 20_000) -> None:
+        """Leave WAL checkpoints to `server.checkpoint.WalCheckpointer`: this connection
+        checkpoints only if the WAL passes `backstop_pages` (~80 MB), e.g. when that
+        thread cannot keep up."""
+        self.db.conn.execute(f"PRAGMA wal_autocheckpoint = {int(backstop_pages)}")
+
     # -- sites and places --------------------------------------------------------------
 
     def add_company(self, company_id: str, name: str) -> None:
