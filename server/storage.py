@@ -423,6 +423,16 @@ def m013_site_weights_unset(db: sqlite_utils.Database) -> None:
             )
 
 
+@migrations()
+def m014_point_scans_index(db: sqlite_utils.Database) -> None:
+    """Scans by point and time: ingest reads a few of a point's scans near each new scan
+    (repeat and burst flags) in one indexed lookup, however busy the site."""
+    db.execute(
+        "create index if not exists records_point_scans on records (point_id, device_time)"
+        " where kind = 'scan'"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -470,6 +480,12 @@ class Storage(
 
     def close(self) -> None:
         self.db.close()
+
+    def defer_checkpoints(self, backstop_pages: int = 20_000) -> None:
+        """Leave WAL checkpoints to `server.checkpoint.WalCheckpointer`: this connection
+        checkpoints only if the WAL passes `backstop_pages` (~80 MB), e.g. when that
+        thread cannot keep up."""
+        self.db.conn.execute(f"PRAGMA wal_autocheckpoint = {int(backstop_pages)}")
 
     # -- sites and places --------------------------------------------------------------
 
