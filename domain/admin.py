@@ -23,7 +23,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -98,7 +98,10 @@ class SiteSettings:
     anomaly_response_hours: int = DEFAULT_RESPONSE_HOURS
     # A rectification this long past its deadline escalates (domain.tickets.escalate_after).
     rectification_escalate_hours: int = DEFAULT_ESCALATE_HOURS
-    appraisal_weights: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # The site's own KPI weights, overriding the company scheme's weights for this site's
+    # appraisal (targets and deductions stay the company's); None = the company's weights.
+    # Given as {} it is cleared back to None. See `domain.appraisal.scheme_for_site`.
+    appraisal_weights: dict[str, int] | None = None
     # A WeCom/DingTalk group-robot URL the live view posts alerts to ('' = off).
     alert_webhook_url: str = ""
 
@@ -152,7 +155,9 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
         problems,
     )
     weights = data.get("appraisal_weights", base.appraisal_weights)
-    if not isinstance(weights, Mapping) or set(weights) != set(DEFAULT_WEIGHTS):
+    if weights is None or (isinstance(weights, Mapping) and not weights):
+        weights = None  # the company's weights
+    elif not isinstance(weights, Mapping) or set(weights) != set(DEFAULT_WEIGHTS):
         problems.append(f"appraisal_weights must give exactly {', '.join(DEFAULT_WEIGHTS)}")
         weights = base.appraisal_weights
     elif not all(
@@ -181,7 +186,7 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
         rectification_deadline_hours=deadline,
         anomaly_response_hours=response,
         rectification_escalate_hours=escalate,
-        appraisal_weights=dict(weights),
+        appraisal_weights=dict(weights) if weights else None,
         alert_webhook_url=webhook,
     )
 
