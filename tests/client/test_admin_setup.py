@@ -288,14 +288,15 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
                 phone.sees(f"进度 0/{len(route)}")
                 try:
                     for n, point_id in enumerate(route, start=1):
-                        phone.tap("扫码")
+                        phone.tap_until("扫码", "标签下方的编码")
                         phone.type_into("标签下方的编码", codes[point_id])
                         phone.page.keyboard.press("Enter")
-                        phone.sees("下一个点")
+                        phone.sees("下一个点", timeout=20_000)
                         phone.shot("admin-09-guard-walks-new-route")
-                        phone.tap("下一个点")
-                        if n < len(route):
-                            phone.sees(f"进度 {n}/{len(route)}")
+                        if n < len(route):  # a lost tap is tapped again
+                            phone.tap_until("下一个点", f"进度 {n}/{len(route)}")
+                        else:
+                            phone.tap("下一个点")
                 except Exception:
                     phone.shot("admin-failed-phone")
                     raise
