@@ -8,15 +8,15 @@ answer for anything invalid is a 422 naming every problem.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from server import admin
 from server.access import require_admin
-from server.api.deps import Blobs, CurrentCaller, Store, read_body
+from server.api.deps import Blobs, read_body
+from server.api.setup_deps import SetupCaller, StrictBody
 
 router = APIRouter(tags=["admin"])
 
@@ -29,32 +29,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)  # true is not a number
-
-    def given(self) -> dict[str, Any]:
-        """Only the fields the caller sent (a field left out keeps its value)."""
-        return self.model_dump(exclude_unset=True)
-
-
-class SiteIn(_Body):
+class SiteIn(StrictBody):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,30}$")] | None = None
     name: Annotated[str, Field(max_length=60)]
     tz: Annotated[str, Field(max_length=64)] = "Asia/Shanghai"
     address: Text = ""
 
 
-class SiteEdit(_Body):
+class SiteEdit(StrictBody):
     name: Annotated[str, Field(max_length=60)] | None = None
     tz: Annotated[str, Field(max_length=64)] | None = None
     address: Text | None = None
 
 
-class SettingsIn(_Body):
+class SettingsIn(StrictBody):
     grace_minutes: int | None = None
     early_minutes: int | None = None
     gps_radius_m: float | None = None
@@ -66,10 +54,10 @@ class SettingsIn(_Body):
     alert_webhook_url: Annotated[str, Field(max_length=500)] | None = None
 
     def given(self) -> dict[str, Any]:
-        return {k: v for k, v in super().given().items() if v is not None}
+        return self.given_values()
 
 
-class PointIn(_Body):
+class PointIn(StrictBody):
     kind: Annotated[str, Field(max_length=20)] | None = None
     name: Annotated[str, Field(max_length=60)] | None = None
     zone: Annotated[str, Field(max_length=40)] | None = None
@@ -86,17 +74,17 @@ class PointIn(_Body):
     short_code: Annotated[str, Field(max_length=20)] | None = None
 
 
-class RouteIn(_Body):
+class RouteIn(StrictBody):
     name: Annotated[str, Field(max_length=60)] | None = None
     checkpoint_ids: Annotated[list[Id], Field(max_length=200)] | None = None
     ordered: bool | None = None
     not_before: Annotated[dict[str, int], Field(max_length=200)] | None = None
 
     def given(self) -> dict[str, Any]:
-        return {k: v for k, v in super().given().items() if v is not None}
+        return self.given_values()
 
 
-class ScheduleIn(_Body):
+class ScheduleIn(StrictBody):
     name: Annotated[str, Field(max_length=60)] | None = None
     target_kind: Annotated[str, Field(max_length=10)] | None = None
     target_id: Id | None = None
@@ -112,14 +100,14 @@ class ScheduleIn(_Body):
     responsible_team: Annotated[str, Field(max_length=40)] | None = None
 
 
-class TemplateItemIn(_Body):
+class TemplateItemIn(StrictBody):
     key: Id
     group: Annotated[str, Field(max_length=20)] = ""
     label_zh: Annotated[str, Field(max_length=60)]
     label_en: Annotated[str, Field(max_length=80)] = ""
 
 
-class TemplateIn(_Body):
+class TemplateIn(StrictBody):
     id: Id | None = None
     name_zh: Annotated[str, Field(max_length=40)]
     name_en: Annotated[str, Field(max_length=60)] = ""
@@ -130,42 +118,38 @@ class TemplateIn(_Body):
 
 
 @router.get("/sites")
-async def list_sites(caller: CurrentCaller, storage: Store) -> list[dict[str, Any]]:
+async def list_sites(call: SetupCaller) -> list[dict[str, Any]]:
     """The caller's sites (empty on a new server: create the first one)."""
-    return admin.list_sites(storage, caller.user)
+    return admin.list_sites(call.storage, call.user)
 
 
 @router.post("/sites", status_code=201, responses=_ERRORS)
-async def create_site(body: SiteIn, caller: CurrentCaller, storage: Store) -> dict[str, Any]:
+async def create_site(body: SiteIn, call: SetupCaller) -> dict[str, Any]:
     """A new site with its own QR label key; the caller is put on it."""
-    return admin.create_site(storage, caller.user, body.given(), _now())
+    return admin.create_site(call.storage, call.user, body.given(), call.now)
 
 
 @router.patch("/sites/{site_id}", responses=_ERRORS)
-async def update_site(
-    site_id: str, body: SiteEdit, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
+async def update_site(site_id: str, body: SiteEdit, call: SetupCaller) -> dict[str, Any]:
     return admin.update_site(
-        storage,
-        caller.user,
+        call.storage,
+        call.user,
         site_id,
-        {k: v for k, v in body.given().items() if v is not None},
-        _now(),
+        body.given_values(),
+        call.now,
     )
 
 
 @router.get("/sites/{site_id}/settings", responses=_ERRORS)
-async def get_settings(site_id: str, caller: CurrentCaller, storage: Store) -> dict[str, Any]:
+async def get_settings(site_id: str, call: SetupCaller) -> dict[str, Any]:
     """Grace and early allowances, GPS radius, completion threshold, rectification
     deadline and appraisal weights (defaults where never set)."""
-    return admin.site_settings(storage, caller.user, site_id)
+    return admin.site_settings(call.storage, call.user, site_id)
 
 
 @router.put("/sites/{site_id}/settings", responses=_ERRORS)
-async def put_settings(
-    site_id: str, body: SettingsIn, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
-    return admin.update_settings(storage, caller.user, site_id, body.given(), _now())
+async def put_settings(site_id: str, body: SettingsIn, call: SetupCaller) -> dict[str, Any]:
+    return admin.update_settings(call.storage, call.user, site_id, body.given(), call.now)
 
 
 @router.put(
@@ -186,13 +170,13 @@ async def put_settings(
     },
 )
 async def put_plan(
-    site_id: str, request: Request, caller: CurrentCaller, storage: Store, blobs: Blobs
+    site_id: str, request: Request, call: SetupCaller, blobs: Blobs
 ) -> dict[str, Any]:
     """Upload the site plan (PNG or JPEG as the raw body, at most 15 MB and 40 MP); it is
     re-encoded and scaled to 2400 px on its long side."""
-    require_admin(caller.user, site_id)
+    require_admin(call.user, site_id)
     data = await read_body(request, admin.PLAN_MAX_BYTES)
-    return admin.upload_plan(storage, blobs, caller.user, site_id, data, _now())
+    return admin.upload_plan(call.storage, blobs, call.user, site_id, data, call.now)
 
 
 # -- points ----------------------------------------------------------------------------------
@@ -200,87 +184,78 @@ async def put_plan(
 
 @router.get("/sites/{site_id}/points", responses=_ERRORS)
 async def list_points(
-    site_id: str, caller: CurrentCaller, storage: Store, include_retired: bool = False
+    site_id: str, call: SetupCaller, include_retired: bool = False
 ) -> list[dict[str, Any]]:
-    return admin.list_points(storage, caller.user, site_id, include_retired)
+    return admin.list_points(call.storage, call.user, site_id, include_retired)
 
 
 @router.post("/sites/{site_id}/points", status_code=201, responses=_ERRORS)
-async def create_point(
-    site_id: str, body: PointIn, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
+async def create_point(site_id: str, body: PointIn, call: SetupCaller) -> dict[str, Any]:
     """A checkpoint or cleaning area (short code made when left out)."""
-    return admin.save_point(storage, caller.user, site_id, None, body.given(), _now())
+    return admin.save_point(call.storage, call.user, site_id, None, body.given(), call.now)
 
 
 @router.patch("/sites/{site_id}/points/{point_id}", responses=_ERRORS)
 async def update_point(
-    site_id: str, point_id: str, body: PointIn, caller: CurrentCaller, storage: Store
+    site_id: str, point_id: str, body: PointIn, call: SetupCaller
 ) -> dict[str, Any]:
     """The point's next version (history kept; past reports keep the old name)."""
-    return admin.save_point(storage, caller.user, site_id, point_id, body.given(), _now())
+    return admin.save_point(call.storage, call.user, site_id, point_id, body.given(), call.now)
 
 
 @router.post("/sites/{site_id}/points/{point_id}/retire", responses=_ERRORS)
-async def retire_point(
-    site_id: str, point_id: str, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
+async def retire_point(site_id: str, point_id: str, call: SetupCaller) -> dict[str, Any]:
     """Retire a point (deleted instead when nothing ever referred to it)."""
-    return admin.retire_point(storage, caller.user, site_id, point_id, _now())
+    return admin.retire_point(call.storage, call.user, site_id, point_id, call.now)
 
 
 @router.get("/sites/{site_id}/points/{point_id}/history", responses=_ERRORS)
-async def point_history(
-    site_id: str, point_id: str, caller: CurrentCaller, storage: Store
-) -> list[dict[str, Any]]:
-    return admin.point_history(storage, caller.user, site_id, point_id)
+async def point_history(site_id: str, point_id: str, call: SetupCaller) -> list[dict[str, Any]]:
+    return admin.point_history(call.storage, call.user, site_id, point_id)
 
 
 # -- routes ----------------------------------------------------------------------------------
 
 
 @router.get("/sites/{site_id}/routes", responses=_ERRORS)
-async def list_routes(site_id: str, caller: CurrentCaller, storage: Store) -> list[dict[str, Any]]:
-    return admin.list_routes(storage, caller.user, site_id)
+async def list_routes(site_id: str, call: SetupCaller) -> list[dict[str, Any]]:
+    return admin.list_routes(call.storage, call.user, site_id)
 
 
 @router.post("/sites/{site_id}/routes", status_code=201, responses=_ERRORS)
-async def create_route(
-    site_id: str, body: RouteIn, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
-    return admin.save_route(storage, caller.user, site_id, None, body.given(), _now())
+async def create_route(site_id: str, body: RouteIn, call: SetupCaller) -> dict[str, Any]:
+    return admin.save_route(call.storage, call.user, site_id, None, body.given(), call.now)
 
 
 @router.put("/sites/{site_id}/routes/{route_id}", responses=_ERRORS)
 async def update_route(
-    site_id: str, route_id: str, body: RouteIn, caller: CurrentCaller, storage: Store
+    site_id: str, route_id: str, body: RouteIn, call: SetupCaller
 ) -> dict[str, Any]:
     """The route's next version, in force from now; past rounds keep theirs."""
-    return admin.save_route(storage, caller.user, site_id, route_id, body.given(), _now())
+    return admin.save_route(call.storage, call.user, site_id, route_id, body.given(), call.now)
 
 
 # -- schedules -------------------------------------------------------------------------------
 
 
 @router.get("/sites/{site_id}/schedules", responses=_ERRORS)
-async def list_schedules(
-    site_id: str, caller: CurrentCaller, storage: Store
-) -> list[dict[str, Any]]:
-    return admin.list_schedules(storage, caller.user, site_id, _now())
+async def list_schedules(site_id: str, call: SetupCaller) -> list[dict[str, Any]]:
+    return admin.list_schedules(call.storage, call.user, site_id, call.now)
 
 
 @router.post("/sites/{site_id}/schedule-preview", responses=_ERRORS)
 async def preview_new_schedule(
     site_id: str,
     body: ScheduleIn,
-    caller: CurrentCaller,
-    storage: Store,
+    call: SetupCaller,
     days: Annotated[int, Query(ge=1, le=31)] = 7,
 ) -> dict[str, Any]:
     """The visits this schedule would produce in the next `days` days, per day, with
     warnings (no visits, windows overlapping, the responsible person's other schedules
     overlapping). Nothing is stored."""
-    return admin.preview_schedule(storage, caller.user, site_id, None, body.given(), days, _now())
+    return admin.preview_schedule(
+        call.storage, call.user, site_id, None, body.given(), days, call.now
+    )
 
 
 @router.post("/sites/{site_id}/schedules/{schedule_id}/preview", responses=_ERRORS)
@@ -288,63 +263,58 @@ async def preview_schedule_change(
     site_id: str,
     schedule_id: str,
     body: ScheduleIn,
-    caller: CurrentCaller,
-    storage: Store,
+    call: SetupCaller,
     days: Annotated[int, Query(ge=1, le=31)] = 7,
 ) -> dict[str, Any]:
     return admin.preview_schedule(
-        storage, caller.user, site_id, schedule_id, body.given(), days, _now()
+        call.storage, call.user, site_id, schedule_id, body.given(), days, call.now
     )
 
 
 @router.post("/sites/{site_id}/schedules", status_code=201, responses=_ERRORS)
-async def create_schedule(
-    site_id: str, body: ScheduleIn, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
-    return admin.save_schedule(storage, caller.user, site_id, None, body.given(), _now())
+async def create_schedule(site_id: str, body: ScheduleIn, call: SetupCaller) -> dict[str, Any]:
+    return admin.save_schedule(call.storage, call.user, site_id, None, body.given(), call.now)
 
 
 @router.put("/sites/{site_id}/schedules/{schedule_id}", responses=_ERRORS)
 async def update_schedule(
-    site_id: str, schedule_id: str, body: ScheduleIn, caller: CurrentCaller, storage: Store
+    site_id: str, schedule_id: str, body: ScheduleIn, call: SetupCaller
 ) -> dict[str, Any]:
     """The schedule's next version from now; visits already due keep the old rules."""
-    return admin.save_schedule(storage, caller.user, site_id, schedule_id, body.given(), _now())
+    return admin.save_schedule(
+        call.storage, call.user, site_id, schedule_id, body.given(), call.now
+    )
 
 
 @router.post("/sites/{site_id}/schedules/{schedule_id}/end", responses=_ERRORS)
-async def end_schedule(
-    site_id: str, schedule_id: str, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
-    return admin.end_schedule(storage, caller.user, site_id, schedule_id, _now())
+async def end_schedule(site_id: str, schedule_id: str, call: SetupCaller) -> dict[str, Any]:
+    return admin.end_schedule(call.storage, call.user, site_id, schedule_id, call.now)
 
 
 # -- templates -------------------------------------------------------------------------------
 
 
 @router.get("/sites/{site_id}/templates", responses=_ERRORS)
-async def list_templates(
-    site_id: str, caller: CurrentCaller, storage: Store
-) -> list[dict[str, Any]]:
-    return admin.list_templates(storage, caller.user, site_id)
+async def list_templates(site_id: str, call: SetupCaller) -> list[dict[str, Any]]:
+    return admin.list_templates(call.storage, call.user, site_id)
 
 
 @router.post("/sites/{site_id}/templates", status_code=201, responses=_ERRORS)
-async def create_template(
-    site_id: str, body: TemplateIn, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
-    return admin.publish_template(storage, caller.user, site_id, None, body.given(), _now())
+async def create_template(site_id: str, body: TemplateIn, call: SetupCaller) -> dict[str, Any]:
+    return admin.publish_template(call.storage, call.user, site_id, None, body.given(), call.now)
 
 
 @router.post(
     "/sites/{site_id}/templates/{template_id}/versions", status_code=201, responses=_ERRORS
 )
 async def publish_template(
-    site_id: str, template_id: str, body: TemplateIn, caller: CurrentCaller, storage: Store
+    site_id: str, template_id: str, body: TemplateIn, call: SetupCaller
 ) -> dict[str, Any]:
     """A new version of a template; inspections already made keep theirs. A company
     template answers 403: copy it to change it here."""
-    return admin.publish_template(storage, caller.user, site_id, template_id, body.given(), _now())
+    return admin.publish_template(
+        call.storage, call.user, site_id, template_id, body.given(), call.now
+    )
 
 
 _COMPANY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -363,37 +333,35 @@ _COMPANY_ERRORS: dict[int | str, dict[str, Any]] = {
     status_code=201,
     responses=_ERRORS | {404: {"description": "no such template on this site"}},
 )
-async def copy_template(
-    site_id: str, template_id: str, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
+async def copy_template(site_id: str, template_id: str, call: SetupCaller) -> dict[str, Any]:
     """A new site template with the items of one the site can use (a company template is
     copied to be adapted here: editing it is 403)."""
-    return admin.copy_template(storage, caller.user, site_id, template_id, _now())
+    return admin.copy_template(call.storage, call.user, site_id, template_id, call.now)
 
 
 @router.get("/company/templates", responses=_COMPANY_ERRORS)
-async def list_company_templates(caller: CurrentCaller, storage: Store) -> list[dict[str, Any]]:
+async def list_company_templates(call: SetupCaller) -> list[dict[str, Any]]:
     """The newest version of each of the caller's company's own templates."""
-    return admin.list_company_templates(storage, caller.user)
+    return admin.list_company_templates(call.storage, call.user)
 
 
 @router.post("/company/templates", status_code=201, responses=_COMPANY_ERRORS)
-async def create_company_template(
-    body: TemplateIn, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
+async def create_company_template(body: TemplateIn, call: SetupCaller) -> dict[str, Any]:
     """A new company template, usable by every site of the company (quality only)."""
-    return admin.publish_company_template(storage, caller.user, None, body.given(), _now())
+    return admin.publish_company_template(call.storage, call.user, None, body.given(), call.now)
 
 
 @router.post(
     "/company/templates/{template_id}/versions", status_code=201, responses=_COMPANY_ERRORS
 )
 async def publish_company_template(
-    template_id: str, body: TemplateIn, caller: CurrentCaller, storage: Store
+    template_id: str, body: TemplateIn, call: SetupCaller
 ) -> dict[str, Any]:
     """The next version of a company template (quality only); inspections already made
     keep theirs."""
-    return admin.publish_company_template(storage, caller.user, template_id, body.given(), _now())
+    return admin.publish_company_template(
+        call.storage, call.user, template_id, body.given(), call.now
+    )
 
 
 # -- audit -----------------------------------------------------------------------------------
@@ -402,10 +370,9 @@ async def publish_company_template(
 @router.get("/sites/{site_id}/audit", responses=_ERRORS)
 async def audit_log(
     site_id: str,
-    caller: CurrentCaller,
-    storage: Store,
+    call: SetupCaller,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> list[dict[str, Any]]:
     """Every set-up change on the site, newest first: who, when, what, before → after."""
-    return admin.audit_log(storage, caller.user, site_id, limit, before_id)
+    return admin.audit_log(call.storage, call.user, site_id, limit, before_id)

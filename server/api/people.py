@@ -4,15 +4,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from server import imports, people
 from server.access import require_admin
-from server.api.deps import CurrentCaller, Store, read_body
+from server.api.deps import read_body
+from server.api.setup_deps import SetupCaller, StrictBody
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["people"])
 
@@ -33,12 +33,7 @@ _FILE = {
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class PersonIn(StrictBody):
     username: Annotated[str, Field(max_length=32)]
     name: Annotated[str, Field(max_length=40)]
     role: Annotated[str, Field(max_length=30)]
@@ -49,70 +44,62 @@ class PersonIn(BaseModel):
     )
 
 
-class PersonEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class PersonEdit(StrictBody):
     name: Annotated[str, Field(max_length=40)] | None = None
     role: Annotated[str, Field(max_length=30)] | None = None
     site_ids: Annotated[list[Id], Field(max_length=50)] | None = None
 
 
-class SecretIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class SecretIn(StrictBody):
     password: Annotated[str, Field(max_length=128)] | None = None
 
 
 @router.get("/people", responses=_ERRORS)
-async def list_people(site_id: str, caller: CurrentCaller, storage: Store) -> list[dict[str, Any]]:
+async def list_people(site_id: str, call: SetupCaller) -> list[dict[str, Any]]:
     """The site's people, active or not."""
-    return people.list_people(storage, caller.user, site_id)
+    return people.list_people(call.storage, call.user, site_id)
 
 
 @router.post("/people", status_code=201, responses=_ERRORS)
-async def create_person(
-    site_id: str, body: PersonIn, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
+async def create_person(site_id: str, body: PersonIn, call: SetupCaller) -> dict[str, Any]:
     """A new account; `one_time_password` is shown once when no password was given."""
-    data = {k: v for k, v in body.model_dump().items() if v is not None}
-    return people.create_person(storage, caller.user, site_id, data, _now())
+    data = body.given_values()
+    return people.create_person(call.storage, call.user, site_id, data, call.now)
 
 
 @router.patch("/people/{person_id}", responses=_ERRORS)
 async def update_person(
-    site_id: str, person_id: str, body: PersonEdit, caller: CurrentCaller, storage: Store
+    site_id: str, person_id: str, body: PersonEdit, call: SetupCaller
 ) -> dict[str, Any]:
-    data = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    return people.update_person(storage, caller.user, site_id, person_id, data, _now())
+    data = body.given_values()
+    return people.update_person(call.storage, call.user, site_id, person_id, data, call.now)
 
 
 @router.post("/people/{person_id}/password", responses=_ERRORS)
 async def reset_password(
-    site_id: str, person_id: str, body: SecretIn, caller: CurrentCaller, storage: Store
+    site_id: str, person_id: str, body: SecretIn, call: SetupCaller
 ) -> dict[str, Any]:
     """Set or reset a password or PIN (made and shown once when left out); signs the
     person out on every device."""
-    return people.reset_secret(storage, caller.user, site_id, person_id, body.password, _now())
+    return people.reset_secret(call.storage, call.user, site_id, person_id, body.password, call.now)
 
 
 @router.post("/people/{person_id}/deactivate", responses=_ERRORS)
-async def deactivate_person(
-    site_id: str, person_id: str, caller: CurrentCaller, storage: Store
-) -> dict[str, Any]:
-    return people.deactivate_person(storage, caller.user, site_id, person_id, _now())
+async def deactivate_person(site_id: str, person_id: str, call: SetupCaller) -> dict[str, Any]:
+    return people.deactivate_person(call.storage, call.user, site_id, person_id, call.now)
 
 
 @router.get("/people/{person_id}/devices", responses=_ERRORS)
-async def list_devices(
-    site_id: str, person_id: str, caller: CurrentCaller, storage: Store
-) -> list[dict[str, Any]]:
-    return people.list_devices(storage, caller.user, site_id, person_id)
+async def list_devices(site_id: str, person_id: str, call: SetupCaller) -> list[dict[str, Any]]:
+    return people.list_devices(call.storage, call.user, site_id, person_id)
 
 
 @router.post("/people/{person_id}/devices/{device_id}/sign-out", responses=_ERRORS)
 async def sign_out_device(
-    site_id: str, person_id: str, device_id: str, caller: CurrentCaller, storage: Store
+    site_id: str, person_id: str, device_id: str, call: SetupCaller
 ) -> dict[str, Any]:
     """Sign a lost phone out: its tokens are revoked, its next request is refused."""
-    return people.sign_out_device(storage, caller.user, site_id, person_id, device_id, _now())
+    return people.sign_out_device(call.storage, call.user, site_id, person_id, device_id, call.now)
 
 
 @router.get(
@@ -121,10 +108,10 @@ async def sign_out_device(
     responses=_ERRORS | {200: {"content": {_XLSX: {}}}},
 )
 async def import_template(
-    site_id: str, kind: Literal["points", "people"], caller: CurrentCaller
+    site_id: str, kind: Literal["points", "people"], call: SetupCaller
 ) -> Response:
     """An empty spreadsheet with the import's columns and one example row."""
-    require_admin(caller.user, site_id)
+    require_admin(call.user, site_id)
     return Response(
         imports.template_xlsx(kind),
         media_type=_XLSX,
@@ -141,14 +128,13 @@ async def check_import(
     site_id: str,
     kind: Literal["points", "people"],
     request: Request,
-    caller: CurrentCaller,
-    storage: Store,
+    call: SetupCaller,
 ) -> dict[str, Any]:
     """Upload an XLSX or CSV (raw body): the per-row report of what it would create and
     what is wrong, and a `token` to confirm it with when every row is good. Stores nothing."""
-    require_admin(caller.user, site_id)
+    require_admin(call.user, site_id)
     data = await read_body(request, imports.MAX_IMPORT_BYTES)
-    return imports.check_import(storage, caller.user, site_id, kind, data)
+    return imports.check_import(call.storage, call.user, site_id, kind, data)
 
 
 @router.post(
@@ -161,15 +147,14 @@ async def confirm_import(
     site_id: str,
     kind: Literal["points", "people"],
     request: Request,
-    caller: CurrentCaller,
-    storage: Store,
+    call: SetupCaller,
     token: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
 ) -> dict[str, Any]:
     """The same file again with the check's token: every row is stored in one
     transaction, or none (409: not the checked file; 422: a row is wrong now)."""
-    require_admin(caller.user, site_id)
+    require_admin(call.user, site_id)
     data = await read_body(request, imports.MAX_IMPORT_BYTES)
     limiter = request.app.state.hash_limiter
     return await imports.confirm_import_off_loop(
-        storage, caller.user, site_id, kind, data, token, _now(), limiter
+        call.storage, call.user, site_id, kind, data, token, call.now, limiter
     )

@@ -1,15 +1,22 @@
 """Issue 8's done-when flow in a real headless browser: from an empty server, the first
 admin signs in to the console, creates a site (the first-run form), uploads a plan,
-places points by tapping on it, builds a route and a schedule (preview checked first),
-imports people from an XLSX (per-row report, then confirm) and opens the label sheet;
+places 10 checkpoints and 3 cleaning areas by tapping on it, builds a route and a
+schedule (preview checked first), edits the 六清三无 template and publishes version 2,
+imports 5 people from an XLSX (per-row report, then confirm) and opens the label sheet;
 a guard then signs in on the field app with the imported account and walks the new
 route by typing the labels' short codes. Screens: test-artifacts/screens/admin-*.png.
+
+Robust to a loaded machine: each step waits for what it should bring; a tap whose effect
+did not come is tapped again, judged by the server's data where a second tap would
+otherwise add something twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -24,7 +31,21 @@ from server.storage import Storage
 from tests.client.browser import ARTEFACTS, CHROMIUM, PHONE, Phone, WebClient, launch_args
 
 pytestmark = pytest.mark.browser
-WIDE = {"width": 1400, "height": 1000}
+WIDE = {"width": 1400, "height": 1200}  # the admin's navigation rail has 14 screens
+CHECKPOINTS = [
+    "东门岗",
+    "西门岗",
+    "南门岗",
+    "北门岗",
+    "地库入口",
+    "1号楼",
+    "2号楼",
+    "3号楼",
+    "会所",
+    "泵房",
+]
+AREAS = ["1号楼大堂", "中心花园", "垃圾站"]
+ROUTE = ["东门岗", "地库入口", "会所", "泵房"]
 
 
 def _plan(path: Path) -> Path:
@@ -66,6 +87,38 @@ class Console:
             self.shot("admin-failed")
             raise
         self.page.wait_for_timeout(900)
+
+    def tap_until(
+        self, name: str, shown: str, exact: bool = False, tries: int = 3, nth: int = 0
+    ) -> None:
+        """Tap, then wait for `shown`; tap again if it did not come (for taps that are
+        harmless twice: navigation, choosing, previewing)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        target = self.page.get_by_text(shown).or_(self.page.get_by_label(shown)).first
+        for _ in range(tries):
+            with contextlib.suppress(PlaywrightTimeout):
+                button = self.page.get_by_role("button", name=name, exact=exact).nth(nth)
+                button.click(timeout=8000)
+            with contextlib.suppress(PlaywrightTimeout):
+                target.wait_for(timeout=10_000)
+                return
+        self.sees(shown)
+
+    def tap_once(self, name: str, done: Callable[[], bool], exact: bool = False) -> None:
+        """Tap a button that stores something, until the server has it (`done`): tapped
+        again only when nothing was stored, so a slow tap never stores twice."""
+        for _ in range(3):
+            with contextlib.suppress(Exception):
+                self.page.get_by_role("button", name=name, exact=exact).first.click(timeout=8000)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                if done():
+                    self.page.wait_for_timeout(400)
+                    return
+                time.sleep(0.3)
+        self.shot("admin-failed")
+        raise AssertionError(f"tapping {name!r} stored nothing")
 
     def type_into(self, label: str, text: str, nth: int = 0) -> None:
         box = self.page.get_by_role("textbox", name=label).nth(nth)
@@ -120,57 +173,83 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
             c.sees("还没有平面图：请上传 PNG 或 JPEG")
             c.upload("上传平面图", _plan(tmp_path / "plan.png"))
             c.sees("点击平面图放置新点位")
-            # Tap three places on the plan.
+            # Tap 13 places on the plan: 10 checkpoints, then 3 cleaning areas.
             box = _plan_box(page)
-            for n, (fx, fy, name, kind) in enumerate(
-                [
-                    (0.2, 0.3, "东门岗", "checkpoint"),
-                    (0.6, 0.3, "地库入口", "checkpoint"),
-                    (0.4, 0.75, "1号楼大堂", "area"),
-                ]
-            ):
-                page.mouse.click(box[0] + fx * box[2], box[1] + fy * box[3])
-                page.wait_for_timeout(900)
+            spots = [(0.1 + 0.2 * (i % 5), 0.2 + 0.3 * (i // 5)) for i in range(13)]
+            names = CHECKPOINTS + AREAS
+
+            def stored_points() -> int:
+                with sqlite3.connect(settings.db_path) as db:
+                    return db.execute("select count(*) from points").fetchone()[0]
+
+            for n, ((fx, fy), name) in enumerate(zip(spots, names, strict=True)):
+                where = page.get_by_text("位置 ").first
+                for _ in range(3):
+                    page.mouse.click(box[0] + fx * box[2], box[1] + fy * box[3])
+                    with contextlib.suppress(Exception):
+                        where.wait_for(timeout=8000)
+                        break
                 c.type_into("点位名称", name)
-                if kind == "area":
-                    c.tap("保洁区域")  # the first template is chosen for it
-                c.tap("添加点位")
+                if name == AREAS[0]:  # an area: its checks come from a template (the first)
+                    checks = page.get_by_role("textbox", name="检查项")
+                    for _ in range(3):
+                        if checks.count() == 0:
+                            break
+                        c.tap("保洁区域")
+                        page.wait_for_timeout(1500)
+                    assert checks.count() == 0
+                c.tap_once("添加点位", lambda n=n: stored_points() == n + 1)
                 c.sees(f"{n + 1} 个点位")
             c.shot("admin-02-points-on-plan")
 
-            c.tap("路线与排班")
+            c.tap_until("路线与排班", "路线名称")
             c.type_into("路线名称", "夜间巡逻")
-            c.tap("+ 东门岗")
-            c.tap("+ 地库入口")
-            c.tap("上移")
-            c.tap("保存路线（新版本）")
-            c.sees("夜间巡逻 · 第 1 版")
-            c.tap("保存排班")
-            c.sees("请先预览再保存")
-            c.tap("每隔N小时")  # a round every hour, all day: one is always open
+            for n, name in enumerate(ROUTE, start=1):
+                c.tap_until(f"+ {name}", f"{n}. {name}", exact=True)
+            # The up/down buttons (the accessible alternative to dragging): 地库入口 up.
+            c.tap_until("上移", f"1. {ROUTE[1]}", nth=1)
+            c.tap_until("上移", f"1. {ROUTE[0]}", nth=1)  # and back
+            c.tap_until("保存路线（新版本）", "夜间巡逻 · 第 1 版")
+            c.tap_until("保存排班", "请先预览再保存")
+            c.tap_until("每隔N小时", "每隔几小时")  # a round every hour: one is always open
             c.type_into("每隔几小时", "1")
             c.type_into("开始", "00:00")
             c.type_into("结束", "00:00")
-            c.tap("预览未来7天")
-            c.sees("未来7天共 168 次")
+            c.tap_until("预览未来7天", "未来7天共 168 次")
             c.shot("admin-03-schedule-preview")
-            c.tap("保存排班")
-            c.sees("停止")
+            c.tap_until("保存排班", "停止")
 
-            c.tap("账号管理")
+            # The inspection template: reword an item, add one, publish version 2.
+            c.tap_until("巡检模板", "本项目使用的模板")
+            c.tap_until("六清三无 · 第 1 版", "检查内容")
+            c.type_into("检查内容", "楼道、大堂地面干净无积水")
+            items = page.get_by_role("textbox", name="检查内容")
+            before = items.count()
+            for _ in range(3):
+                c.tap("添加检查项")
+                with contextlib.suppress(Exception):
+                    items.nth(before).wait_for(timeout=10_000)
+                    break
+            assert items.count() == before + 1
+            c.type_into("检查内容", "电梯轿厢干净", nth=before)
+            c.shot("admin-05a-template-editor")
+            c.tap_until("发布新版本", "六清三无 · 第 2 版")
+            c.shot("admin-05b-template-published")
+
+            c.tap_until("账号管理", "从表格导入人员（XLSX/CSV）")
             c.upload("从表格导入人员（XLSX/CSV）", _people(tmp_path / "people.xlsx"))
             c.sees("5 行可以导入，0 行有错误")
             c.shot("admin-04-import-report")
             c.tap("确认导入")
-            c.sees("张三 (g1)")
+            c.sees("张三 (g1)", timeout=30_000)  # five passwords hashed meanwhile
             c.shot("admin-05-people")
-            c.tap("站点与点位")
-            c.tap("打印二维码标签")
+            c.tap_until("站点与点位", "打印二维码标签")
+            c.tap_until("打印二维码标签", "OK")
             page.wait_for_timeout(2500)
             c.shot("admin-06-labels")
             c.tap("OK", exact=True)
-            c.tap("操作日志")
-            c.sees("import.people")
+            c.tap_until("操作日志", "import.people")
+            c.sees("template.publish")
             c.shot("admin-07-audit")
             browser.close()
         # The imported guard walks the new route on the field app, typing the codes
@@ -209,14 +288,15 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
                 phone.sees(f"进度 0/{len(route)}")
                 try:
                     for n, point_id in enumerate(route, start=1):
-                        phone.tap("扫码")
+                        phone.tap_until("扫码", "标签下方的编码")
                         phone.type_into("标签下方的编码", codes[point_id])
                         phone.page.keyboard.press("Enter")
-                        phone.sees("下一个点")
+                        phone.sees("下一个点", timeout=20_000)
                         phone.shot("admin-09-guard-walks-new-route")
-                        phone.tap("下一个点")
-                        if n < len(route):
-                            phone.sees(f"进度 {n}/{len(route)}")
+                        if n < len(route):  # a lost tap is tapped again
+                            phone.tap_until("下一个点", f"进度 {n}/{len(route)}")
+                        else:
+                            phone.tap("下一个点")
                 except Exception:
                     phone.shot("admin-failed-phone")
                     raise

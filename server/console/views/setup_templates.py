@@ -25,7 +25,7 @@ __all__ = ["TemplatesScreen"]
 
 register(
     {
-        "screen_templates": ("检查模板", "Inspection templates"),
+        "screen_templates": ("巡检模板", "Inspection templates"),
         "templates_site": ("本项目使用的模板", "Templates this site uses"),
         "templates_company": ("公司模板（各项目通用）", "Company templates (every site)"),
         "scope_default": ("默认", "default"),
@@ -187,34 +187,37 @@ class TemplatesScreen(ScreenView):
         rows: list[ft.Control] = []
         for i, item in enumerate(d.items):
             rows.append(
-                ft.Row(
-                    [
-                        ft.ReorderableDragHandle(
-                            content=ft.Icon(ft.Icons.DRAG_INDICATOR),
-                            mouse_cursor=ft.MouseCursor.GRAB,
-                        ),
-                        ft.TextField(
-                            label=self.c.t("item_group"),
-                            value=item.group,
-                            width=90,
-                            on_change=lambda e, i=i: d.regroup(i, e.control.value or ""),
-                        ),
-                        ft.TextField(
-                            label=self.c.t("item_label"),
-                            value=item.label_zh,
-                            expand=True,
-                            on_change=lambda e, i=i: d.reword(i, e.control.value or ""),
-                        ),
-                        self._button(
-                            ft.Icons.ARROW_UPWARD, "item_up", lambda e, i=i: d.move(i, -1)
-                        ),
-                        self._button(
-                            ft.Icons.ARROW_DOWNWARD, "item_down", lambda e, i=i: d.move(i, 1)
-                        ),
-                        self._button(ft.Icons.CLOSE, "item_remove", lambda e, i=i: d.remove(i)),
-                    ],
+                ft.Container(
                     key=f"item-{item.key}",
-                    spacing=4,
+                    padding=ft.Padding.symmetric(vertical=6),
+                    content=ft.Row(
+                        [
+                            ft.ReorderableDragHandle(
+                                content=ft.Icon(ft.Icons.DRAG_INDICATOR),
+                                mouse_cursor=ft.MouseCursor.GRAB,
+                            ),
+                            ft.TextField(
+                                label=self.c.t("item_group"),
+                                value=item.group,
+                                width=90,
+                                on_change=lambda e, i=i: d.regroup(i, e.control.value or ""),
+                            ),
+                            ft.TextField(
+                                label=self.c.t("item_label"),
+                                value=item.label_zh,
+                                expand=True,
+                                on_change=lambda e, i=i: d.reword(i, e.control.value or ""),
+                            ),
+                            self._button(
+                                ft.Icons.ARROW_UPWARD, "item_up", lambda e, i=i: d.move(i, -1)
+                            ),
+                            self._button(
+                                ft.Icons.ARROW_DOWNWARD, "item_down", lambda e, i=i: d.move(i, 1)
+                            ),
+                            self._button(ft.Icons.CLOSE, "item_remove", lambda e, i=i: d.remove(i)),
+                        ],
+                        spacing=4,
+                    ),
                 )
             )
         return ft.Column(
@@ -225,7 +228,7 @@ class TemplatesScreen(ScreenView):
                     controls=rows,
                     show_default_drag_handles=False,
                     on_reorder=self.c.act(self._reorder),
-                    height=min(64 * max(len(rows), 1), 640),
+                    height=min(66 * max(len(rows), 1), 660),
                 ),
                 ft.Row(
                     [
