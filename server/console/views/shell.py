@@ -37,6 +37,7 @@ from server.login import LoginRefused, check_login, wait_text
 __all__ = ["Console"]
 
 WIDE = 900  # px: at least this wide gets the navigation rail
+RAIL_DESTINATION_HEIGHT = 72  # px: one rail destination with its label, with room to spare
 
 
 class Console:
@@ -168,13 +169,17 @@ class Console:
                 selected_index=index,
                 label_type=ft.NavigationRailLabelType.ALL,
                 min_width=88,
+                # A rail does not scroll itself: give it its full height inside a scrolling
+                # column, so an admin's 14 screens stay reachable in a short window.
+                height=RAIL_DESTINATION_HEIGHT * len(screens) + 16,
                 destinations=[
                     ft.NavigationRailDestination(icon=s.icon, label=self.t(s.title))
                     for s in screens
                 ],
                 on_change=self.act(lambda e: self._go(screens, e.control.selected_index)),
             )
-            return ft.Row([rail, ft.VerticalDivider(width=1), main], expand=True, spacing=0)
+            side = ft.Column([rail], scroll=ft.ScrollMode.AUTO, spacing=0)
+            return ft.Row([side, ft.VerticalDivider(width=1), main], expand=True, spacing=0)
         self.page.drawer = ft.NavigationDrawer(
             selected_index=index,
             controls=[
