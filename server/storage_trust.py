@@ -55,20 +55,28 @@ class TrustQueries:
 
     # -- which scans count ---------------------------------------------------------------
 
-    def scan_standings(self, site_id: str, start: datetime, end: datetime) -> ScanStandings:
+    def scan_standings(
+        self, site_id: str, start: datetime, end: datetime, flagged_only: bool = False
+    ) -> ScanStandings:
         """The scans in [start, end), counted apart from those pending review or rejected.
 
         One indexed read of the period's scans; a scan with no flags (nearly all) counts
         with no further work, and only flagged ones have their reviews looked up.
+        `flagged_only`: just the flagged scans (through their partial index), for a reader
+        that has the unflagged ones already.
         """
         iso = _storage.iso
         span = [site_id, iso(start), iso(end)]
         parse = datetime.fromisoformat
-        rows = self._json_rows(
-            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
-            " and flags = '[]'",
-            span,
+        rows = (
+            []
+            if flagged_only
+            else self._json_rows(
+                "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
+                " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
+                " and flags = '[]'",
+                span,
+            )
         )
         out = ScanStandings([ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows])
         # The flagged few, through the partial index of flagged records.
