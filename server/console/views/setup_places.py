@@ -22,7 +22,15 @@ from server import admin
 from server.access import AccessDenied
 from server.console.i18n import register
 from server.console.models.setup import PlacedPoint, label_sheet_link, labels_for, plan_fraction
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+from server.console.views.base import (
+    BIG,
+    GREY,
+    RED,
+    TALL_SEGMENTS,
+    ScreenView,
+    big_button,
+    message,
+)
 
 if TYPE_CHECKING:
     from server.console.views.shell import Console
@@ -377,6 +385,7 @@ class PlacesScreen(ScreenView):
                     ft.Segment(value="area", label=ft.Text(self.c.t("setup_kind_area"))),
                 ],
                 show_selected_icon=False,
+                style=TALL_SEGMENTS,
                 on_change=self.c.act(set_kind),
             ),
             _field(self.c.t("zone"), p.zone, lambda v: setattr(p, "zone", v)),

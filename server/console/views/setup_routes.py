@@ -15,7 +15,14 @@ import flet as ft
 from server import admin
 from server.console.i18n import register
 from server.console.models.setup import RouteDraft, ScheduleDraft, move
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button
+from server.console.views.base import (
+    BIG,
+    GREY,
+    RED,
+    TALL_SEGMENTS,
+    ScreenView,
+    big_button,
+)
 from server.console.views.setup_places import _field, guarded
 
 if TYPE_CHECKING:
@@ -247,6 +254,7 @@ class RoutesScreen(ScreenView):
                 ft.Segment(value="every", label=ft.Text(self.c.t("mode_every"))),
             ],
             show_selected_icon=False,
+            style=TALL_SEGMENTS,
             on_change=self.c.act(
                 lambda e: setattr(s, "mode", (list(e.control.selected) or ["fixed"])[0])
             ),
