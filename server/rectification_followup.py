@@ -57,11 +57,15 @@ def split_id(rect_id: str) -> tuple[str, str]:
     return inspection_id, item
 
 
-def _labels(storage: Storage, site_id: str) -> dict[tuple[str, str], tuple[str, str]]:
-    labels: dict[tuple[str, str], tuple[str, str]] = {}
+def _labels(storage: Storage, site_id: str) -> dict[tuple[Any, ...], tuple[str, str]]:
+    """Item labels by (template, version, item) — what the inspection was made with, so
+    a later rewording never changes a past inspection — and by (template, item), the
+    newest, for a record that names no version."""
+    labels: dict[tuple[Any, ...], tuple[str, str]] = {}
     for template in sorted(storage.templates(site_id), key=lambda t: t.version):
         for it in template.items:
             labels[(template.id, it.key)] = (it.label_zh, it.label_en)
+            labels[(template.id, template.version, it.key)] = (it.label_zh, it.label_en)
     return labels
 
 
@@ -75,7 +79,10 @@ def _decorate(
     for item in items:
         deadline = datetime.fromisoformat(item["deadline"])
         up = escalated(deadline, item["state"] in ("closed", reports.VOID), now, delay)
-        zh, en = labels.get((item["template_id"], item["item"]), (item["item"], item["item"]))
+        zh, en = labels.get(
+            (item["template_id"], item.get("template_version"), item["item"]),
+            labels.get((item["template_id"], item["item"]), (item["item"], item["item"])),
+        )
         out.append(
             item
             | {

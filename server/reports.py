@@ -22,6 +22,8 @@ from domain.coverage import (
 from domain.scoring import inspection_score, rectification_state
 from domain.trust import voids_follow_up
 from domain.wire import RecordKind
+from server import coverage_days
+from server.coverage_days import round_facts
 from server.ingest import rectification_events
 from server.storage import Storage, StoredRecord
 from server.storage_trust import ScanStandings
@@ -36,37 +38,7 @@ __all__ = [
     "site_coverage",
 ]
 
-
-def _round_facts(
-    storage: Storage, site_id: str, start: datetime, end: datetime
-) -> dict[str, RoundFact]:
-    starts = list(storage.records(site_id, [RecordKind.ROUND_START], start, end))
-    finishes = (
-        {
-            r.refers_to: r
-            for r in storage.records_referring_to([s.id for s in starts])
-            if r.kind == "round_finish"
-        }
-        if starts
-        else {}
-    )
-    facts = {}
-    for s in starts:
-        body, finish = s.body, finishes.get(s.id)
-        facts[s.id] = RoundFact(
-            s.id,
-            body["route_id"],
-            s.user_id,
-            s.device_time,
-            body["schedule_id"],
-            datetime.fromisoformat(body["occurrence"]) if body["occurrence"] else None,
-            body["route_version"],
-            body["for_user_id"],
-            body["reason"],
-            finish.device_time if finish else None,
-            finish.body["reason"] if finish else "",
-        )
-    return facts
+DAY = timedelta(days=1)  # a longer period is judged day by day
 
 
 def site_coverage(
@@ -90,12 +62,33 @@ class _Judged:
 
 
 def _judge(
-    storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
+    storage: Storage,
+    site_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    by_day: bool | None = None,
 ) -> _Judged:
+    """The period judged in one pass, or (longer than a day, or `by_day`) day by day with
+    closed days cached (`server.coverage_days`); `by_day=False` forces one pass."""
     site = storage.site(site_id)
     if site is None:
         raise KeyError(site_id)
     tz = ZoneInfo(site["tz"])
+    setup = _setup(storage, site_id, tz)
+    before, after = setup.before, setup.after
+    if by_day if by_day is not None else end - start > DAY:
+        coverage, facts = coverage_days.judge_by_day(storage, site_id, setup, start, end, now)
+        scans = storage.scan_standings(site_id, start - before, end + after, flagged_only=True)
+        return _Judged(coverage, tz, scans, facts)
+    facts = round_facts(storage, site_id, start - before - after, end + after)
+    versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
+    visits, rounds = expected_visits(setup.schedules, setup.routes, tz, start, end, versions)
+    scans = storage.scan_standings(site_id, start - before, end + after)
+    return _Judged(judge(visits, rounds, scans.counted, facts, now), tz, scans, facts)
+
+
+def _setup(storage: Storage, site_id: str, tz: ZoneInfo) -> coverage_days.Setup:
     schedules = storage.schedules(site_id)
     routes = storage.route_versions(site_id)
     before = timedelta(minutes=max((s.early_minutes for s in schedules), default=0))
@@ -107,11 +100,7 @@ def _judge(
         minutes=max((s.window_minutes + s.grace_minutes for s in schedules), default=0)
         + longest_offset
     )
-    facts = _round_facts(storage, site_id, start - before - after, end + after)
-    versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
-    visits, rounds = expected_visits(schedules, routes, tz, start, end, versions)
-    scans = storage.scan_standings(site_id, start - before, end + after)
-    return _Judged(judge(visits, rounds, scans.counted, facts, now), tz, scans, facts)
+    return coverage_days.Setup(tz, schedules, routes, before, after)
 
 
 def _visit_json(
@@ -328,6 +317,7 @@ def rectifications(
                     "point_id": inspection.point_id,
                     "point_name": names.get(inspection.point_id or "", ""),
                     "template_id": body["template_id"],
+                    "template_version": body.get("template_version"),
                     "opened_at": inspection.device_time.isoformat(),
                     "opened_by": inspection.user_id,
                     "assignee_id": assignee,

@@ -142,3 +142,38 @@ def test_a_photo_over_the_size_limit_is_refused(scenario, data):
     with pytest.raises(PhotoRejected) as refused:
         vm.upload_closing_photo(lead, big)
     assert refused.value.status == 413
+
+
+def test_the_site_settings_decide_what_is_overdue_and_what_escalates(scenario, data):
+    """The fire exit (30 h old) is overdue under the 24 h default and not under 48 h; the
+    floor rectification (two days past its deadline) escalates under 24 h, not under 72 h."""
+    from datetime import UTC, datetime
+
+    from server import admin
+
+    manager = session_of(scenario, "manager")
+    storage = scenario.storage()
+    owner = storage.user_by_name("admin")
+    assert owner is not None
+    shown = admin.site_settings(storage, owner, "alpha")
+    assert shown["anomaly_response_hours"] == 24 and shown["rectification_escalate_hours"] == 24
+
+    def fire_exit_overdue() -> bool:
+        page = vm.load_tickets(manager)["data"]
+        return next(t for t in page if t["id"] == data.fire_exit)["overdue"]
+
+    assert fire_exit_overdue() and vm.load_rectifications(manager)["counts"]["escalated"] == 1
+    changes = {"anomaly_response_hours": 48, "rectification_escalate_hours": 72}
+    admin.update_settings(storage, owner, "alpha", changes, datetime.now(UTC))
+    assert not fire_exit_overdue()
+    assert vm.load_rectifications(manager)["counts"]["escalated"] == 0
+    admin.update_settings(
+        storage, owner, "alpha", {"anomaly_response_hours": 12}, datetime.now(UTC)
+    )
+    assert fire_exit_overdue()
+    for bad in (0, 721, True, "x"):
+        with pytest.raises(admin.AdminError):
+            admin.update_settings(
+                storage, owner, "alpha", {"rectification_escalate_hours": bad}, datetime.now(UTC)
+            )
+    storage.close()
