@@ -72,7 +72,7 @@ class Console:
         return self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
 
     def marker_pixel(self, screen: bytes, point_id: str) -> tuple[int, int, int]:
-        box = self.page.get_by_text(f"marker {point_id} ").first.bounding_box()
+        box = self.page.get_by_text(f"点位 {point_id} ").first.bounding_box()
         assert box is not None, point_id
         img = Image.open(io.BytesIO(screen)).convert("RGB")
         return img.getpixel(
@@ -141,7 +141,7 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
             assert c.marker_pixel(screen, point) == rgb(BAND_COLOURS[band]), point
 
         # Who missed c06: tap it.
-        page.get_by_text("marker c06 ").first.click()
+        page.get_by_text("点位 c06 ").first.click()
         page.wait_for_timeout(2000)
         c.sees("负责人：张伟")
         c.shot("console-03-coverage-detail")

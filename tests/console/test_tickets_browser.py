@@ -1,11 +1,15 @@
 """One browser flow: a manager opens the rectifications screen (the escalated lobby floor
 first, with its before photo), then the tickets screen, opens the overdue fire-exit
-ticket and closes it with a comment. Screenshots: console-rectifications.png,
+ticket and closes it with a comment and a closing photo picked in the browser (a real
+JPEG through the file chooser). Screenshots: console-rectifications.png,
 console-tickets.png."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import sync_playwright
 
 from server.serve import ServerThread
@@ -18,8 +22,13 @@ from tests.console.tickets_data import add_anomalies
 pytestmark = pytest.mark.browser
 
 
-def test_manager_follows_a_rectification_and_closes_a_ticket(scenario: Scenario):
+def test_manager_follows_a_rectification_and_closes_a_ticket(scenario: Scenario, tmp_path):
     data = add_anomalies(scenario)
+    jpeg = tmp_path / "完工.jpg"
+    img = Image.new("RGB", (800, 600), (40, 140, 90))
+    ImageDraw.Draw(img).rectangle([100, 100, 500, 400], fill=(230, 230, 60))
+    img.save(jpeg, "JPEG", quality=85)
+    sha = hashlib.sha256(jpeg.read_bytes()).hexdigest()
     server = ServerThread(scenario.settings).start()
     try:
         with sync_playwright() as p:
@@ -37,6 +46,10 @@ def test_manager_follows_a_rectification_and_closes_a_ticket(scenario: Scenario)
             console.tap_text("消防通道堵塞", exact=False)
             page.get_by_role("textbox", name="备注").first.click()
             page.keyboard.type("已清理通道")
+            with page.expect_file_chooser(timeout=20_000) as chooser:
+                page.get_by_role("button", name="添加完工照片").first.click()
+            chooser.value.set_files(str(jpeg))
+            console.sees("更换完工照片", timeout=20_000)
             page.get_by_role("button", name="关闭工单").first.click()
             page.wait_for_timeout(2500)
             console.sees("已清理通道")
@@ -47,8 +60,9 @@ def test_manager_follows_a_rectification_and_closes_a_ticket(scenario: Scenario)
     storage = Storage(scenario.settings.db_path)
     try:
         rows = storage.ticket_events("alpha", "anomaly", [data.fire_exit])[data.fire_exit]
-        assert [(r.action, r.actor_id, r.note) for r in rows] == [
-            ("close", "u-manager", "已清理通道")
+        assert [(r.action, r.actor_id, r.note, r.photo) for r in rows] == [
+            ("close", "u-manager", "已清理通道", sha)
         ]
+        assert storage.photos_on_site("alpha", [sha])
     finally:
         storage.close()

@@ -58,7 +58,7 @@ register(
         "hours_range": ("{a}–{b} 小时", "{a}–{b} h"),
         "hours_over": ("超过 {h} 小时", "over {h} h"),
         "no_plan": (
-            "该项目还没有平面图：请管理员在“项目设置”上传。以下按列表显示各点状态。",
+            "该项目还没有平面图：请管理员在“站点与点位”上传。以下按列表显示各点状态。",
             "This site has no plan yet: an admin can upload one in site set-up. "
             "The points' status is listed below.",
         ),
@@ -253,7 +253,7 @@ class CoverageScreen(ScreenView):
             )
             layers.append(
                 ft.Container(
-                    ft.Semantics(content=dot, label=f"marker {m.point_id} {m.name}", button=True),
+                    ft.Semantics(content=dot, label=f"点位 {m.point_id} {m.name}", button=True),
                     key=f"marker-{m.point_id}",
                     left=m.x * width - BIG / 2,
                     top=m.y * height - BIG / 2,

@@ -192,11 +192,11 @@ class ReviewScreen(ScreenView):
                 spacing=2,
             ),
             key=f"review-{item['id']}",
-            padding=10,
+            # 14 px above and below: a row of one short line is still a 48 px target
+            padding=ft.Padding.symmetric(vertical=14, horizontal=10),
             border_radius=8,
             bgcolor=ft.Colors.BLUE_50 if selected else None,
             on_click=self.c.act(lambda _, rid=item["id"]: self._select(rid)),
-            height=None,
         )
 
     def _detail(self) -> ft.Control:

@@ -480,7 +480,13 @@ class Console:
 async def run_console(page: ft.Page, state: Any, screens: list[Screen]) -> Console:
     page.title = "Rounds console"
     page.fonts = {FONT: "fonts/NotoSansSC-Regular.ttf"}
-    page.theme = ft.Theme(font_family=FONT, color_scheme_seed=ft.Colors.BLUE)
+    # Standard density: the web default on a desktop is compact, which shrinks buttons,
+    # checkboxes and switches below the 48 px touch target.
+    page.theme = ft.Theme(
+        font_family=FONT,
+        color_scheme_seed=ft.Colors.BLUE,
+        visual_density=ft.VisualDensity.STANDARD,
+    )
     page.padding = 0
     console = Console(page, state, screens)
     page.on_resize = console.on_resize

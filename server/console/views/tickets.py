@@ -72,6 +72,7 @@ class TicketsScreen(ScreenView):
         self.status = "active"
         self.selected: str | None = None
         self.closing_photo: str | None = None  # uploaded, waiting for "close"
+        self.draft = ""  # the note being typed
         self.picker = ft.FilePicker()
 
     def build(self) -> ft.Control:
@@ -111,7 +112,7 @@ class TicketsScreen(ScreenView):
 
     def _select(self, ticket_id: str) -> None:
         if ticket_id != self.selected:
-            self.closing_photo = None
+            self.closing_photo, self.draft = None, ""
         self.selected = ticket_id
 
     async def _pick_photo(self, _: Any) -> None:
@@ -190,7 +191,14 @@ class TicketsScreen(ScreenView):
 
     def _form(self, item: dict[str, Any]) -> ft.Control:
         t = self.c.t
-        note = ft.TextField(label=t("tk_note"), max_length=1000, multiline=True, key="ticket-note")
+        note = ft.TextField(
+            label=t("tk_note"),
+            max_length=1000,
+            multiline=True,
+            key="ticket-note",
+            value=self.draft,  # kept while a photo is picked (the screen re-renders)
+            on_change=lambda e: setattr(self, "draft", e.control.value or ""),
+        )
         people = site_people(self.c.session)
         who = ft.Dropdown(
             label=t("tk_assignee"),
@@ -207,6 +215,7 @@ class TicketsScreen(ScreenView):
                     )
                     if action == "close":
                         self.closing_photo = None
+                    self.draft = ""
                     self.c.toast(t("tk_saved"))
                 except TicketRefused as refused:
                     self.c.toast(str(refused), error=True)
