@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from domain.coverage import (
     pending_matches,
 )
 from domain.scoring import inspection_score, rectification_state
+from domain.trust import voids_follow_up
 from domain.wire import RecordKind
 from server import coverage_days
 from server.coverage_days import round_facts
@@ -27,10 +29,12 @@ from server.storage import Storage, StoredRecord
 from server.storage_trust import ScanStandings
 
 __all__ = [
+    "VOID",
     "JudgedPeriod",
     "coverage_report",
     "judged_period",
     "rectifications",
+    "rejected_ids",
     "site_coverage",
 ]
 
@@ -235,6 +239,19 @@ def _dicts(tallies: dict[str, Any]) -> dict[str, Any]:
     return {k: t.as_dict() for k, t in tallies.items()}
 
 
+VOID = "void"  # the state of a rectification whose inspection was rejected on review
+
+
+def rejected_ids(storage: Storage, site_id: str, records: Iterable[StoredRecord]) -> set[str]:
+    """Those of `records` a reviewer rejected: what they opened is void, and they count
+    in no figure (`domain.trust.voids_follow_up`; the latest review decides)."""
+    flagged = [r for r in records if r.flags]
+    if not flagged:
+        return set()
+    reviews = storage.latest_reviews(site_id, [r.id for r in flagged])
+    return {r.id for r in flagged if voids_follow_up(r.flags, reviews.get(r.id))}
+
+
 def rectifications(
     storage: Storage,
     site_id: str,
@@ -242,16 +259,22 @@ def rectifications(
     since: datetime,
     assignee_id: str | None = None,
     include_closed: bool = False,
+    include_void: bool = False,
 ) -> list[dict[str, Any]]:
     """Rectifications opened by failed inspection items since `since`, newest first.
 
     Each is assigned to whoever it was last reassigned to (`ticket_events`), else to the
-    inspection's assignee."""
+    inspection's assignee. Those of an inspection a reviewer rejected are void
+    (`domain.trust.voids_follow_up`): left out, or with `include_void` listed as state
+    "void", never overdue (kept as evidence)."""
     inspections = [
         r
         for r in storage.records(site_id, [RecordKind.INSPECTION], since)
         if any(v == "fail" for v in r.body["results"].values())
     ]
+    void = rejected_ids(storage, site_id, inspections)
+    if not include_void:
+        inspections = [i for i in inspections if i.id not in void]
     events: dict[str, list[StoredRecord]] = defaultdict(list)
     if inspections:
         for r in storage.records_referring_to([i.id for i in inspections]):
@@ -275,6 +298,9 @@ def rectifications(
             )
             if rect.state == "closed" and not include_closed:
                 continue
+            state, overdue = rect.state.value, rect.overdue
+            if inspection.id in void:
+                state, overdue = VOID, False
             after = [e.photos for e in item_events if e.body["item"] == item and e.photos]
             sent_back = [
                 e.body.get("note", "")
@@ -291,12 +317,13 @@ def rectifications(
                     "point_id": inspection.point_id,
                     "point_name": names.get(inspection.point_id or "", ""),
                     "template_id": body["template_id"],
+                    "template_version": body.get("template_version"),
                     "opened_at": inspection.device_time.isoformat(),
                     "opened_by": inspection.user_id,
                     "assignee_id": assignee,
                     "deadline": deadline.isoformat(),
-                    "state": rect.state.value,
-                    "overdue": rect.overdue,
+                    "state": state,
+                    "overdue": overdue,
                     "reopened": rect.reopened,
                     "fixed_by": rect.fixed_by,
                     "note": body["item_notes"].get(item, ""),
