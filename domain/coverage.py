@@ -303,7 +303,12 @@ class Coverage:
 
     def by_person(self) -> dict[str, Tally]:
         """Visits met, per person who made the scan (a missed visit has no one to credit)."""
-        return self.tally_by(lambda v: v.scan.user_id if v.scan else None)
+        pairs = Counter((v.scan.user_id if v.scan else None, v.status) for v in self.visits)
+        tallies: dict[str, Tally] = defaultdict(Tally)
+        for (k, status), n in pairs.items():
+            if k is not None:
+                tallies[k].add(status, n)
+        return dict(sorted(tallies.items()))
 
 
 def _local_date(at: datetime, tz: ZoneInfo) -> date:

@@ -277,8 +277,8 @@ def judge_by_day(
         if hit is not None:
             found[i] = hit
     todo = [i for i in range(len(pieces)) if i not in found]
-    if todo:
-        span_lo, span_hi = pieces[todo[0]][0] - ctx, pieces[todo[-1]][1] + ctx
+    for run in _runs(todo):  # days to judge, in runs of consecutive days: one read each
+        span_lo, span_hi = pieces[run[0]][0] - ctx, pieces[run[-1]][1] + ctx
         scans = sorted(
             storage.scan_standings(site_id, span_lo - b, span_hi + a).counted,
             key=lambda s: s.device_time,
@@ -286,7 +286,7 @@ def judge_by_day(
         times = [s.device_time for s in scans]
         all_facts = round_facts(storage, site_id, span_lo - b - a, span_hi + a)
         occurs = _Occurrences(span_lo, span_hi)
-        for i in todo:
+        for i in run:
             lo, hi = pieces[i]
             cs, ce = lo - ctx, hi + ctx
             mine = scans[bisect_left(times, cs - b) : bisect_left(times, ce + a)]
@@ -311,6 +311,17 @@ def judge_by_day(
         [s for p in ordered for s in p.other],
     )
     return coverage, facts
+
+
+def _runs(indices: list[int]) -> list[list[int]]:
+    """Sorted indices grouped into runs of consecutive ones."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 class _Occurrences:

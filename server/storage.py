@@ -794,6 +794,7 @@ class Storage(
                 " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 chained,
             )
+            self._mark_coverage_days(rows)
             links = [(sha, r.id) for r in records if r.id not in taken for sha in r.photos]
             conn.executemany("insert or ignore into record_photos values (?, ?)", links)
             data_version = self._data_version()

@@ -38,7 +38,7 @@ register(
         "status_upcoming": ("未到时间", "Not yet due"),
         "status_none": ("无任务", "Nothing due"),
         "band_all_on_time": ("全部准时", "All on time"),
-        "band_covered": ("完成≥{hi}%", "≥ {hi} % covered"),
+        "band_covered": ("完成{hi}%以上", "{hi} %+ covered"),
         "band_short": ("完成{lo}–{hi}%", "{lo}–{hi} % covered"),
         "band_poor": ("完成<{lo}%", "< {lo} % covered"),
         "band_pending_review": ("待审核", "Pending review"),
