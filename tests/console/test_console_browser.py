@@ -156,7 +156,7 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
             assert png_pixel(png, *POSITIONS[point]) == rgb(BAND_COLOURS[band]), point
 
         # Gap view: nobody saw any of them for more than 12 hours that week.
-        page.get_by_role("switch", name="空档视图").click()
+        page.get_by_role("button", name="空档视图").click()
         page.wait_for_timeout(2500)
         screen = c.shot("console-04-gap-view")
         assert c.marker_pixel(screen, "c01") == rgb(GAP_COLOURS[-1])

@@ -11,6 +11,7 @@ or `self.c.render()`.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ __all__ = [
     "ScreenView",
     "big_button",
     "message",
+    "toggle",
 ]
 
 FONT = "NotoSansSC"  # bundled (app/assets/fonts): offline, the web client has no CJK font
@@ -125,3 +127,37 @@ def message(text: str, *, error: bool = False, icon: ft.IconData | None = None) 
         ),
         padding=24,
     )
+
+
+def toggle(
+    label: str,
+    value: bool,
+    on_change: Callable[[bool], Awaitable[None] | None],
+    *,
+    width: float | None = None,
+) -> ft.Control:
+    """An on/off choice 48 px high, its state in a check-box icon. Flet's Checkbox and
+    Switch are 40 px in a desktop browser (Flutter shrink-wraps them there and Flet has no
+    tap-target setting), too small for a finger on a tablet."""
+
+    def box(on: bool) -> ft.IconData:
+        return ft.Icons.CHECK_BOX if on else ft.Icons.CHECK_BOX_OUTLINE_BLANK
+
+    async def flip(_: Any) -> None:
+        button.data = not button.data
+        button.icon = box(button.data)
+        button.update()
+        result = on_change(button.data)
+        if inspect.isawaitable(result):
+            await result
+
+    button = ft.TextButton(
+        content=label,
+        icon=box(value),
+        data=value,
+        on_click=flip,
+        height=BIG,
+        width=width,
+        style=ft.ButtonStyle(text_style=ft.TextStyle(size=15, font_family=FONT)),
+    )
+    return button

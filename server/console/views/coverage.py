@@ -16,7 +16,7 @@ from domain.presence import COVERED_SHARE, GAP_LEVELS, MapStatus, ShareBand
 from domain.trust import Standing
 from server.console.i18n import register
 from server.console.models.coverage import load_detail, load_map, plan_image
-from server.console.views.base import BIG, GREY, RED, ScreenView, message
+from server.console.views.base import BIG, GREY, RED, ScreenView, message, toggle
 from server.coverage_map import CoverageMap, MapFilter, Marker, PointDetail
 from server.plan_render import (
     BAND_COLOURS,
@@ -187,11 +187,7 @@ class CoverageScreen(ScreenView):
                 dropdown("area_type", t("area_type"), self.flt.area_type, cmap.area_types),
                 dropdown("person", t("person"), self.flt.person_id, cmap.people),
                 ft.Container(
-                    ft.Switch(
-                        label=t("gap_view"),
-                        value=self.gaps,
-                        on_change=self.c.act(self._toggle_gaps),
-                    ),
+                    toggle(t("gap_view"), self.gaps, self.c.act(self._toggle_gaps)),
                     height=BIG,
                 ),
             ],
@@ -200,8 +196,8 @@ class CoverageScreen(ScreenView):
             run_spacing=8,
         )
 
-    def _toggle_gaps(self, event: Any) -> None:
-        self.gaps = bool(event.control.value)
+    def _toggle_gaps(self, on: bool) -> None:
+        self.gaps = on
 
     def _legend(self, cmap: CoverageMap) -> ft.Control:
         t = self.c.t

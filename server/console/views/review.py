@@ -20,6 +20,7 @@ from server.console.views.base import (
     ScreenView,
     big_button,
     message,
+    toggle,
 )
 from server.review import ReviewRefused
 
@@ -104,9 +105,7 @@ class ReviewScreen(ScreenView):
         header = ft.Row(
             [
                 tabs,
-                ft.Switch(
-                    label=t("held_only"), value=self.held_only, on_change=self.c.act(self._set_held)
-                ),
+                toggle(t("held_only"), self.held_only, self.c.act(self._set_held)),
             ],
             wrap=True,
             spacing=16,
@@ -153,8 +152,8 @@ class ReviewScreen(ScreenView):
             self.state = selected[0]
             self.offset = 0
 
-    def _set_held(self, event: Any) -> None:
-        self.held_only = bool(event.control.value)
+    def _set_held(self, on: bool) -> None:
+        self.held_only = on
         self.offset = 0
 
     def _page(self, direction: int) -> None:

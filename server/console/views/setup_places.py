@@ -30,6 +30,7 @@ from server.console.views.base import (
     ScreenView,
     big_button,
     message,
+    toggle,
 )
 
 if TYPE_CHECKING:
@@ -405,10 +406,10 @@ class PlacesScreen(ScreenView):
         else:
             controls.append(_field(self.c.t("checks"), p.checks, lambda v: setattr(p, "checks", v)))
         controls += [
-            ft.Checkbox(
-                label=self.c.t("needs_photo"),
-                value=p.requires_photo,
-                on_change=lambda e: setattr(p, "requires_photo", bool(e.control.value)),
+            toggle(
+                self.c.t("needs_photo"),
+                p.requires_photo,
+                lambda on: setattr(p, "requires_photo", on),
             ),
             big_button(
                 self.c.t("add_point"), guarded(self.c, self._add_point), icon=ft.Icons.ADD_LOCATION

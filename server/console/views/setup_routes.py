@@ -9,6 +9,7 @@ Thin over `server.admin` and `server.console.models.setup`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -16,7 +17,7 @@ import flet as ft
 from server import admin
 from server.console.i18n import register
 from server.console.models.setup import RouteDraft, ScheduleDraft, move, reorder
-from server.console.views.base import BIG, GREY, RED, TALL_SEGMENTS, ScreenView, big_button
+from server.console.views.base import BIG, GREY, RED, TALL_SEGMENTS, ScreenView, big_button, toggle
 from server.console.views.setup_places import _field, guarded
 
 if TYPE_CHECKING:
@@ -222,11 +223,7 @@ class RoutesScreen(ScreenView):
                     height=min(52 * max(len(chosen), 1), 520),
                 ),
                 ft.Row(available, wrap=True, spacing=4, run_spacing=4),
-                ft.Checkbox(
-                    label=self.c.t("in_order"),
-                    value=r.ordered,
-                    on_change=lambda e: setattr(r, "ordered", bool(e.control.value)),
-                ),
+                toggle(self.c.t("in_order"), r.ordered, lambda on: setattr(r, "ordered", on)),
                 big_button(
                     self.c.t("save_route"), guarded(self.c, self._save_route), icon=ft.Icons.SAVE
                 ),
@@ -287,13 +284,11 @@ class RoutesScreen(ScreenView):
                 _field(self.c.t("to"), s.end, lambda v: setattr(s, "end", v), 110),
             ]
         days: list[ft.Control] = [
-            ft.Checkbox(
+            toggle(
+                self.c.t(f"weekday_{d}"),
+                d in s.weekdays,
+                partial(_set_weekday, s.weekdays, d),
                 width=84,
-                label=self.c.t(f"weekday_{d}"),
-                value=d in s.weekdays,
-                on_change=lambda e, d=d: (
-                    s.weekdays.add(d) if e.control.value else s.weekdays.discard(d)
-                ),
             )
             for d in range(7)
         ]
@@ -398,3 +393,10 @@ def _when(schedule: dict[str, Any]) -> str:
     if schedule["fixed_times"]:
         return " ".join(schedule["fixed_times"])
     return f"{schedule['every_minutes']} min {schedule['start']}-{schedule['end']}"
+
+
+def _set_weekday(weekdays: set[int], day: int, on: bool) -> None:
+    if on:
+        weekdays.add(day)
+    else:
+        weekdays.discard(day)
