@@ -356,3 +356,106 @@ def test_a_score_weighs_each_kpi_below_its_target_and_deducts_per_event():
     }
     weightless = AppraisalSettings(weights={}, targets={})
     assert score(figures, weightless).total == 100.0 - 2 * 10.0 - 2.0  # default deductions
+
+
+def test_each_figure_lists_exactly_the_facts_behind_it_in_time_order():
+    from domain.appraisal import (
+        FIGURES,
+        AnomalyFact,
+        AppraisalInputs,
+        AttributedVisit,
+        FraudFact,
+        InspectionFact,
+        RectFact,
+        evidence,
+    )
+    from domain.coverage import ScanFact, Visit, VisitStatus
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+
+    def visit(n: int, status: VisitStatus, scanned: bool) -> Visit:
+        scan = ScanFact(f"s{n}", "c01", "u-a", t + n * hour + hour / 4) if scanned else None
+        due = t + n * hour
+        return Visit(f"k{n}", "s1", "c01", "r1", n, due - hour / 4, due, due + hour / 2,
+                     due + hour, status, scan)  # fmt: skip
+
+    visits = [
+        AttributedVisit(visit(2, VisitStatus.ON_TIME, True), "u-a", "walker"),
+        AttributedVisit(visit(1, VisitStatus.MISSED, False), "u-a", "rostered"),
+        AttributedVisit(visit(3, VisitStatus.UPCOMING, False), "u-a", "rostered"),
+        AttributedVisit(visit(4, VisitStatus.ON_TIME, True), "u-b", "walker"),
+    ]
+    inspections = [
+        InspectionFact("i2", "a01", "u-s", t + 2 * hour, {"floor": "pass", "walls": "na"}, "u-a"),
+        InspectionFact(
+            "i1",
+            "a01",
+            "u-s",
+            t,
+            {"floor": "fail", "glass": "fail", "walls": "pass", "bins": "na"},
+            "u-a",
+        ),
+        InspectionFact("i3", "a02", "u-s", t, {"floor": "pass"}, "u-b"),
+    ]
+    rects = [
+        RectFact("r1", "a01", "floor", t, t + 24 * hour, "u-a", None, "open", False, 0, None),
+        RectFact("r2", "a01", "glass", t - hour, t, "u-a", None, "open", True, 1, None),
+    ]
+    anomalies = [
+        AnomalyFact("n2", "u-a", t + hour, "door", "c02", t + 2 * hour),
+        AnomalyFact("n1", "u-a", t, "leak", None),
+        AnomalyFact("n3", "u-b", t, "leak", None),
+    ]
+    frauds = [
+        FraudFact("x2", "u-a", t + hour, ("impossible_speed", "scan_burst"), "u-lead", "太快"),
+        FraudFact("x1", "u-a", t, ("bad_label_signature",), "u-lead", "假标签"),
+        FraudFact("x3", "u-b", t, ("repeated_scan",), "u-lead", "x"),
+    ]  # fmt: skip
+    inputs = AppraisalInputs(visits, inspections, rects, anomalies, frauds)
+
+    def ids(figure: str, who: str = "u-a") -> list[str]:
+        return [e.get("id") or e.get("scan_id") or e.get("record_id") or e["round_key"]
+                for e in evidence(inputs, who, figure)]  # fmt: skip
+
+    assert ids("visits") == ["k1", "s2", "k3"]
+    assert ids("coverage") == ["k1", "s2"]  # upcoming visits are not judged yet
+    assert ids("punctuality") == ["s2"]  # only visits with a scan
+    assert ids("pass_rate") == ["i1", "i2"]
+    assert ids("rectifications") == ["r2", "r1"]
+    assert ids("rectification_on_time") == ["r2"]  # only the decided ones
+    assert ids("reopened") == ["r2"]
+    assert ids("anomalies") == ["n1", "n2"]
+    assert ids("fraud_confirmed") == ["x1", "x2"]
+    assert ids("visits", "u-b") == ["s4"] and ids("anomalies", "u-b") == ["n3"]
+    assert [e["id"] for e in evidence(inputs, "team", "anomalies", ["u-a", "u-b"])] == [
+        "n1", "n3", "n2",
+    ]  # fmt: skip
+    on_time = evidence(inputs, "u-a", "punctuality")[0]
+    assert on_time == {
+        "kind": "visit", "point_id": "c01", "route_id": "r1", "schedule_id": "s1",
+        "round_key": "k2", "due": "2026-03-02T10:00:00+00:00", "status": "on_time",
+        "scan_id": "s2", "scanned_by": "u-a", "scanned_at": "2026-03-02T10:15:00+00:00",
+        "responsible": "u-a", "basis": "walker",
+    }  # fmt: skip
+    missed = evidence(inputs, "u-a", "coverage")[0]
+    assert (missed["scan_id"], missed["scanned_by"], missed["scanned_at"]) == (None, None, None)
+    assert evidence(inputs, "u-a", "pass_rate")[0] == {
+        "kind": "inspection", "id": "i1", "point_id": "a01", "inspector_id": "u-s",
+        "at": "2026-03-02T08:00:00+00:00", "passed": 1, "applicable": 3,
+        "failed_items": ["floor", "glass"], "responsible": "u-a",
+    }  # fmt: skip
+    assert evidence(inputs, "u-a", "anomalies") == [
+        {"kind": "anomaly", "id": "n1", "at": "2026-03-02T08:00:00+00:00", "category": "leak",
+         "point_id": None, "closed_at": None},
+        {"kind": "anomaly", "id": "n2", "at": "2026-03-02T09:00:00+00:00", "category": "door",
+         "point_id": "c02", "closed_at": "2026-03-02T10:00:00+00:00"},
+    ]  # fmt: skip
+    assert evidence(inputs, "u-a", "fraud_confirmed")[1] == {
+        "kind": "review", "record_id": "x2", "at": "2026-03-02T09:00:00+00:00",
+        "flags": ["impossible_speed", "scan_burst"], "reviewer_id": "u-lead",
+        "reason": "太快",
+    }  # fmt: skip
+    with pytest.raises(ValueError) as refused:
+        evidence(inputs, "u-a", "speed")
+    assert str(refused.value) == f"figure must be one of {', '.join(FIGURES)}"
