@@ -459,3 +459,72 @@ def test_each_figure_lists_exactly_the_facts_behind_it_in_time_order():
     with pytest.raises(ValueError) as refused:
         evidence(inputs, "u-a", "speed")
     assert str(refused.value) == f"figure must be one of {', '.join(FIGURES)}"
+
+
+def test_who_answers_for_a_visit_an_area_and_a_schedule_version():
+    from domain.appraisal import area_owner, attribute, schedule_in_force
+    from domain.coverage import Coverage, ScanFact, Visit
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    v1 = _plan("s1", time(8), effective_from=t, effective_to=t + 24 * hour,
+               responsible_user_id="u-a")  # fmt: skip
+    v2 = _plan("s1", time(8), effective_from=t + 24 * hour, responsible_team="夜班")
+    assert schedule_in_force([v1, v2], t) is v1  # from its first moment
+    assert schedule_in_force([v1, v2], t + 24 * hour) is v2  # the old one ends as it starts
+    later = replace(v1, version=2, effective_from=t + hour)  # both in force: the later start
+    assert schedule_in_force([later, v1], t + 2 * hour) is later
+    assert schedule_in_force([v1, later], t + 2 * hour) is later
+    assert schedule_in_force([v1], t - hour) is None
+
+    def visit(key: str, schedule: str, due: datetime, scan: ScanFact | None = None) -> Visit:
+        return Visit(key, schedule, "c01", "r1", 1, due, due, due + hour, due + hour, scan=scan)
+
+    scanned = ScanFact("sc1", "c01", "u-walk", t + 49 * hour)
+    coverage = Coverage(
+        [visit("k1", "s1", t + hour), visit("k2", "s1", t + 30 * hour),
+         visit("k3", "s9", t + 48 * hour), visit("k4", "s9", t + 49 * hour, scanned)],
+        [],
+    )  # fmt: skip
+    got = [(a.visit.round_key, a.responsible, a.basis) for a in attribute(coverage, [v1, v2])]
+    assert got == [
+        ("k1", "u-a", "rostered"),
+        ("k2", "team:夜班", "rostered_team"),
+        ("k3", None, "nobody"),
+        ("k4", "u-walk", "scanner"),
+    ]
+    # an area: the newest schedule in force of that area, with someone responsible
+    area = [
+        Schedule("a1", 1, "alpha", TargetKind.AREA, "a01", t, t + 24 * hour,
+                 responsible_user_id="u-old"),
+        Schedule("a2", 1, "alpha", TargetKind.AREA, "a01", t + 2 * hour,
+                 responsible_user_id="u-new"),
+        Schedule("a3", 1, "alpha", TargetKind.AREA, "a01", t + 3 * hour),  # nobody named
+        Schedule("a4", 1, "alpha", TargetKind.AREA, "a02", t, responsible_user_id="u-other"),
+        Schedule("a5", 1, "alpha", TargetKind.ROUTE, "a01", t, responsible_user_id="u-route"),
+    ]  # fmt: skip
+    assert area_owner(area, "a01", t) == "u-old"
+    assert area_owner(area, "a01", t + 2 * hour) == "u-new"
+    assert area_owner(area, "a01", t + 30 * hour) == "u-new"
+    assert area_owner(area[::-1], "a01", t + 2 * hour) == "u-new"
+    assert area_owner(area[:1], "a01", t + 24 * hour) is None  # ended as the hour began
+    assert area_owner(area, "a01", t - hour) is None
+    assert area_owner(area, "a02", t) == "u-other" and area_owner(area, "a03", t) is None
+
+
+def test_a_pin_is_for_field_staff_and_a_password_has_8_to_128_characters():
+    from domain.admin import credential_problem, parse_role
+    from domain.models import Role
+
+    pin_refused = "a 6-digit PIN is only for guards and cleaners: give a password of 8+ characters"
+    length = "password must be 8-128 characters (or a 6-digit PIN for field staff)"
+    assert credential_problem("123456", Role.GUARD) is None
+    assert credential_problem("123456", Role.CLEANER) is None
+    assert credential_problem("123456", Role.MANAGER) == pin_refused
+    assert credential_problem("abcdef", Role.GUARD) == length  # six letters are no PIN
+    assert credential_problem("1234567", Role.GUARD) == length
+    assert credential_problem("x" * 8, Role.MANAGER) is None
+    assert credential_problem("x" * 128, Role.MANAGER) is None
+    assert credential_problem("x" * 129, Role.MANAGER) == length
+    assert parse_role(" 保安 ") is Role.GUARD and parse_role("Guard") is Role.GUARD
+    assert parse_role(None) is None and parse_role("XXXX") is None  # type: ignore[arg-type]
