@@ -106,6 +106,7 @@ def test_windows_clash_only_when_they_overlap_not_when_they_touch():
     assert _first_clash([], hour, theirs, hour) is None
     assert _first_clash(mine, hour, [], hour) is None
     assert _first_clash([t, t + 2 * hour], hour, [t + 2 * hour], hour) == t + 2 * hour
+    assert _first_clash([t], hour, [t - 3 * hour, t + hour / 2], hour) == t  # skips one only
 
 
 def test_the_evidence_of_a_rectification_figure_is_each_rectification_in_full():
@@ -350,6 +351,12 @@ def test_a_score_weighs_each_kpi_below_its_target_and_deducts_per_event():
     assert got.deductions == {"fraud_confirmed": 10.0, "reopened": 1.5}
     assert got.total == round(100 * 80 / 100 - 11.5, 2)
     nothing = score(Figures(), settings)
+    # a KPI with no weight, or weight 0, earns nothing and is not counted; weight 1 is
+    counted = score(figures, AppraisalSettings(weights={"pass_rate": 1, "coverage": 0,
+                    "rectification_on_time": 0}, targets={"pass_rate": 0.9}))  # fmt: skip
+    assert counted.parts["pass_rate"]["earned"] == 0.0  # 10 % below at 2 points a percent
+    assert counted.parts["rectification_on_time"]["earned"] is None
+    assert counted.total == 0.0
     assert nothing.total == 100.0 and nothing.deductions == {
         "fraud_confirmed": 0.0,
         "reopened": 0.0,
@@ -476,6 +483,7 @@ def test_who_answers_for_a_visit_an_area_and_a_schedule_version():
     assert schedule_in_force([later, v1], t + 2 * hour) is later
     assert schedule_in_force([v1, later], t + 2 * hour) is later
     assert schedule_in_force([v1], t - hour) is None
+    assert schedule_in_force([v1], t + 24 * hour) is None  # ended at that moment
 
     def visit(key: str, schedule: str, due: datetime, scan: ScanFact | None = None) -> Visit:
         return Visit(key, schedule, "c01", "r1", 1, due, due, due + hour, due + hour, scan=scan)
