@@ -536,3 +536,35 @@ def test_a_pin_is_for_field_staff_and_a_password_has_8_to_128_characters():
     assert credential_problem("x" * 129, Role.MANAGER) == length
     assert parse_role(" 保安 ") is Role.GUARD and parse_role("Guard") is Role.GUARD
     assert parse_role(None) is None and parse_role("XXXX") is None  # type: ignore[arg-type]
+
+
+def test_a_rectification_replays_only_the_steps_its_state_allows():
+    from domain.scoring import RectificationEvent, RectificationState, rectification_state
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    deadline = t + 24 * hour
+
+    def ev(action: str, hours: float, who: str, passed: bool | None = None):
+        return RectificationEvent(action, who, t + hours * hour, passed)
+
+    # a re-check before any fix changes nothing; a second fix does not replace the fixer
+    steps = [ev("rechecked", 1, "s", True), ev("fixed", 2, "c1"), ev("fixed", 3, "c2")]
+    got = rectification_state("i1/floor", deadline, steps, t + 4 * hour)
+    assert (got.id, got.state, got.fixed_by, got.closed_at) == (
+        "i1/floor", RectificationState.FIXED, "c1", None,
+    )  # fmt: skip
+    closed_on_deadline = rectification_state(
+        "r", deadline, [ev("fixed", 1, "c1"), ev("rechecked", 24, "s", True)], t + 48 * hour
+    )
+    assert closed_on_deadline.state is RectificationState.CLOSED and not closed_on_deadline.overdue
+    assert not rectification_state("r", deadline, [], deadline).overdue  # due, not yet late
+    assert rectification_state("r", deadline, [], deadline + timedelta(seconds=1)).overdue
+
+
+def test_a_review_reason_has_at_most_500_characters_and_verdicts_are_two():
+    from domain.trust import review_refusal
+
+    assert review_refusal(["x"], "reject", "r" * 500) is None
+    assert review_refusal(["x"], "reject", "r" * 501) == "reason is longer than 500 characters"
+    assert review_refusal(["x"], "maybe", "r") == "verdict must be accept or reject"
