@@ -15,12 +15,20 @@ Rules (DOMAIN.md, "Responsibility" and "Appraisal"):
 - A rectification belongs to its assignee, else to whoever fixed it. Closed on time is
   closed by its deadline; the rate is over the decided ones (closed, or open past the
   deadline); every send-back counts as a reopen.
-- Anomalies count for the person who reported them; closed when a ticket closed them.
+- Anomalies count for the person who reported them (reported, and of those closed): an
+  anomaly is closed when its ticket (`domain.tickets`) stands closed as of the appraisal
+  (a reopened ticket is open again); time to close is the ticket's, from the report to its
+  last close, and the figure is the mean over the closed ones.
 - A fraud flag is confirmed when a reviewer rejected the person's flagged record.
 - Score: each KPI with a value earns its weight less `points_per_percent` for each
   percentage point below its target (never below 0); KPIs with no value for a person
   (a guard has no inspected areas) are left out and the rest rescaled to 100; then fixed
   deductions per confirmed fraud flag and per reopened rectification; floored at 0.
+- Scheme: the company's (weights, targets, deductions); a site that set its own KPI weights
+  is scored with those weights and the company's targets and deductions
+  (`scheme_for_site`).
+- Team names are keys (``patrol``, ``cleaning``, ``management``) shown only through
+  `team_label`, in the UI's language.
 - Everything is explainable: `evidence` returns exactly the facts a figure was made from.
 """
 
@@ -40,6 +48,8 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "FIGURES",
     "KPIS",
+    "SITE_WEIGHT_NAMES",
+    "TEAM_NAMES",
     "TEAM_PREFIX",
     "UNASSIGNED",
     "AnomalyFact",
@@ -58,9 +68,11 @@ __all__ = [
     "evidence",
     "schedule_in_force",
     "schedule_owner",
+    "scheme_for_site",
     "score",
     "settings_from_dict",
     "settings_to_dict",
+    "team_label",
 ]
 
 UNASSIGNED = "(unassigned)"
@@ -76,8 +88,27 @@ FIGURES = (
     "rectification_on_time",
     "reopened",
     "anomalies",
+    "anomalies_closed",
     "fraud_confirmed",
 )
+
+# The teams a person's role puts them in, by name in each UI language (zh, en). A team a
+# roster names in its own words (``responsible_team``) shows as written.
+TEAM_NAMES: Mapping[str, tuple[str, str]] = {
+    "patrol": ("秩序维护组", "Patrol"),
+    "cleaning": ("保洁组", "Cleaning"),
+    "management": ("管理组", "Management"),
+}
+
+
+def team_label(team: str | None, lang: str = "zh") -> str:
+    """A team key (``patrol`` or ``team:patrol``) as the UI language names it; '' for none.
+    Team names never reach a screen or a file in any other way."""
+    if not team:
+        return ""
+    name = team.removeprefix(TEAM_PREFIX)
+    words = TEAM_NAMES.get(name)
+    return name if words is None else words[0 if lang == "zh" else 1]
 
 
 # -- settings ----------------------------------------------------------------------------
@@ -155,6 +186,41 @@ def settings_from_dict(
     )
 
 
+# Site settings name two KPIs in their own words (domain.admin.DEFAULT_WEIGHTS).
+SITE_WEIGHT_NAMES: Mapping[str, str] = {
+    "inspection": "pass_rate",
+    "rectification": "rectification_on_time",
+}
+
+
+def scheme_for_site(
+    company: AppraisalSettings, site_weights: Mapping[str, float] | None
+) -> AppraisalSettings:
+    """The scheme a site's appraisal is scored by. Rule: the company sets the scheme
+    (weights, targets, deductions); a site that has set its own KPI weights (site settings'
+    ``appraisal_weights``, whole points adding up to 100) is scored with those weights and
+    the company's targets and deductions — sites weigh the same KPIs differently (a site
+    with no cleaning contract puts nothing on pass rate), but what counts as on target and
+    what a fraud costs is company policy. Weights that do not name every KPI or do not add
+    up to 100 are ignored (the company's apply)."""
+    given = {SITE_WEIGHT_NAMES.get(k, k): v for k, v in (site_weights or {}).items()}
+    if set(given) != set(KPIS):
+        return company
+    try:
+        weights = {k: _number(given[k], f"weights.{k}", 0.0, 100.0) for k in KPIS}
+    except ValueError:
+        return company
+    if abs(sum(weights.values()) - 100) > 1e-6:
+        return company
+    return AppraisalSettings(
+        weights,
+        company.targets,
+        company.points_per_percent,
+        company.fraud_deduction,
+        company.reopen_deduction,
+    )
+
+
 # -- facts -------------------------------------------------------------------------------
 
 
@@ -209,7 +275,10 @@ class AnomalyFact:
     at: datetime
     category: str
     point_id: str | None
-    closed_at: datetime | None = None
+    closed_at: datetime | None = None  # its ticket's (last) close, if closed now
+    hours_to_close: float | None = None
+    status: str = "open"  # its ticket's status
+    closed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +379,7 @@ class Figures:
     reopened: int = 0
     anomalies: int = 0
     anomalies_closed: int = 0
+    anomaly_hours: float = 0.0  # summed time to close of the closed ones
     fraud_confirmed: int = 0
 
     @property
@@ -327,6 +397,13 @@ class Figures:
     @property
     def rectification_on_time(self) -> float | None:
         return self.rect_on_time / self.rect_decided if self.rect_decided else None
+
+    @property
+    def anomaly_hours_to_close(self) -> float | None:
+        """Mean hours from report to close of the anomalies closed."""
+        if not self.anomalies_closed:
+            return None
+        return round(self.anomaly_hours / self.anomalies_closed, 2)
 
     def kpi(self, name: str) -> float | None:
         value: float | None = getattr(self, name)
@@ -346,6 +423,7 @@ class Figures:
             "reopened",
             "anomalies",
             "anomalies_closed",
+            "anomaly_hours",
             "fraud_confirmed",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -367,6 +445,7 @@ class Figures:
             "reopened": self.reopened,
             "anomalies_reported": self.anomalies,
             "anomalies_closed": self.anomalies_closed,
+            "anomaly_hours_to_close": self.anomaly_hours_to_close,
             "fraud_confirmed": self.fraud_confirmed,
         }
 
@@ -437,7 +516,9 @@ def appraise(inputs: AppraisalInputs, teams: Mapping[str, str]) -> Appraisal:
     for anomaly in inputs.anomalies:
         f = people[anomaly.user_id]
         f.anomalies += 1
-        f.anomalies_closed += anomaly.closed_at is not None
+        if anomaly.closed_at is not None:
+            f.anomalies_closed += 1
+            f.anomaly_hours += anomaly.hours_to_close or 0.0
     for fraud in inputs.frauds:
         people[fraud.user_id].fraud_confirmed += 1
     team_figures: dict[str, Figures] = defaultdict(Figures)
@@ -527,7 +608,7 @@ def evidence(
         elif figure == "reopened":
             rects = [r for r in rects if r.reopened]
         return [_rect_json(r) for r in sorted(rects, key=lambda r: r.opened_at)]
-    if figure == "anomalies":
+    if figure in ("anomalies", "anomalies_closed"):
         return [
             {
                 "kind": "anomaly",
@@ -535,10 +616,13 @@ def evidence(
                 "at": a.at.isoformat(),
                 "category": a.category,
                 "point_id": a.point_id,
+                "status": a.status,
                 "closed_at": a.closed_at.isoformat() if a.closed_at else None,
+                "closed_by": a.closed_by,
+                "hours_to_close": a.hours_to_close,
             }
             for a in sorted(inputs.anomalies, key=lambda a: a.at)
-            if mine(a.user_id)
+            if mine(a.user_id) and (figure == "anomalies" or a.closed_at is not None)
         ]
     return [
         {

@@ -20,9 +20,12 @@ from domain.models import Role
 from server.storage import UserRow
 
 __all__ = [
+    "SCHEME_ROLES",
     "AccessDenied",
     "require_admin",
     "require_company",
+    "require_company_scheme",
+    "require_company_standards",
     "require_console",
     "require_reports",
     "require_reviews",
@@ -92,3 +95,27 @@ def require_company(user: UserRow) -> None:
     admins; each sees only the sites they are on."""
     if role_of(user) not in COMPANY_ROLES:
         raise AccessDenied(403, "only quality, managers and admins see the company view")
+
+
+# Company-level roles that set the company's appraisal scheme: the company admin and its
+# quality department (品质部). A site's manager reads it and may give their own site its
+# own KPI weights (site settings), but not change every site's scheme.
+SCHEME_ROLES = frozenset({Role.ADMIN, Role.QUALITY})
+
+
+def require_company_scheme(user: UserRow, site_id: str) -> None:
+    """Changing the company's appraisal scheme (weights, targets, deductions)."""
+    require_site(user, site_id)
+    if role_of(user) not in SCHEME_ROLES:
+        raise AccessDenied(
+            403, "only the company's admin or quality department can change the appraisal scheme"
+        )
+
+
+def require_company_standards(user: UserRow) -> None:
+    """Keeping the company's own inspection templates (every site of the company can use
+    or copy them): the quality department (品质部), which spans the company's sites. A
+    site's managers and admins read them and copy them, but do not change them."""
+    require_company(user)
+    if role_of(user) is not Role.QUALITY:
+        raise AccessDenied(403, "company templates are kept by the quality department")

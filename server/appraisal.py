@@ -25,6 +25,7 @@ from domain.appraisal import (
     area_owner,
     attribute,
     evidence,
+    scheme_for_site,
     score,
     settings_from_dict,
     settings_to_dict,
@@ -35,6 +36,7 @@ from domain.trust import Verdict
 from domain.wire import RecordKind
 from server import reports
 from server.storage import Storage
+from server.tickets import ticket_states
 
 __all__ = [
     "TEAMS",
@@ -45,6 +47,7 @@ __all__ = [
     "month_appraisal",
     "month_inputs",
     "parse_month",
+    "site_scheme",
     "team_of",
 ]
 
@@ -96,12 +99,28 @@ def company_settings(storage: Storage, company_id: str) -> AppraisalSettings:
         return DEFAULT_SETTINGS
 
 
+def site_scheme(storage: Storage, site_id: str) -> AppraisalSettings:
+    """The scheme the site is scored by: the company's, with the site's own KPI weights
+    when its settings set them (`domain.appraisal.scheme_for_site`)."""
+    site = storage.site(site_id)
+    assert site is not None
+    weights = storage.site_settings_json(site_id).get("appraisal_weights")
+    return scheme_for_site(
+        company_settings(storage, site["company_id"]),
+        weights if isinstance(weights, dict) else None,
+    )
+
+
 def month_inputs(storage: Storage, site_id: str, month: Month, now: datetime) -> AppraisalInputs:
     """Every fact of the month that the appraisal counts, attributed."""
     coverage, _ = reports.site_coverage(storage, site_id, month.start, month.end, now)
     schedules = storage.schedules(site_id)
     inputs = AppraisalInputs(visits=attribute(coverage, schedules))
-    for r in storage.records(site_id, [RecordKind.INSPECTION], month.start, month.end):
+    inspections = list(storage.records(site_id, [RecordKind.INSPECTION], month.start, month.end))
+    rejected = reports.rejected_ids(storage, site_id, inspections)
+    for r in inspections:
+        if r.id in rejected:  # rejected on review: counts in no figure
+            continue
         point = r.point_id or ""
         inputs.inspections.append(
             InspectionFact(
@@ -132,9 +151,25 @@ def month_inputs(storage: Storage, site_id: str, month: Month, now: datetime) ->
                 None,
             )
         )
-    for r in storage.records(site_id, [RecordKind.ANOMALY], month.start, month.end):
+    anomalies = list(storage.records(site_id, [RecordKind.ANOMALY], month.start, month.end))
+    tickets = ticket_states(storage, site_id, anomalies, now)
+    rejected = reports.rejected_ids(storage, site_id, anomalies)
+    for r in anomalies:
+        if r.id in rejected:
+            continue
+        ticket = tickets[r.id]
         inputs.anomalies.append(
-            AnomalyFact(r.id, r.user_id, r.device_time, r.body.get("category") or "", r.point_id)
+            AnomalyFact(
+                r.id,
+                r.user_id,
+                r.device_time,
+                str(r.body.get("category") or ""),
+                r.point_id,
+                ticket.closed_at,
+                ticket.hours_to_close,
+                ticket.status.value,
+                ticket.closed_by,
+            )
         )
     inputs.frauds.extend(_frauds(storage, site_id, month))
     return inputs
@@ -185,7 +220,7 @@ def month_appraisal(storage: Storage, site_id: str, month: Month, now: datetime)
     """Figures and score of each person and team of the site for the month."""
     site = storage.site(site_id)
     assert site is not None
-    settings = company_settings(storage, site["company_id"])
+    settings = site_scheme(storage, site_id)
     inputs = month_inputs(storage, site_id, month, now)
     people = _people(storage, site_id)
     teams = {uid: f"team:{team_of(u['role'])}" for uid, u in people.items()}
@@ -225,6 +260,7 @@ def month_appraisal(storage: Storage, site_id: str, month: Month, now: datetime)
         "end": month.end.isoformat(),
         "as_of": now.isoformat(),
         "settings": settings_to_dict(settings),
+        "site_weights": settings.weights != company_settings(storage, site["company_id"]).weights,
         "people": rows,
         "teams": [
             row(key, figures, key.removeprefix("team:"), None, None)

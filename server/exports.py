@@ -2,8 +2,9 @@
 monthly appraisal figures, as CSV or XLSX.
 
 Rows are produced a day at a time (coverage is judged per local day), so memory stays
-flat however long the period: CSV is streamed as it is made, XLSX goes through openpyxl's
-write-only mode into a temporary file. Times are the site's local time (a real date in
+flat however long the period: CSV is streamed as it is made, XLSX is streamed by our own
+small writer (`server.xlsx_stream`, ~10× faster than openpyxl's write-only mode) into a
+temporary file. Times are the site's local time (a real date in
 XLSX, ``YYYY-MM-DD HH:MM:SS`` in CSV), shares are numbers from 0 to 1.
 
 Used by the API (`server/api/exports.py`) and the console, after the same checks.
@@ -22,15 +23,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-
-from domain.appraisal import attribute
+from domain.appraisal import TEAM_PREFIX, attribute, team_label
 from domain.schedules import local_day_bounds
 from domain.scoring import inspection_score
 from domain.wire import RecordKind
 from server import appraisal, reports
 from server.storage import Storage
+from server.xlsx_stream import SheetSpec, write_workbook
 
 __all__ = [
     "MAX_DAYS",
@@ -112,6 +111,13 @@ _STATUS_ZH = {
     "rostered_team": "排班班组",
     "scanner": "打卡人",
     "nobody": "无人",
+    "guard": "秩序维护员",
+    "guard_lead": "保安队长",
+    "cleaner": "保洁员",
+    "cleaning_supervisor": "保洁主管",
+    "manager": "项目经理",
+    "admin": "管理员",
+    "quality": "品质部",
 }
 _TITLE = {
     "visits": ("巡检记录", "Visits"),
@@ -333,10 +339,11 @@ def _appraisal(ctx: _Context) -> Iterator[tuple[Any, ...]]:
         if ctx.filters.user_id is not None and row["id"] != ctx.filters.user_id:
             continue
         fig, visits = row["figures"], row["figures"]["visits"]
+        team = row["team"] or row["id"]
         yield (
-            row["name"],
-            row["role"] or "",
-            (row["team"] or row["id"]).removeprefix("team:"),
+            team_label(row["id"], ctx.lang) if row["id"].startswith(TEAM_PREFIX) else row["name"],
+            ctx.word(row["role"] or ""),
+            team_label(team, ctx.lang),
             visits["expected"],
             visits["on_time"],
             visits["late"],
@@ -470,45 +477,23 @@ def temp_path(suffix: str) -> Path:
 
 
 def write_xlsx(tables: list[Table], path: Path | None = None) -> Path:
-    """One sheet per table, header row frozen with filters, real dates and numbers, written
-    in openpyxl's write-only mode (flat memory) to `path` or a temporary file."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
+    """One sheet per table, header row frozen with filters, real dates and numbers, streamed
+    row by row (flat memory) by `server.xlsx_stream` to `path` or a temporary file."""
     if path is None:
         path = temp_path(".xlsx")
-    wb = Workbook(write_only=True)
-    for t in tables:
-        ws = wb.create_sheet(t.title)
-        # Dates need no styling: openpyxl gives datetime cells a date format itself.
-        percent = [i for i, c in enumerate(t.columns) if c in _PERCENT]
-        for i, column in enumerate(t.columns):
-            width = 20 if column in _DATE_COLUMNS else 14
-            ws.column_dimensions[get_column_letter(i + 1)].width = width
-        ws.freeze_panes = "A2"
-        bold = Font(bold=True)
-        header = []
-        for text in t.headers:
-            cell = WriteOnlyCell(ws, value=text)
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        n = 1
-        for row in t.rows:
-            if percent:
-                values: list[Any] = list(row)
-                for i in percent:
-                    if values[i] is not None:
-                        cell = WriteOnlyCell(ws, value=values[i])
-                        cell.number_format = "0.0%"
-                        values[i] = cell
-                ws.append(values)
-            else:
-                ws.append(row)
-            n += 1
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(t.columns))}{n}"
-    wb.save(path)
-    return path
+    return write_workbook(
+        path,
+        (
+            SheetSpec(
+                t.title,
+                t.headers,
+                t.rows,
+                frozenset(i for i, c in enumerate(t.columns) if c in _PERCENT),
+                [20.0 if c in _DATE_COLUMNS else 14.0 for c in t.columns],
+            )
+            for t in tables
+        ),
+    )
 
 
 _DATE_COLUMNS = {"due", "scanned_at", "at", "opened_at", "deadline"}

@@ -15,6 +15,7 @@ from datetime import datetime
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
+from domain.appraisal import team_label
 from server import appraisal, dashboards
 from server.blobs import BlobStore
 from server.label_images import FONT_FILE
@@ -210,7 +211,7 @@ def monthly_report_pdf(
         [
             [
                 p["name"],
-                (p["team"] or "").removeprefix("team:"),
+                team_label(p["team"], "zh"),
                 str(p["figures"]["visits"]["expected"]),
                 str(p["figures"]["visits"]["missed"]),
                 _pct(p["figures"]["coverage"]),

@@ -423,7 +423,7 @@ def test_site_settings_change_only_what_is_given_and_keep_every_limit():
         ({"alert_webhook_url": "https://a b"}, [HOOK]),
         ({"alert_webhook_url": "https://" + "x" * 493},
          [HOOK]),
-        ({"grace": 1, "early_minutes": -1, "appraisal_weights": {}},
+        ({"grace": 1, "early_minutes": -1, "appraisal_weights": [1]},
          ["unknown setting 'grace'", "early_minutes must be between 0 and 240",
           "appraisal_weights must give exactly coverage, punctuality, inspection, rectification"]),
     ],

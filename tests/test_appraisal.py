@@ -24,12 +24,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from domain.appraisal import DEFAULT_SETTINGS, AppraisalInputs, settings_from_dict
+from domain.appraisal import (
+    DEFAULT_SETTINGS,
+    AppraisalInputs,
+    scheme_for_site,
+    settings_from_dict,
+    team_label,
+)
 from server import appraisal
 from server.serve import ServerThread
 from server.settings import Settings
 from server.storage import Storage
-from tests.appraisal_site import PASSWORD, TZ, build
+from tests.appraisal_site import PASSWORD, TZ, build, local
 
 MONTH = appraisal.parse_month("2026-03", TZ)
 
@@ -146,16 +152,20 @@ def test_appraisal_over_http_with_roles_and_sites(server: str) -> None:
     assert _by_id(body["people"])["g1"]["score"]["total"] == pytest.approx(38.10)
     details = mgr.get(f"{path}/g1/details", params={"month": "2026-03", "figure": "coverage"})
     assert details.json()["count"] == 6
-    # A more lenient scheme: 1 point per percentage point → g1: (28.33 + 20) / 70 = 69.05
-    assert mgr.put(f"{path}/settings", json={"points_per_percent": 1}).status_code == 200
+    # The company scheme is the company's: a site manager may not change it (403), the
+    # quality department (a company role) may. A more lenient scheme: 1 point per
+    # percentage point → g1: (28.33 + 20) / 70 = 69.05
+    assert mgr.put(f"{path}/settings", json={"points_per_percent": 1}).status_code == 403
+    qa = login(server, "qa")
+    assert qa.put(f"{path}/settings", json={"points_per_percent": 1}).status_code == 200
     body = mgr.get(path, params={"month": "2026-03"}).json()
     assert _by_id(body["people"])["g1"]["score"]["total"] == pytest.approx(69.05)
-    assert mgr.put(f"{path}/settings", json={"weights": {"coverage": 99}}).status_code == 422
+    assert qa.put(f"{path}/settings", json={"weights": {"coverage": 99}}).status_code == 422
     for bad in ("2026-13", "1999-01", "march", "2026-3"):
         assert mgr.get(path, params={"month": bad}).status_code == 422
     assert mgr.get(f"{path}/g1/details", params={"figure": "salary"}).status_code == 422
 
-    # Roles: field staff 403, a lead reads, only managers/admins set the scheme.
+    # Roles: field staff 403, a lead reads, only company roles set the scheme.
     guard = login(server, "g1")
     assert guard.get(path).status_code == 403
     assert guard.get(f"{path}/g1/details").status_code == 403
@@ -200,3 +210,94 @@ def test_a_team_rostered_as_such_answers_for_unstarted_rounds() -> None:
     assert [(a.responsible, a.basis) for a in attributed] == [("team:夜班", "rostered_team")] * 2
     result = appraise(AppraisalInputs(visits=attributed), {})
     assert result.teams["team:夜班"].visits.missed == 2
+
+
+def test_a_closed_ticket_counts_as_closed_with_its_time_to_close(tiny: Storage) -> None:
+    def g1() -> dict:
+        result = appraisal.month_appraisal(tiny, "tiny", MONTH, datetime.now(UTC))
+        return _by_id(result["people"])["g1"]["figures"]
+
+    assert (g1()["anomalies_reported"], g1()["anomalies_closed"]) == (1, 0)
+    assert g1()["anomaly_hours_to_close"] is None
+    (anomaly,) = tiny.records("tiny", ["anomaly"], MONTH.start, MONTH.end)
+    step = {"site_id": "tiny", "target_kind": "anomaly", "target_id": anomaly.id}
+    tiny.add_ticket_event(**step, action="assign", actor_id="mgr", at=local(1, 9), assignee_id="g1")
+    assert g1()["anomalies_closed"] == 0  # assigned is not closed
+    tiny.add_ticket_event(**step, action="close", actor_id="g1", at=local(1, 10, 15), note="换新")
+    f = g1()
+    assert (f["anomalies_closed"], f["anomaly_hours_to_close"]) == (1, 2.0)
+    result = appraisal.month_appraisal(tiny, "tiny", MONTH, datetime.now(UTC))
+    assert _by_id(result["teams"])["team:patrol"]["figures"]["anomalies_closed"] == 1
+    facts = appraisal.appraisal_details(
+        tiny, "tiny", MONTH, datetime.now(UTC), "g1", "anomalies_closed"
+    )
+    assert [(a["id"], a["status"], a["closed_by"], a["hours_to_close"]) for a in facts] == [
+        (anomaly.id, "closed", "g1", 2.0)
+    ]
+    # Reopened: open again, nothing closed, and the closed list is empty.
+    tiny.add_ticket_event(**step, action="reopen", actor_id="mgr", at=local(1, 11), note="没换")
+    assert (g1()["anomalies_closed"], g1()["anomaly_hours_to_close"]) == (0, None)
+    assert (
+        appraisal.appraisal_details(
+            tiny, "tiny", MONTH, datetime.now(UTC), "g1", "anomalies_closed"
+        )
+        == []
+    )
+
+
+def test_team_names_follow_the_language() -> None:
+    assert team_label("team:patrol", "zh") == "秩序维护组"
+    assert team_label("cleaning", "en") == "Cleaning"
+    assert team_label("team:夜班", "en") == "夜班"  # a roster's own team name, as written
+    assert team_label(None) == ""
+
+
+def test_site_weights_override_only_the_company_weights() -> None:
+    company = settings_from_dict({"points_per_percent": 1})
+    site = {"coverage": 70, "punctuality": 30, "inspection": 0, "rectification": 0}
+    scheme = scheme_for_site(company, site)
+    assert dict(scheme.weights) == {
+        "coverage": 70,
+        "punctuality": 30,
+        "pass_rate": 0,
+        "rectification_on_time": 0,
+    }
+    assert scheme.points_per_percent == 1 and scheme.targets == company.targets
+    for bad in (None, {}, {"coverage": 100}, {**site, "coverage": 60}, {**site, "coverage": "x"}):
+        assert scheme_for_site(company, bad) is company
+
+
+def test_site_weights_from_site_settings_score_that_site(server: str) -> None:
+    path = "/api/v1/sites/tiny/appraisal"
+    mgr = login(server, "mgr")
+
+    def g1_total() -> float:
+        body = mgr.get(path, params={"month": "2026-03"}).json()
+        return float(_by_id(body["people"])["g1"]["score"]["total"])
+
+    assert g1_total() == pytest.approx(38.10)
+    weights = {"coverage": 70, "punctuality": 30, "inspection": 0, "rectification": 0}
+    saved = mgr.put("/api/v1/sites/tiny/settings", json={"appraisal_weights": weights})
+    assert saved.status_code == 200, saved.text
+    # g1: coverage 70 − 2 × 11.667 = 46.67, punctuality 30 − 2 × 10 = 10 → 56.67 of 100
+    assert g1_total() == pytest.approx(56.67)
+    body = mgr.get(path, params={"month": "2026-03"}).json()
+    assert body["site_weights"] is True and body["settings"]["weights"]["coverage"] == 70
+    # The company's deductions still apply: quality makes them lenient, the site's weights stay.
+    assert login(server, "qa").put(f"{path}/settings", json={"points_per_percent": 1}).is_success
+    assert g1_total() == pytest.approx(70 - 11.667 + 30 - 10, abs=0.01)
+    # {} clears the site's weights: the company's apply again.
+    assert mgr.put("/api/v1/sites/tiny/settings", json={"appraisal_weights": {}}).is_success
+    assert mgr.get("/api/v1/sites/tiny/settings").json()["appraisal_weights"] is None
+    assert g1_total() == pytest.approx(69.05)
+    # Site weights are site set-up: a lead cannot set them, another site's manager sees 404.
+    lead = login(server, "lead")
+    assert (
+        lead.put("/api/v1/sites/tiny/settings", json={"appraisal_weights": weights}).status_code
+        == 403
+    )
+    other = login(server, "omgr")
+    assert (
+        other.put("/api/v1/sites/tiny/settings", json={"appraisal_weights": weights}).status_code
+        == 404
+    )

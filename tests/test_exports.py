@@ -106,6 +106,14 @@ def test_csv_streams_rows_in_either_language(server: str) -> None:
     assert rows[0][:3] == ["Person", "Role", "Team"]
     g1 = next(r for r in rows if r[0] == "G1")
     assert (g1[8], g1[16]) == ("0.8333", "38.1")
+    assert (g1[1], g1[2]) == ("guard", "Patrol")
+    assert [r[0] for r in rows if r[0] in ("Patrol", "Cleaning")] == ["Cleaning", "Patrol"]
+    response = mgr.get("/api/v1/sites/tiny/exports/appraisal.csv", params={"month": "2026-03"})
+    rows = list(csv.reader(io.StringIO(response.content.decode().removeprefix("\ufeff"))))
+    g1 = next(r for r in rows if r[0] == "G1")
+    assert (g1[1], g1[2]) == ("秩序维护员", "秩序维护组")  # team names in the UI language
+    assert {"秩序维护组", "保洁组"} <= {r[0] for r in rows}
+    assert not any("patrol" in cell or "cleaning" in cell for r in rows for cell in r)
 
 
 def test_exports_check_roles_sites_and_bounds(server: str) -> None:
@@ -135,3 +143,44 @@ def test_progress_is_reported_day_by_day(tmp_path: Path) -> None:
     assert len(list(t.rows)) == 10
     assert len(seen) == 31 and seen == sorted(seen) and seen[-1] == 1.0
     storage.close()
+
+
+def test_stream_writer_keeps_types_and_survives_hostile_text(tmp_path: Path) -> None:
+    from datetime import date
+
+    from server.xlsx_stream import SheetSpec, write_workbook
+
+    rows = [
+        ("  lead & <trail> ", 3, 0.25, True, datetime(2026, 3, 1, 8, 10, 5), date(2026, 3, 2)),
+        ("bell\x07null\x00é东门\ud800", -7, float("nan"), False, None, None),
+    ]
+    path = write_workbook(
+        tmp_path / "t.xlsx",
+        [
+            SheetSpec(
+                "a/b:c*?[x]" + "长" * 40,
+                ["文本", "整数", "比例", "真假", "时间", "日期"],
+                iter(rows),
+                frozenset({2}),
+            ),
+            SheetSpec("a/b:c*?[x]" + "长" * 40, ["x"], iter([])),
+        ],
+    )
+    wb = load_workbook(path)
+    first, second = wb.sheetnames
+    assert len(first) == 31 and first.startswith("a_b_c__") and second.endswith("(2)")
+    ws = wb[first]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert values[0] == ["文本", "整数", "比例", "真假", "时间", "日期"]
+    assert values[1] == [
+        "  lead & <trail> ",
+        3,
+        0.25,
+        True,
+        datetime(2026, 3, 1, 8, 10, 5),
+        datetime(2026, 3, 2),
+    ]
+    assert values[2] == ["bellnullé东门", -7, None, False, None, None]
+    assert ws["C2"].number_format == "0.0%" and ws["A1"].font.b
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:F3"
+    assert wb[second].auto_filter.ref == "A1:A1"

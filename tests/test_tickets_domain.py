@@ -238,3 +238,22 @@ def test_an_overdue_rectification_escalates_after_the_delay_unless_closed():
     assert not escalated(deadline, False, T0 + timedelta(hours=23), delay)
     assert escalated(deadline, False, T0 + timedelta(hours=24), delay)
     assert not escalated(deadline, True, T0 + timedelta(hours=48), delay)
+
+
+def test_a_ticket_of_a_rejected_anomaly_is_void_never_overdue_and_takes_only_comments():
+    from domain.trust import Review, Verdict, voids_follow_up
+
+    rejected = Review("a1", Verdict.REJECT, "造假", "mgr", T0)
+    accepted = Review("a1", Verdict.ACCEPT, "", "mgr", T0 + timedelta(hours=1))
+    assert voids_follow_up(["clock_skew"], rejected)
+    assert not voids_follow_up(["clock_skew"], accepted)
+    assert not voids_follow_up(["bad_label_signature"], None)  # pending holds no follow-up
+    assert not voids_follow_up([], None)
+    events = [ev("assign", 1, assignee="guard")]
+    void = ticket_state(T0, events, DAY, T0 + 3 * DAY, void=True)
+    assert (void.status, void.overdue, void.assignee_id) == (TicketStatus.VOID, False, "guard")
+    assert event_refusal(void, ev("close", 2, note="ok")) is not None
+    assert event_refusal(void, ev("assign", 2, assignee="lead")) is not None
+    assert event_refusal(void, ev("comment", 2, note="已驳回")) is None
+    standing = ticket_state(T0, events, DAY, T0 + 3 * DAY)
+    assert (standing.status, standing.overdue) == (TicketStatus.IN_PROGRESS, True)

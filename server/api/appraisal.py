@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from domain.appraisal import FIGURES, settings_from_dict, settings_to_dict
-from server import appraisal
-from server.api.deps import CurrentCaller, Store, require_admin, require_reports
+from server import access, appraisal
+from server.api.deps import CurrentCaller, Store, require_reports
 
 router = APIRouter(prefix="/sites/{site_id}/appraisal", tags=["appraisal"])
 
@@ -53,13 +53,16 @@ async def get_settings(site_id: str, caller: CurrentCaller, storage: Store) -> d
     return settings_to_dict(appraisal.company_settings(storage, caller.user.company_id))
 
 
-@router.put("/settings", responses={403: {"description": "only managers and admins"}})
+@router.put(
+    "/settings", responses={403: {"description": "only the company's admin or quality dept"}}
+)
 async def put_settings(
     site_id: str, caller: CurrentCaller, storage: Store, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Save the company's scheme: any of weights (adding up to 100), targets (0–1),
-    points_per_percent, fraud_deduction, reopen_deduction; the rest keep their values."""
-    require_admin(caller, site_id)
+    points_per_percent, fraud_deduction, reopen_deduction; the rest keep their values.
+    Company-level roles only (admin, quality); a site's own KPI weights are a site setting."""
+    access.require_company_scheme(caller.user, site_id)
     current = appraisal.company_settings(storage, caller.user.company_id)
     try:
         settings = settings_from_dict(body, current)

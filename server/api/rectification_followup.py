@@ -45,7 +45,9 @@ async def followup_list(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,
-    state: Literal["active", "open", "fixed", "overdue", "escalated", "closed", "all"] = "active",
+    state: Literal[
+        "active", "open", "fixed", "overdue", "escalated", "closed", "void", "all"
+    ] = "active",
     assignee_id: Annotated[str | None, Query(pattern=_ID)] = None,
     days: Annotated[int, Query(ge=1, le=366)] = 60,
 ) -> dict[str, Any]:

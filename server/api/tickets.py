@@ -48,7 +48,7 @@ async def ticket_list(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,
-    status: Literal["open", "in_progress", "closed", "active", "all"] = "active",
+    status: Literal["open", "in_progress", "closed", "void", "active", "all"] = "active",
     assignee_id: Annotated[str | None, Query(pattern=_ID)] = None,
     overdue: bool | None = None,
     category: Annotated[str | None, Query(max_length=100)] = None,

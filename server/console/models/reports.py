@@ -96,6 +96,9 @@ _WORDS = {
     "rostered_team": ("排班班组", "rostered team"),
     "scanner": ("打卡人", "scanned it"),
     "nobody": ("无人", "nobody"),
+    "open": ("待处理", "open"),
+    "in_progress": ("处理中", "in progress"),
+    "closed": ("已关闭", "closed"),
 }
 MAX_FACT_LINES = 300
 
@@ -154,6 +157,18 @@ def fact_lines(
                     f"{f['item']}  {f['state']}",
                     f"↺ {f['reopened']}",
                     f["overdue"] or bool(f["reopened"]),
+                )
+            )
+        elif f["kind"] == "anomaly":
+            closed = f["closed_at"] is not None
+            closer = names.get(f["closed_by"], f["closed_by"] or "")
+            hours = f"{f['hours_to_close']:g} h" if closed else ""
+            lines.append(
+                FactLine(
+                    f"{local(f['at'])}  {points.get(f['point_id'] or '', f['point_id'] or '')}  "
+                    f"{f['category']}  {word(f['status'])}",
+                    f"{local(f['closed_at'])} {closer} {hours}".strip() if closed else "",
+                    not closed,
                 )
             )
         else:

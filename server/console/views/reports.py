@@ -10,7 +10,7 @@ from typing import Any
 import flet as ft
 import flet_charts as fch
 
-from domain.appraisal import UNASSIGNED
+from domain.appraisal import TEAM_PREFIX, UNASSIGNED, team_label
 from server.console.i18n import register
 from server.console.models import reports as vm
 from server.console.views.base import BIG, GREEN, GREY, RED, ScreenView, big_button, message
@@ -35,6 +35,7 @@ register(
         "rep_col_coverage": ("覆盖率", "Coverage"),
         "rep_col_punctuality": ("准时率", "Punctuality"),
         "rep_col_pass_rate": ("合格率", "Pass rate"),
+        "rep_col_anomalies": ("异常 已关闭/上报", "Anomalies closed/reported"),
         "rep_col_fraud": ("作弊确认", "Fraud"),
         "rep_col_score": ("得分", "Score"),
         "rep_evidence_of": ("{who} 的明细（{count} 条）", "Facts behind {who} ({count})"),
@@ -154,6 +155,7 @@ class AppraisalScreen(ScreenView):
                 "rep_col_coverage",
                 "rep_col_punctuality",
                 "rep_col_pass_rate",
+                "rep_col_anomalies",
                 "rep_col_fraud",
                 "rep_col_score",
             )
@@ -163,8 +165,14 @@ class AppraisalScreen(ScreenView):
             f = p["figures"]
             rows.append(
                 [
-                    ft.Text(t("rep_unassigned") if p["id"] == UNASSIGNED else p["name"]),
-                    ft.Text((p["team"] or "").removeprefix("team:")),
+                    ft.Text(
+                        t("rep_unassigned")
+                        if p["id"] == UNASSIGNED
+                        else team_label(p["id"], s.lang)
+                        if p["id"].startswith(TEAM_PREFIX)
+                        else p["name"]
+                    ),
+                    ft.Text(team_label(p["team"], s.lang)),
                     ft.Text(str(f["visits"]["expected"])),
                     ft.TextButton(
                         str(f["visits"]["missed"]),
@@ -175,6 +183,12 @@ class AppraisalScreen(ScreenView):
                     ft.Text(_pct(f["coverage"]), color=_level(f["coverage"])),
                     ft.Text(_pct(f["punctuality"])),
                     ft.Text(_pct(f["pass_rate"])),
+                    ft.TextButton(
+                        f"{f['anomalies_closed']}/{f['anomalies_reported']}",
+                        key=f"anomalies-{p['id']}",
+                        height=BIG,
+                        on_click=self.c.act(self._show(p["id"], "anomalies")),
+                    ),
                     ft.Text(str(f["fraud_confirmed"]), color=RED if f["fraud_confirmed"] else None),
                     ft.TextButton(
                         f"{p['score']['total']:.1f}",
@@ -207,6 +221,8 @@ class AppraisalScreen(ScreenView):
         name = next((u["name"] for u in s.storage.site_users(site_id) if u["id"] == who), who)
         if who == UNASSIGNED:
             name = self.c.t("rep_unassigned")
+        elif who.startswith(TEAM_PREFIX):
+            name = team_label(who, s.lang)
         tiles = [
             ft.ListTile(
                 title=ft.Text(line.text, color=RED if line.bad else None),
