@@ -455,9 +455,11 @@ def test_each_figure_lists_exactly_the_facts_behind_it_in_time_order():
     }  # fmt: skip
     assert evidence(inputs, "u-a", "anomalies") == [
         {"kind": "anomaly", "id": "n1", "at": "2026-03-02T08:00:00+00:00", "category": "leak",
-         "point_id": None, "closed_at": None},
+         "point_id": None, "status": "open", "closed_at": None, "closed_by": None,
+         "hours_to_close": None},
         {"kind": "anomaly", "id": "n2", "at": "2026-03-02T09:00:00+00:00", "category": "door",
-         "point_id": "c02", "closed_at": "2026-03-02T10:00:00+00:00"},
+         "point_id": "c02", "status": "open", "closed_at": "2026-03-02T10:00:00+00:00",
+         "closed_by": None, "hours_to_close": None},
     ]  # fmt: skip
     assert evidence(inputs, "u-a", "fraud_confirmed")[1] == {
         "kind": "review", "record_id": "x2", "at": "2026-03-02T09:00:00+00:00",
