@@ -106,6 +106,7 @@ def test_windows_clash_only_when_they_overlap_not_when_they_touch():
     assert _first_clash([], hour, theirs, hour) is None
     assert _first_clash(mine, hour, [], hour) is None
     assert _first_clash([t, t + 2 * hour], hour, [t + 2 * hour], hour) == t + 2 * hour
+    assert _first_clash([t], hour, [t - 3 * hour, t + hour / 2], hour) == t  # skips one only
 
 
 def test_the_evidence_of_a_rectification_figure_is_each_rectification_in_full():
@@ -351,9 +352,222 @@ def test_a_score_weighs_each_kpi_below_its_target_and_deducts_per_event():
     assert got.deductions == {"fraud_confirmed": 10.0, "reopened": 1.5}
     assert got.total == round(100 * 80 / 100 - 11.5, 2)
     nothing = score(Figures(), settings)
+    # a KPI with no weight, or weight 0, earns nothing and is not counted; weight 1 is
+    counted = score(figures, AppraisalSettings(weights={"pass_rate": 1, "coverage": 0,
+                    "rectification_on_time": 0}, targets={"pass_rate": 0.9}))  # fmt: skip
+    assert counted.parts["pass_rate"]["earned"] == 0.0  # 10 % below at 2 points a percent
+    assert counted.parts["rectification_on_time"]["earned"] is None
+    assert counted.total == 0.0
     assert nothing.total == 100.0 and nothing.deductions == {
         "fraud_confirmed": 0.0,
         "reopened": 0.0,
     }
     weightless = AppraisalSettings(weights={}, targets={})
     assert score(figures, weightless).total == 100.0 - 2 * 10.0 - 2.0  # default deductions
+
+
+def test_each_figure_lists_exactly_the_facts_behind_it_in_time_order():
+    from domain.appraisal import (
+        FIGURES,
+        AnomalyFact,
+        AppraisalInputs,
+        AttributedVisit,
+        FraudFact,
+        InspectionFact,
+        RectFact,
+        evidence,
+    )
+    from domain.coverage import ScanFact, Visit, VisitStatus
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+
+    def visit(n: int, status: VisitStatus, scanned: bool) -> Visit:
+        scan = ScanFact(f"s{n}", "c01", "u-a", t + n * hour + hour / 4) if scanned else None
+        due = t + n * hour
+        return Visit(f"k{n}", "s1", "c01", "r1", n, due - hour / 4, due, due + hour / 2,
+                     due + hour, status, scan)  # fmt: skip
+
+    visits = [
+        AttributedVisit(visit(2, VisitStatus.ON_TIME, True), "u-a", "walker"),
+        AttributedVisit(visit(1, VisitStatus.MISSED, False), "u-a", "rostered"),
+        AttributedVisit(visit(3, VisitStatus.UPCOMING, False), "u-a", "rostered"),
+        AttributedVisit(visit(4, VisitStatus.ON_TIME, True), "u-b", "walker"),
+    ]
+    inspections = [
+        InspectionFact("i2", "a01", "u-s", t + 2 * hour, {"floor": "pass", "walls": "na"}, "u-a"),
+        InspectionFact(
+            "i1",
+            "a01",
+            "u-s",
+            t,
+            {"floor": "fail", "glass": "fail", "walls": "pass", "bins": "na"},
+            "u-a",
+        ),
+        InspectionFact("i3", "a02", "u-s", t, {"floor": "pass"}, "u-b"),
+    ]
+    rects = [
+        RectFact("r1", "a01", "floor", t, t + 24 * hour, "u-a", None, "open", False, 0, None),
+        RectFact("r2", "a01", "glass", t - hour, t, "u-a", None, "open", True, 1, None),
+    ]
+    anomalies = [
+        AnomalyFact("n2", "u-a", t + hour, "door", "c02", t + 2 * hour),
+        AnomalyFact("n1", "u-a", t, "leak", None),
+        AnomalyFact("n3", "u-b", t, "leak", None),
+    ]
+    frauds = [
+        FraudFact("x2", "u-a", t + hour, ("impossible_speed", "scan_burst"), "u-lead", "太快"),
+        FraudFact("x1", "u-a", t, ("bad_label_signature",), "u-lead", "假标签"),
+        FraudFact("x3", "u-b", t, ("repeated_scan",), "u-lead", "x"),
+    ]  # fmt: skip
+    inputs = AppraisalInputs(visits, inspections, rects, anomalies, frauds)
+
+    def ids(figure: str, who: str = "u-a") -> list[str]:
+        return [e.get("id") or e.get("scan_id") or e.get("record_id") or e["round_key"]
+                for e in evidence(inputs, who, figure)]  # fmt: skip
+
+    assert ids("visits") == ["k1", "s2", "k3"]
+    assert ids("coverage") == ["k1", "s2"]  # upcoming visits are not judged yet
+    assert ids("punctuality") == ["s2"]  # only visits with a scan
+    assert ids("pass_rate") == ["i1", "i2"]
+    assert ids("rectifications") == ["r2", "r1"]
+    assert ids("rectification_on_time") == ["r2"]  # only the decided ones
+    assert ids("reopened") == ["r2"]
+    assert ids("anomalies") == ["n1", "n2"]
+    assert ids("fraud_confirmed") == ["x1", "x2"]
+    assert ids("visits", "u-b") == ["s4"] and ids("anomalies", "u-b") == ["n3"]
+    assert [e["id"] for e in evidence(inputs, "team", "anomalies", ["u-a", "u-b"])] == [
+        "n1", "n3", "n2",
+    ]  # fmt: skip
+    on_time = evidence(inputs, "u-a", "punctuality")[0]
+    assert on_time == {
+        "kind": "visit", "point_id": "c01", "route_id": "r1", "schedule_id": "s1",
+        "round_key": "k2", "due": "2026-03-02T10:00:00+00:00", "status": "on_time",
+        "scan_id": "s2", "scanned_by": "u-a", "scanned_at": "2026-03-02T10:15:00+00:00",
+        "responsible": "u-a", "basis": "walker",
+    }  # fmt: skip
+    missed = evidence(inputs, "u-a", "coverage")[0]
+    assert (missed["scan_id"], missed["scanned_by"], missed["scanned_at"]) == (None, None, None)
+    assert evidence(inputs, "u-a", "pass_rate")[0] == {
+        "kind": "inspection", "id": "i1", "point_id": "a01", "inspector_id": "u-s",
+        "at": "2026-03-02T08:00:00+00:00", "passed": 1, "applicable": 3,
+        "failed_items": ["floor", "glass"], "responsible": "u-a",
+    }  # fmt: skip
+    assert evidence(inputs, "u-a", "anomalies") == [
+        {"kind": "anomaly", "id": "n1", "at": "2026-03-02T08:00:00+00:00", "category": "leak",
+         "point_id": None, "status": "open", "closed_at": None, "closed_by": None,
+         "hours_to_close": None},
+        {"kind": "anomaly", "id": "n2", "at": "2026-03-02T09:00:00+00:00", "category": "door",
+         "point_id": "c02", "status": "open", "closed_at": "2026-03-02T10:00:00+00:00",
+         "closed_by": None, "hours_to_close": None},
+    ]  # fmt: skip
+    assert evidence(inputs, "u-a", "fraud_confirmed")[1] == {
+        "kind": "review", "record_id": "x2", "at": "2026-03-02T09:00:00+00:00",
+        "flags": ["impossible_speed", "scan_burst"], "reviewer_id": "u-lead",
+        "reason": "太快",
+    }  # fmt: skip
+    with pytest.raises(ValueError) as refused:
+        evidence(inputs, "u-a", "speed")
+    assert str(refused.value) == f"figure must be one of {', '.join(FIGURES)}"
+
+
+def test_who_answers_for_a_visit_an_area_and_a_schedule_version():
+    from domain.appraisal import area_owner, attribute, schedule_in_force
+    from domain.coverage import Coverage, ScanFact, Visit
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    v1 = _plan("s1", time(8), effective_from=t, effective_to=t + 24 * hour,
+               responsible_user_id="u-a")  # fmt: skip
+    v2 = _plan("s1", time(8), effective_from=t + 24 * hour, responsible_team="夜班")
+    assert schedule_in_force([v1, v2], t) is v1  # from its first moment
+    assert schedule_in_force([v1, v2], t + 24 * hour) is v2  # the old one ends as it starts
+    later = replace(v1, version=2, effective_from=t + hour)  # both in force: the later start
+    assert schedule_in_force([later, v1], t + 2 * hour) is later
+    assert schedule_in_force([v1, later], t + 2 * hour) is later
+    assert schedule_in_force([v1], t - hour) is None
+    assert schedule_in_force([v1], t + 24 * hour) is None  # ended at that moment
+
+    def visit(key: str, schedule: str, due: datetime, scan: ScanFact | None = None) -> Visit:
+        return Visit(key, schedule, "c01", "r1", 1, due, due, due + hour, due + hour, scan=scan)
+
+    scanned = ScanFact("sc1", "c01", "u-walk", t + 49 * hour)
+    coverage = Coverage(
+        [visit("k1", "s1", t + hour), visit("k2", "s1", t + 30 * hour),
+         visit("k3", "s9", t + 48 * hour), visit("k4", "s9", t + 49 * hour, scanned)],
+        [],
+    )  # fmt: skip
+    got = [(a.visit.round_key, a.responsible, a.basis) for a in attribute(coverage, [v1, v2])]
+    assert got == [
+        ("k1", "u-a", "rostered"),
+        ("k2", "team:夜班", "rostered_team"),
+        ("k3", None, "nobody"),
+        ("k4", "u-walk", "scanner"),
+    ]
+    # an area: the newest schedule in force of that area, with someone responsible
+    area = [
+        Schedule("a1", 1, "alpha", TargetKind.AREA, "a01", t, t + 24 * hour,
+                 responsible_user_id="u-old"),
+        Schedule("a2", 1, "alpha", TargetKind.AREA, "a01", t + 2 * hour,
+                 responsible_user_id="u-new"),
+        Schedule("a3", 1, "alpha", TargetKind.AREA, "a01", t + 3 * hour),  # nobody named
+        Schedule("a4", 1, "alpha", TargetKind.AREA, "a02", t, responsible_user_id="u-other"),
+        Schedule("a5", 1, "alpha", TargetKind.ROUTE, "a01", t, responsible_user_id="u-route"),
+    ]  # fmt: skip
+    assert area_owner(area, "a01", t) == "u-old"
+    assert area_owner(area, "a01", t + 2 * hour) == "u-new"
+    assert area_owner(area, "a01", t + 30 * hour) == "u-new"
+    assert area_owner(area[::-1], "a01", t + 2 * hour) == "u-new"
+    assert area_owner(area[:1], "a01", t + 24 * hour) is None  # ended as the hour began
+    assert area_owner(area, "a01", t - hour) is None
+    assert area_owner(area, "a02", t) == "u-other" and area_owner(area, "a03", t) is None
+
+
+def test_a_pin_is_for_field_staff_and_a_password_has_8_to_128_characters():
+    from domain.admin import credential_problem, parse_role
+    from domain.models import Role
+
+    pin_refused = "a 6-digit PIN is only for guards and cleaners: give a password of 8+ characters"
+    length = "password must be 8-128 characters (or a 6-digit PIN for field staff)"
+    assert credential_problem("123456", Role.GUARD) is None
+    assert credential_problem("123456", Role.CLEANER) is None
+    assert credential_problem("123456", Role.MANAGER) == pin_refused
+    assert credential_problem("abcdef", Role.GUARD) == length  # six letters are no PIN
+    assert credential_problem("1234567", Role.GUARD) == length
+    assert credential_problem("x" * 8, Role.MANAGER) is None
+    assert credential_problem("x" * 128, Role.MANAGER) is None
+    assert credential_problem("x" * 129, Role.MANAGER) == length
+    assert parse_role(" 保安 ") is Role.GUARD and parse_role("Guard") is Role.GUARD
+    assert parse_role(None) is None and parse_role("XXXX") is None  # type: ignore[arg-type]
+
+
+def test_a_rectification_replays_only_the_steps_its_state_allows():
+    from domain.scoring import RectificationEvent, RectificationState, rectification_state
+
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    deadline = t + 24 * hour
+
+    def ev(action: str, hours: float, who: str, passed: bool | None = None):
+        return RectificationEvent(action, who, t + hours * hour, passed)
+
+    # a re-check before any fix changes nothing; a second fix does not replace the fixer
+    steps = [ev("rechecked", 1, "s", True), ev("fixed", 2, "c1"), ev("fixed", 3, "c2")]
+    got = rectification_state("i1/floor", deadline, steps, t + 4 * hour)
+    assert (got.id, got.state, got.fixed_by, got.closed_at) == (
+        "i1/floor", RectificationState.FIXED, "c1", None,
+    )  # fmt: skip
+    closed_on_deadline = rectification_state(
+        "r", deadline, [ev("fixed", 1, "c1"), ev("rechecked", 24, "s", True)], t + 48 * hour
+    )
+    assert closed_on_deadline.state is RectificationState.CLOSED and not closed_on_deadline.overdue
+    assert not rectification_state("r", deadline, [], deadline).overdue  # due, not yet late
+    assert rectification_state("r", deadline, [], deadline + timedelta(seconds=1)).overdue
+
+
+def test_a_review_reason_has_at_most_500_characters_and_verdicts_are_two():
+    from domain.trust import review_refusal
+
+    assert review_refusal(["x"], "reject", "r" * 500) is None
+    assert review_refusal(["x"], "reject", "r" * 501) == "reason is longer than 500 characters"
+    assert review_refusal(["x"], "maybe", "r") == "verdict must be accept or reject"

@@ -126,3 +126,22 @@ def test_a_correction_says_what_was_wrong(note):
         parse_record(rec(kind="correction", corrects="r0", note=note))
     with pytest.raises(WireError):
         parse_record(rec(kind="handover", note=note))
+
+
+def test_an_anomaly_needs_any_one_of_a_photo_a_note_or_a_type_and_keeps_them_all():
+    for given in ({"photos": [SHA]}, {"note": "漏水"}, {"category": "leak"}):
+        assert parse_record(rec(kind="anomaly", **given)).kind is RecordKind.ANOMALY
+    with pytest.raises(WireError) as refused:
+        parse_record(rec(kind="anomaly", note="", category=""))
+    assert str(refused.value) == "an anomaly needs a photo, a note or a type"
+    gps = {"lat": 31.2, "lon": 121.4}
+    full = parse_record(rec(kind="anomaly", category="leak", note="地库漏水", photos=[SHA],
+                            point_id="c01", scan_id="s1", gps=gps))  # fmt: skip
+    assert full.body == {
+        "category": "leak",
+        "note": "地库漏水",
+        "gps": {"lat": 31.2, "lon": 121.4, "accuracy": 0.0},
+    }
+    assert (full.point_id, full.refers_to, full.photos) == ("c01", "s1", (SHA,))
+    bare = parse_record(rec(kind="anomaly", note="x"))
+    assert (bare.point_id, bare.refers_to, bare.body["gps"]) == (None, None, None)
