@@ -2,7 +2,10 @@
 
     .venv/bin/python -m bench.sync_ingest [--batches 20]
 
-Prints records/s for both and their ratio (target: ingest ≥ 0.25 × raw).
+Prints records/s for both and their ratio (issue 9's goal: ingest ≥ 0.5 × raw). The
+server runs in its own process as deployed (WAL checkpoints in its own thread); raw
+executemany is timed twice, with SQLite's automatic checkpoint (a checkpoint inside every
+~7th batch's commit, as the server had until it moved them to a thread) and without.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from server.serve import ServerThread
+from server.serve import ServerProcess
 from server.settings import Settings
 from server.storage import Storage, iso
 from tests.factory import PASSWORD, build_company, label
@@ -65,11 +68,13 @@ def raw_rows(records: list[dict], now: datetime) -> list[tuple]:
     ]
 
 
-def raw_baseline(path: Path, batches: list[list[dict]]) -> float:
+def raw_baseline(path: Path, batches: list[list[dict]], checkpoints: bool = True) -> float:
     """Seconds for plain executemany of the same rows into the same schema, one commit a batch."""
     Storage(path).close()  # same tables and indexes as the server's
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous = NORMAL")
+    if not checkpoints:
+        db.execute("PRAGMA wal_autocheckpoint = 0")
     now = datetime.now(UTC)
     rows = [raw_rows(b, now) for b in batches]
     started = time.perf_counter()
@@ -88,7 +93,7 @@ def raw_baseline(path: Path, batches: list[list[dict]]) -> float:
 
 
 def http_ingest(settings: Settings, batches: list[list[dict]]) -> float:
-    server = ServerThread(settings).start()
+    server = ServerProcess(settings.data_dir).start()
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:
             token = client.post(
@@ -124,13 +129,18 @@ def main() -> None:
         batches = [make_batch(start + timedelta(hours=5 * i)) for i in range(args.batches + 1)]
         ingest = http_ingest(settings, batches)
         raw = raw_baseline(Path(tmp) / "raw.db", batches[1:])
+        raw_quiet = raw_baseline(Path(tmp) / "raw2.db", batches[1:], checkpoints=False)
     n = BATCH * args.batches
-    ratio = raw / ingest
     print(f"batches of {BATCH} records, {args.batches} batches")
-    for name, seconds in (("raw sqlite3 executemany", raw), ("HTTP sync ingest", ingest)):
+    for name, seconds in (
+        ("raw sqlite3 executemany", raw),
+        ("  the same, no checkpoints", raw_quiet),
+        ("HTTP sync ingest", ingest),
+    ):
         per_batch = seconds * 1000 / args.batches
-        print(f"{name:24} {n / seconds:10.0f} records/s ({per_batch:.1f} ms/batch)")
-    print(f"ratio ingest/raw: {ratio:.2f} (target >= 0.25)")
+        print(f"{name:26} {n / seconds:10.0f} records/s ({per_batch:.1f} ms/batch)")
+    print(f"ratio ingest/raw: {raw / ingest:.2f} (goal >= 0.5)")
+    print(f"ratio ingest/raw without checkpoints: {raw_quiet / ingest:.2f}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.labels import normalise_short_code
 from domain.models import Point, PointKind, Role, Schedule, TargetKind, Template, TemplateItem
+from domain.tickets import DEFAULT_ESCALATE_HOURS, DEFAULT_RESPONSE_HOURS, MAX_HOURS
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -93,6 +94,10 @@ class SiteSettings:
     gps_radius_m: float = 100.0  # a new point's radius
     completion_threshold: float = 0.7  # coverage below this share shows red
     rectification_deadline_hours: int = 24
+    # A ticket is due this long after it was reported (domain.tickets.response_target).
+    anomaly_response_hours: int = DEFAULT_RESPONSE_HOURS
+    # A rectification this long past its deadline escalates (domain.tickets.escalate_after).
+    rectification_escalate_hours: int = DEFAULT_ESCALATE_HOURS
     # The site's own KPI weights, overriding the company scheme's weights for this site's
     # appraisal (targets and deductions stay the company's); None = the company's weights.
     # Given as {} it is cleared back to None. See `domain.appraisal.scheme_for_site`.
@@ -138,6 +143,17 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
     deadline = _number(
         data, "rectification_deadline_hours", 1, 720, base.rectification_deadline_hours, problems
     )
+    response = _number(
+        data, "anomaly_response_hours", 1, MAX_HOURS, base.anomaly_response_hours, problems
+    )
+    escalate = _number(
+        data,
+        "rectification_escalate_hours",
+        1,
+        MAX_HOURS,
+        base.rectification_escalate_hours,
+        problems,
+    )
     weights = data.get("appraisal_weights", base.appraisal_weights)
     if weights is None or (isinstance(weights, Mapping) and not weights):
         weights = None  # the company's weights
@@ -163,7 +179,15 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
     if problems:
         raise SetupError(problems)
     return SiteSettings(
-        grace, early, radius, threshold, deadline, dict(weights) if weights else None, webhook
+        grace_minutes=grace,
+        early_minutes=early,
+        gps_radius_m=radius,
+        completion_threshold=threshold,
+        rectification_deadline_hours=deadline,
+        anomaly_response_hours=response,
+        rectification_escalate_hours=escalate,
+        appraisal_weights=dict(weights) if weights else None,
+        alert_webhook_url=webhook,
     )
 
 

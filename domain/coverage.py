@@ -257,6 +257,9 @@ class Coverage:
     unmatched_scans: list[ScanFact] = field(default_factory=list)
     voluntary_rounds: list[RoundFact] = field(default_factory=list)
     voluntary_scans: list[ScanFact] = field(default_factory=list)
+    # Counted scans that met a visit outside `visits` (a neighbouring day's, when a period
+    # is judged day by day): still presence at their point.
+    other_scans: list[ScanFact] = field(default_factory=list)
 
     def tally_by(self, key: Callable[[Visit], str | None]) -> dict[str, Tally]:
         # counted as (key, status) pairs in one C-level pass, then a Tally per key
@@ -330,10 +333,13 @@ def expected_visits(
     start: datetime,
     end: datetime,
     round_versions: Mapping[str, int] | None = None,
+    occurs: Callable[[Schedule, ZoneInfo, datetime, datetime], list[datetime]] = occurrences,
 ) -> tuple[list[Visit], list[RoundSummary]]:
     """Every visit due in [start, end), and the rounds they make up.
 
     `round_versions` maps a round key to the route version the device started it with.
+    `occurs` lists a schedule's occurrences (`domain.schedules.occurrences`, or a reader
+    that sliced them from a longer span it expanded once).
     """
     round_versions = round_versions or {}
     visits: list[Visit] = []
@@ -343,7 +349,7 @@ def expected_visits(
         window = timedelta(minutes=schedule.window_minutes)
         grace = timedelta(minutes=schedule.grace_minutes)
         early = timedelta(minutes=schedule.early_minutes)
-        for at in occurrences(schedule, tz, start, end):
+        for at in occurs(schedule, tz, start, end):
             key = round_key(schedule.id, at)
             closes = at + window
             grace_end = closes + grace

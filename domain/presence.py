@@ -11,6 +11,9 @@ Rules:
   `start` to the first scan and from the last scan to `stop`, where `stop` is the
   earlier of the period's end and now. A period still in the future has no gap. Scans
   held for review or rejected are not presence; a voluntary or unscheduled scan is.
+- Over a day or longer (a day, a week, a month) a point is coloured by its *share band*
+  instead (`share_band`): one miss among 60 visits of a week is not the same as none
+  made, so a single miss no longer turns a point red; its detail still lists every visit.
 """
 
 from __future__ import annotations
@@ -22,7 +25,19 @@ from enum import StrEnum
 
 from domain.coverage import VisitStatus
 
-__all__ = ["GAP_LEVELS", "Gap", "MapStatus", "gap_level", "longest_gap", "map_status"]
+__all__ = [
+    "COVERED_SHARE",
+    "GAP_LEVELS",
+    "SHARE_BAND_PERIOD",
+    "Gap",
+    "MapStatus",
+    "ShareBand",
+    "gap_level",
+    "longest_gap",
+    "map_status",
+    "share_band",
+    "uses_share_bands",
+]
 
 
 class MapStatus(StrEnum):
@@ -104,3 +119,67 @@ def gap_level(gap: Gap | None, levels: tuple[timedelta, ...] = GAP_LEVELS) -> in
         if gap.length <= limit:
             return i
     return len(levels)
+
+
+class ShareBand(StrEnum):
+    """How well a point was covered over a day or longer (see `share_band`)."""
+
+    ALL_ON_TIME = "all_on_time"
+    COVERED = "covered"
+    SHORT = "short"
+    POOR = "poor"
+    PENDING = "pending_review"
+    UPCOMING = "upcoming"
+    NONE = "none"
+
+
+COVERED_SHARE = 0.9  # at least this share of the visits due met: "covered"
+SHARE_BAND_PERIOD = timedelta(hours=20)  # a day (23–25 h with DST) or longer; a shift is not
+
+
+def uses_share_bands(start: datetime, end: datetime) -> bool:
+    """Markers of a period a day long or longer are coloured by share band; a shorter one
+    (a shift: a point has a visit or two) by the most urgent visit status (`map_status`)."""
+    return end - start >= SHARE_BAND_PERIOD
+
+
+def share_band(
+    *,
+    expected: int,
+    on_time: int,
+    met: int,
+    upcoming: int,
+    held: int = 0,
+    pending: int = 0,
+    threshold: float = 0.7,
+) -> ShareBand:
+    """A point's share band for a period, from its visits' counts.
+
+    `expected` visits in the period, `met` of them met (on time, late or early), `on_time`
+    of those on time, `upcoming` not yet due, `held` that only a scan held for review
+    would meet, `pending` held scans of the point. Visits not yet due and held visits are
+    neither met nor missed: the share is met / (expected − upcoming − held).
+
+    - nothing expected: *none* (*pending review* if held scans wait);
+    - nothing judged yet: *pending review* if held visits or scans wait, else *upcoming*;
+    - share below the site's completion `threshold` (default 70 %): *poor* (red);
+    - held scans or visits wait for a reviewer: *pending review*;
+    - every visit due met on time: *all on time* (green);
+    - at least `COVERED_SHARE` (90 %) met: *covered* (light green);
+    - else (between the threshold and 90 %): *short* (amber).
+    """
+    if expected == 0:
+        return ShareBand.PENDING if pending else ShareBand.NONE
+    judged = expected - upcoming - held
+    if judged <= 0:
+        return ShareBand.PENDING if held or pending else ShareBand.UPCOMING
+    share = met / judged
+    if share < threshold:
+        return ShareBand.POOR
+    if held or pending:
+        return ShareBand.PENDING
+    if on_time == judged:
+        return ShareBand.ALL_ON_TIME
+    if share >= COVERED_SHARE:
+        return ShareBand.COVERED
+    return ShareBand.SHORT

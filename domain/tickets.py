@@ -20,6 +20,10 @@ Rules:
 - **Escalation** of a rectification (整改): overdue for longer than the site's escalation
   delay (24 h by default) it escalates from the supervisor to the supervisor's supervisor,
   the site's manager. A closed rectification is never escalated.
+- **Void**: when a reviewer rejects the anomaly record itself (`domain.trust.
+  voids_follow_up`), its ticket is *void*: kept with its history as evidence, never
+  overdue, in no open list and no figure; only comments may be added. Should a later
+  review accept the record, the ticket stands again as its events leave it.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class TicketStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     CLOSED = "closed"
+    VOID = "void"  # the anomaly was rejected on review
 
 
 class TicketAction(StrEnum):
@@ -116,9 +121,15 @@ def _applies(status: TicketStatus, event: TicketEvent) -> bool:
 
 
 def ticket_state(
-    reported_at: datetime, events: Sequence[TicketEvent], response: timedelta, now: datetime
+    reported_at: datetime,
+    events: Sequence[TicketEvent],
+    response: timedelta,
+    now: datetime,
+    *,
+    void: bool = False,
 ) -> Ticket:
-    """Replay a ticket's events (see the module's rules) and judge it at `now`."""
+    """Replay a ticket's events (see the module's rules) and judge it at `now`; a `void`
+    ticket (its anomaly rejected on review) keeps its history but is VOID, never overdue."""
     status, assignee, reopened, comments = TicketStatus.OPEN, None, 0, 0
     closed_at: datetime | None = None
     closed_by: str | None = None
@@ -144,6 +155,8 @@ def ticket_state(
             closed_at, closed_by, photo = None, None, None
     due = reported_at + response
     overdue = (closed_at or now) > due
+    if void:
+        status, overdue = TicketStatus.VOID, False
     return Ticket(
         status, assignee, reported_at, due, closed_at, closed_by, photo, reopened, comments, overdue
     )
@@ -154,6 +167,8 @@ def event_refusal(current: Ticket, event: TicketEvent) -> str | None:
     if len(event.note) > MAX_TICKET_NOTE_CHARS:
         return f"the note is longer than {MAX_TICKET_NOTE_CHARS} characters"
     closed = current.status is TicketStatus.CLOSED
+    if current.status is TicketStatus.VOID and event.action is not TicketAction.COMMENT:
+        return "the anomaly was rejected on review: its ticket is void"
     if event.action is TicketAction.ASSIGN:
         if closed:
             return "the ticket is closed: reopen it first"

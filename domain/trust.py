@@ -31,6 +31,7 @@ __all__ = [
     "needs_review",
     "review_refusal",
     "standing",
+    "voids_follow_up",
 ]
 
 # Flags that keep a record out of coverage until a reviewer accepts it: the scanned code
@@ -80,6 +81,15 @@ def standing(flags: Iterable[str], review: Review | None) -> Standing:
 def counts(flags: Iterable[str], review: Review | None) -> bool:
     """Does the record earn coverage? Only when its standing is *counted*."""
     return standing(flags, review) is Standing.COUNTED
+
+
+def voids_follow_up(flags: Iterable[str], review: Review | None) -> bool:
+    """Is what the record opened void? A failed inspection opens rectifications and an
+    anomaly opens a ticket; when a reviewer *rejects* the record (latest review decides),
+    those are void: kept and shown as evidence, but in no open or overdue list, no
+    escalation, no dashboard and no appraisal. Accepted, pending or never reviewed, they
+    stand as opened (a soft flag does not hold follow-up work back)."""
+    return standing(flags, review) is Standing.REJECTED
 
 
 def review_refusal(

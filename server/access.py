@@ -25,6 +25,7 @@ __all__ = [
     "require_admin",
     "require_company",
     "require_company_scheme",
+    "require_company_standards",
     "require_console",
     "require_reports",
     "require_reviews",
@@ -109,3 +110,12 @@ def require_company_scheme(user: UserRow, site_id: str) -> None:
         raise AccessDenied(
             403, "only the company's admin or quality department can change the appraisal scheme"
         )
+
+
+def require_company_standards(user: UserRow) -> None:
+    """Keeping the company's own inspection templates (every site of the company can use
+    or copy them): the quality department (品质部), which spans the company's sites. A
+    site's managers and admins read them and copy them, but do not change them."""
+    require_company(user)
+    if role_of(user) is not Role.QUALITY:
+        raise AccessDenied(403, "company templates are kept by the quality department")

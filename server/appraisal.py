@@ -116,7 +116,11 @@ def month_inputs(storage: Storage, site_id: str, month: Month, now: datetime) ->
     coverage, _ = reports.site_coverage(storage, site_id, month.start, month.end, now)
     schedules = storage.schedules(site_id)
     inputs = AppraisalInputs(visits=attribute(coverage, schedules))
-    for r in storage.records(site_id, [RecordKind.INSPECTION], month.start, month.end):
+    inspections = list(storage.records(site_id, [RecordKind.INSPECTION], month.start, month.end))
+    rejected = reports.rejected_ids(storage, site_id, inspections)
+    for r in inspections:
+        if r.id in rejected:  # rejected on review: counts in no figure
+            continue
         point = r.point_id or ""
         inputs.inspections.append(
             InspectionFact(
@@ -149,7 +153,10 @@ def month_inputs(storage: Storage, site_id: str, month: Month, now: datetime) ->
         )
     anomalies = list(storage.records(site_id, [RecordKind.ANOMALY], month.start, month.end))
     tickets = ticket_states(storage, site_id, anomalies, now)
+    rejected = reports.rejected_ids(storage, site_id, anomalies)
     for r in anomalies:
+        if r.id in rejected:
+            continue
         ticket = tickets[r.id]
         inputs.anomalies.append(
             AnomalyFact(

@@ -18,8 +18,18 @@ from typing import Any
 
 from domain.coverage import RoundSummary, ScanFact, Visit, VisitStatus, pending_matches
 from domain.models import Point, PointKind
-from domain.presence import Gap, MapStatus, gap_level, longest_gap, map_status
+from domain.presence import (
+    Gap,
+    MapStatus,
+    ShareBand,
+    gap_level,
+    longest_gap,
+    map_status,
+    share_band,
+    uses_share_bands,
+)
 from domain.trust import Standing, standing
+from server.live import completion_threshold
 from server.reports import JudgedPeriod, judged_period
 from server.storage import Storage
 
@@ -67,6 +77,8 @@ class Marker:
     gap: Gap | None = None
     gap_level: int | None = None
     responsible: tuple[str, ...] = ()  # names of those responsible for the missed visits
+    band: ShareBand | None = None  # over a day or longer: the share band it is coloured by
+    held: int = 0  # visits only a held scan would meet
 
     @property
     def placed(self) -> bool:
@@ -87,6 +99,8 @@ class CoverageMap:
     people: dict[str, str] = field(default_factory=dict)  # id → name
     scans: int = 0  # scans in the period, counted or held
     tz: str = "Asia/Shanghai"  # the site's time zone
+    by_share: bool = False  # markers coloured by share band (a day or longer)
+    threshold: float = 0.7  # the site's completion threshold (below it: red)
 
     @property
     def placed(self) -> list[Marker]:
@@ -105,7 +119,10 @@ class CoverageMap:
         """Nothing was expected and nobody scanned anything in the period."""
         return self.expected == 0 and self.scans == 0
 
-    def count(self, status: MapStatus) -> int:
+    def count(self, status: MapStatus | ShareBand) -> int:
+        """Markers in this status, or (a ShareBand) in this share band."""
+        if isinstance(status, ShareBand):
+            return sum(1 for m in self.markers if m.band is status)
         return sum(1 for m in self.markers if m.status is status)
 
 
@@ -184,6 +201,9 @@ class _Period:
         cov = self.judged.coverage
         scans = [v.scan for v in cov.visits if v.scan is not None]
         scans += cov.unmatched_scans + cov.voluntary_scans
+        if cov.other_scans:  # judged day by day: a scan that met a neighbouring day's visit
+            seen = {s.id for s in scans}
+            scans += [s for s in cov.other_scans if s.id not in seen]
         return [s for s in scans if self.start <= s.device_time < self.end]
 
     def pending_scans(self) -> list[tuple[ScanFact, list[str]]]:
@@ -224,7 +244,11 @@ def _wanted_visit(visit: Visit, flt: MapFilter, responsible: str | None) -> bool
     return True
 
 
-def _build(period: _Period, flt: MapFilter) -> tuple[list[Marker], dict[str, list[Visit]]]:
+def _build(
+    period: _Period, flt: MapFilter, threshold: float | None = None
+) -> tuple[list[Marker], dict[str, list[Visit]]]:
+    """Markers and their visits; with a `threshold` (a day or longer) each marker also
+    gets its share band (`domain.presence.share_band`)."""
     points = _wanted_points(period, flt)
     wanted_ids = {p.id for p in points}
     visits: dict[str, list[Visit]] = defaultdict(list)
@@ -265,6 +289,17 @@ def _build(period: _Period, flt: MapFilter) -> tuple[list[Marker], dict[str, lis
                 if who:
                     responsible[period.name(who)] = None
         marker.responsible = tuple(responsible)
+        marker.held = sum(1 for v in mine if id(v) in held)
+        if threshold is not None:
+            marker.band = share_band(
+                expected=marker.expected,
+                on_time=marker.on_time,
+                met=marker.on_time + marker.late + marker.early,
+                upcoming=marker.upcoming,
+                held=marker.held,
+                pending=marker.pending,
+                threshold=threshold,
+            )
         marker.gap = longest_gap(times.get(p.id, []), period.start, period.end, period.now)
         marker.gap_level = gap_level(marker.gap)
         markers.append(marker)
@@ -304,7 +339,9 @@ def coverage_map(
     if site is None:
         raise KeyError(site_id)
     period = _Period(storage, site_id, start, end, now)
-    markers, _ = _build(period, flt)
+    by_share = uses_share_bands(start, end)
+    threshold = completion_threshold(site)
+    markers, _ = _build(period, flt, threshold if by_share else None)
     options = _options(storage, site_id, period)
     return CoverageMap(
         site_id,
@@ -319,6 +356,8 @@ def coverage_map(
         options["people"],
         len(period.counted_scans()) + len(period.pending_scans()),
         site["tz"],
+        by_share,
+        threshold,
     )
 
 
@@ -336,7 +375,9 @@ def point_detail(
     if not any(p.id == point_id for p in storage.points(site_id)):
         return None
     period = _Period(storage, site_id, start, end, now)
-    markers, visits = _build(period, MapFilter(flt.route_id, None, None, flt.person_id))
+    by_share = uses_share_bands(start, end)
+    threshold = completion_threshold(storage.site(site_id)) if by_share else None
+    markers, visits = _build(period, MapFilter(flt.route_id, None, None, flt.person_id), threshold)
     marker = next((m for m in markers if m.point_id == point_id), None)
     marker = marker or _bare_marker(period, point_id)
     pending = period.pending_scans()
@@ -410,4 +451,5 @@ def marker_json(m: Marker) -> dict[str, Any]:
         "gap_seconds": m.gap.length.total_seconds() if m.gap else None,
         "gap_level": m.gap_level,
         "responsible": list(m.responsible),
+        "band": m.band.value if m.band else None,
     }

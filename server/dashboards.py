@@ -173,6 +173,8 @@ def issues_dashboard(
         if datetime.fromisoformat(r["opened_at"]) < end
     ]
     anomalies = list(storage.records(site_id, [RecordKind.ANOMALY], start, end))
+    rejected = reports.rejected_ids(storage, site_id, anomalies)
+    anomalies = [a for a in anomalies if a.id not in rejected]  # rejected on review
     by_type = Counter((a.body.get("category") or "—") for a in anomalies)
     return {
         "rectifications": {

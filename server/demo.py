@@ -307,7 +307,7 @@ def _build(
     storage.add_site(
         site_id=SITE_ID,
         company_id="demo",
-        name="湖畔花园 Lakeside Gardens",
+        name="湖畔花园",
         tz=TZ.key,
         label_key=key,
         label_public_key=public_key_of(key),
@@ -322,13 +322,11 @@ def _build(
 
     change_at = now - timedelta(days=10)
     routes = [
-        RouteVersion("perimeter", 1, "周界巡逻 Perimeter", history_start, ids("P")),
-        RouteVersion("buildings", 1, "楼栋巡查 Buildings", history_start, ids("B")),
+        RouteVersion("perimeter", 1, "周界巡逻", history_start, ids("P")),
+        RouteVersion("buildings", 1, "楼栋巡查", history_start, ids("B")),
         # Mid-history edit: the top-floor point of building 8 came off the route.
-        RouteVersion("buildings", 2, "楼栋巡查 Buildings", change_at, ids("B")[:-1]),
-        RouteVersion(
-            "night-key", 1, "重点部位夜巡 Key areas (night)", history_start, ids("K"), ordered=True
-        ),
+        RouteVersion("buildings", 2, "楼栋巡查", change_at, ids("B")[:-1]),
+        RouteVersion("night-key", 1, "重点部位夜巡", history_start, ids("K"), ordered=True),
     ]
     for route in routes:
         storage.add_route_version(SITE_ID, route)
@@ -343,7 +341,7 @@ def _build(
             fixed_times=(time(9), time(15), time(21)),
             window_minutes=60,
             grace_minutes=30,
-            name="周界 09/15/21",
+            name="周界 9时、15时、21时",
         ),
         Schedule(
             "buildings-day",
@@ -355,7 +353,7 @@ def _build(
             fixed_times=(time(10), time(16)),
             window_minutes=90,
             grace_minutes=30,
-            name="楼栋 10/16",
+            name="楼栋 10时、16时",
         ),
         Schedule(
             "night-key-2h",
@@ -369,7 +367,7 @@ def _build(
             end=time(6),
             window_minutes=45,
             grace_minutes=15,
-            name="夜巡 每2小时 20:00-06:00",
+            name="夜巡 20时至次日6时每2小时",
         ),
     ]
     for i, (*_, times) in enumerate(AREAS, start=1):

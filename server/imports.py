@@ -20,15 +20,18 @@ import hashlib
 import io
 import secrets
 import zipfile
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+import anyio
+import anyio.to_thread
 from openpyxl import Workbook, load_workbook
 
 from domain.admin import SetupError, check_point
 from server.access import require_admin
 from server.admin import AdminError, audit, settings_of
-from server.people import add_people, check_person
+from server.people import add_people, check_person, prepare_secret
 from server.storage import Storage, UserRow
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "ImportKind",
     "check_import",
     "confirm_import",
+    "confirm_import_off_loop",
     "read_table",
     "template_xlsx",
 ]
@@ -215,6 +219,21 @@ def check_import(
     }
 
 
+def _checked_again(
+    storage: Storage, user: UserRow, site_id: str, kind: ImportKind, data: bytes, token: str
+) -> list[dict[str, Any]]:
+    """The report of a file being confirmed: 409 when the token is not this file's, 422
+    with the per-row report when any row is bad now."""
+    require_admin(user, site_id)
+    if not secrets.compare_digest(token, _token(site_id, kind, data)):
+        raise AdminError(409, "this file is not the one that was checked: check it again")
+    report = _check_rows(storage, user, site_id, kind, read_table(data, kind))
+    if not report or any(not r["ok"] for r in report):
+        wrong = [f"row {r['row']}: {'; '.join(r['errors'])}" for r in report if not r["ok"]]
+        raise AdminError(422, " | ".join(wrong) or "the file has no rows")
+    return report
+
+
 def confirm_import(
     storage: Storage,
     user: UserRow,
@@ -223,16 +242,48 @@ def confirm_import(
     data: bytes,
     token: str,
     now: datetime,
+    prepared: Sequence[tuple[str, str | None]] | None = None,
 ) -> dict[str, Any]:
     """Store every row of a checked file in one transaction, or nothing (409 when the
-    token is not this file's, 422 with the per-row report when any row is bad now)."""
-    require_admin(user, site_id)
-    if not secrets.compare_digest(token, _token(site_id, kind, data)):
-        raise AdminError(409, "this file is not the one that was checked: check it again")
-    report = _check_rows(storage, user, site_id, kind, read_table(data, kind))
-    if not report or any(not r["ok"] for r in report):
-        wrong = [f"row {r['row']}: {'; '.join(r['errors'])}" for r in report if not r["ok"]]
-        raise AdminError(422, " | ".join(wrong) or "the file has no rows")
+    token is not this file's, 422 with the per-row report when any row is bad now).
+    `prepared`: people's password hashes made beforehand (`confirm_import_off_loop`)."""
+    report = _checked_again(storage, user, site_id, kind, data, token)
+    return _store(storage, user, site_id, kind, report, now, prepared)
+
+
+async def confirm_import_off_loop(
+    storage: Storage,
+    user: UserRow,
+    site_id: str,
+    kind: ImportKind,
+    data: bytes,
+    token: str,
+    now: datetime,
+    limiter: anyio.CapacityLimiter,
+) -> dict[str, Any]:
+    """`confirm_import` for the event loop: people's passwords (argon2, ~0.2 s of CPU
+    each) are hashed one at a time in worker threads bounded by `limiter` (the login
+    path's), so other requests are answered meanwhile; then the file is checked again and
+    stored in one transaction on the loop."""
+    report = _checked_again(storage, user, site_id, kind, data, token)
+    if kind != "people":
+        return _store(storage, user, site_id, kind, report, now, None)
+    prepared = [
+        await anyio.to_thread.run_sync(prepare_secret, r["draft"], limiter=limiter) for r in report
+    ]
+    report = _checked_again(storage, user, site_id, kind, data, token)
+    return _store(storage, user, site_id, kind, report, now, prepared)
+
+
+def _store(
+    storage: Storage,
+    user: UserRow,
+    site_id: str,
+    kind: ImportKind,
+    report: list[dict[str, Any]],
+    now: datetime,
+    prepared: Sequence[tuple[str, str | None]] | None,
+) -> dict[str, Any]:
     with storage.transaction():
         if kind == "points":
             created = []
@@ -243,7 +294,8 @@ def confirm_import(
                 )
             audit(storage, user, site_id, "import.points", site_id, None, {"created": created}, now)
         else:
-            people = add_people(storage, user, site_id, [r["draft"] for r in report], now)
+            drafts = [r["draft"] for r in report]
+            people = add_people(storage, user, site_id, drafts, now, prepared)
             created = [{"row": r["row"]} | p for r, p in zip(report, people, strict=True)]
             audit(
                 storage,

@@ -245,45 +245,51 @@ def _spans(times: list[datetime], reach: timedelta) -> list[tuple[datetime, date
 
 
 def _load_walk(state: _Batch, records: list[Record]) -> None:
-    """The person's stored scans (from earlier batches, any site) within an hour of the
-    batch's scans: speed and seconds-apart are judged against them, also when a batch of
-    older records arrives after newer ones."""
+    """The person's stored scans (from earlier batches, any site) that can be next to the
+    batch's scans in time, within an hour of them: speed and seconds-apart are judged
+    against them, also when a batch of older records arrives after newer ones.
+
+    Only each scan's nearest stored neighbours are read (see `person_neighbours`): the
+    flags are the same as with every scan of the hour, at a cost bounded by the batch."""
     times = sorted(r.device_time for r in records if r.kind is RecordKind.SCAN)
-    for start, end in _spans(times, NEIGHBOUR_WINDOW):
-        for site_id, point_id, at, lat, lon, accuracy in state.storage.person_walk(
-            state.user.id, start, end
-        ):
-            site = state.site(site_id)
-            point = site.points.get(point_id) if site else None
-            state.walk.append(
-                LastScan(
-                    point_id,
-                    at,
-                    lat,
-                    lon,
-                    point.lat if point else None,
-                    point.lon if point else None,
-                    accuracy or 0.0,
-                )
+    spans = [
+        (start, end, [at for at in times if start <= at < end])
+        for start, end in _spans(times, NEIGHBOUR_WINDOW)
+    ]
+    if not spans:
+        return
+    for site_id, point_id, at, lat, lon, accuracy in state.storage.person_neighbours(
+        state.user.id, spans
+    ):
+        site = state.site(site_id)
+        point = site.points.get(point_id) if site else None
+        state.walk.append(
+            LastScan(
+                point_id,
+                at,
+                lat,
+                lon,
+                point.lat if point else None,
+                point.lon if point else None,
+                accuracy or 0.0,
             )
-    state.walk.sort(key=lambda s: s.device_time)
+        )
     state.walk_times = [s.device_time for s in state.walk]
 
 
 def _load_point_scans(state: _Batch, records: list[Record]) -> None:
-    """Read the stored scans of the batch's points near the batch's scan times, in as few
-    indexed reads as the scans' time clusters need (one for a live phone's batch)."""
-    wanted: dict[str, list[tuple[datetime, str]]] = {}
+    """Read enough of the stored scans of the batch's points near the batch's scan times to
+    judge repeats and bursts (see `point_scans_near`), in one read per site."""
+    wanted: dict[str, list[tuple[str, datetime]]] = {}
     for r in records:
         if r.kind is RecordKind.SCAN and r.point_id and r.site_id in state.user.site_ids:
-            wanted.setdefault(r.site_id, []).append((r.device_time, r.point_id))
+            wanted.setdefault(r.site_id, []).append((r.point_id, r.device_time))
     reach = max(REPEAT_WINDOW, BURST_WINDOW)
     for site_id, scans in wanted.items():
-        scans.sort()
-        for start, end in _spans([at for at, _ in scans], reach):
-            points = {p for at, p in scans if start <= at - reach and at + reach <= end}
-            for point_id, found in state.storage.point_scans(site_id, points, start, end).items():
-                state.point_scans.setdefault((site_id, point_id), []).extend(found)
+        spans = _spans(sorted(at for _, at in scans), reach)
+        near = state.storage.point_scans_near(site_id, state.user.id, scans, spans)
+        for point_id, found in near.items():
+            state.point_scans.setdefault((site_id, point_id), []).extend(found)
 
 
 def _check(state: _Batch, record: Record) -> StoredRecord:

@@ -210,7 +210,10 @@ def live_view(storage: Storage, site_id: str, now: datetime) -> LiveView:
                 )
             )
     view.next_due = view.next_due[:8]
-    items = {(t.id, i.key): i.label_zh for t in storage.templates(site_id) for i in t.items}
+    # A past inspection's item is named as in the version it was made with.
+    templates = storage.templates(site_id)
+    items = {(t.id, i.key): i.label_zh for t in templates for i in t.items}
+    exact = {(t.id, t.version, i.key): i.label_zh for t in templates for i in t.items}
     for rect in reports.rectifications(storage, site_id, now, now - timedelta(days=60)):
         if rect["overdue"]:
             assignee = rect["assignee_id"] or ""
@@ -220,7 +223,10 @@ def live_view(storage: Storage, site_id: str, now: datetime) -> LiveView:
                     AlertKind.OVERDUE_RECTIFICATION,
                     datetime.fromisoformat(rect["deadline"]),
                     rect["point_name"],
-                    items.get((rect["template_id"], rect["item"]), rect["item"]),
+                    exact.get(
+                        (rect["template_id"], rect["template_version"], rect["item"]),
+                        items.get((rect["template_id"], rect["item"]), rect["item"]),
+                    ),
                     people.get(assignee, assignee),
                 )
             )

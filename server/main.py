@@ -15,6 +15,7 @@ from server.alert_push import AlertPusher
 from server.api import api_router
 from server.api.openapi import install_openapi
 from server.blobs import LocalBlobStore
+from server.checkpoint import WalCheckpointer
 from server.console import CONSOLE_PATH, mount_console
 from server.datalock import DataLock
 from server.settings import Settings
@@ -35,6 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except BaseException:
             lock.release()  # a failed start leaves the folder free
             raise
+        # Checkpoints run in their own thread, not inside a request's commit.
+        app.state.storage.defer_checkpoints()
+        checkpointer = WalCheckpointer(settings.db_path).start()
         app.state.hash_limiter = anyio.CapacityLimiter(settings.login_hash_threads)
         # The console's Flet sessions (mounted apps get no lifespan of their own).
         await flet_fastapi.app_manager.start()
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             push_task.cancel()
             await flet_fastapi.app_manager.shutdown()
+            checkpointer.stop()
             app.state.storage.close()
             lock.release()
 

@@ -1,5 +1,6 @@
 """The coverage map as a PNG (Pillow): the site plan, a filled circle per placed point in
-its status colour (or gap colour), and a legend. For reports (the monthly PDF) and the
+its status colour (a shift), share band colour (a day or longer) or gap colour, and a
+legend. For reports (the monthly PDF) and the
 API route `GET /sites/{id}/coverage-map.png`; the console draws the same colours.
 
 A site with no plan gets a plain canvas saying so; points with no position are counted
@@ -15,15 +16,17 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
-from domain.presence import GAP_LEVELS, MapStatus
+from domain.presence import COVERED_SHARE, GAP_LEVELS, MapStatus, ShareBand
 from server.blobs import BlobStore
 from server.coverage_map import CoverageMap, Marker
 from server.label_images import FONT_FILE
 
 __all__ = [
+    "BAND_COLOURS",
     "GAP_COLOURS",
     "NO_DATA_COLOUR",
     "STATUS_COLOURS",
+    "band_label",
     "coverage_map_png",
     "marker_colour",
     "marker_radius",
@@ -37,6 +40,16 @@ STATUS_COLOURS: dict[MapStatus, str] = {
     MapStatus.ON_TIME: "#388E3C",
     MapStatus.UPCOMING: "#1976D2",
     MapStatus.NONE: "#9E9E9E",
+}
+# Over a day or longer, by share band (domain.presence.share_band).
+BAND_COLOURS: dict[ShareBand, str] = {
+    ShareBand.ALL_ON_TIME: "#2E7D32",  # green
+    ShareBand.COVERED: "#9CCC65",  # light green
+    ShareBand.SHORT: "#FFB300",  # amber
+    ShareBand.POOR: "#D32F2F",  # red
+    ShareBand.PENDING: "#7B1FA2",  # purple, as a shift's pending review
+    ShareBand.UPCOMING: "#1976D2",  # blue, as a shift's not yet due
+    ShareBand.NONE: "#9E9E9E",
 }
 GAP_COLOURS: tuple[str, ...] = ("#388E3C", "#FBC02D", "#F57C00", "#D32F2F")  # by gap level
 NO_DATA_COLOUR = "#9E9E9E"
@@ -57,6 +70,13 @@ _WORDS = {
         "no_plan": "该项目尚未上传平面图",
         "empty": "该时段没有任务和记录",
         "hours": "{h} 小时",
+        ShareBand.ALL_ON_TIME: "全部准时",
+        ShareBand.COVERED: "完成≥{hi}%",
+        ShareBand.SHORT: "完成{lo}–{hi}%",
+        ShareBand.POOR: "完成<{lo}%",
+        ShareBand.PENDING: "待审核",
+        ShareBand.UPCOMING: "未到时间",
+        ShareBand.NONE: "无任务",
     },
     "en": {
         MapStatus.MISSED: "missed",
@@ -71,16 +91,32 @@ _WORDS = {
         "no_plan": "this site has no plan yet",
         "empty": "nothing was due or scanned in this period",
         "hours": "{h} h",
+        ShareBand.ALL_ON_TIME: "all on time",
+        ShareBand.COVERED: "≥ {hi} % covered",
+        ShareBand.SHORT: "{lo}–{hi} % covered",
+        ShareBand.POOR: "< {lo} % covered",
+        ShareBand.PENDING: "pending review",
+        ShareBand.UPCOMING: "not yet due",
+        ShareBand.NONE: "nothing due",
     },
 }
 
 
 def marker_colour(marker: Marker, gaps: bool = False) -> str:
-    """The marker's fill: its status colour, or in the gap view its gap level's colour."""
+    """The marker's fill: in the gap view its gap level's colour; over a day or longer its
+    share band's colour; over a shift its status colour."""
     if gaps:
         level = marker.gap_level
         return NO_DATA_COLOUR if level is None else GAP_COLOURS[level]
+    if marker.band is not None:
+        return BAND_COLOURS[marker.band]
     return STATUS_COLOURS[marker.status]
+
+
+def band_label(band: ShareBand, words: dict, threshold: float) -> str:
+    """A share band's legend text, with the site's threshold and the covered share."""
+    text: str = words[band]
+    return text.format(lo=round(threshold * 100), hi=round(COVERED_SHARE * 100))
 
 
 def marker_radius(width: int) -> int:
@@ -153,7 +189,6 @@ def _legend(
     if cmap.empty:
         title += f"  · {words['empty']}"
     d.text((20, h + 12), title, fill=(30, 30, 30), font=font)
-    x, y = 20, h + 62
     if gaps:
         hours = [0, *(int(limit.total_seconds() // 3600) for limit in GAP_LEVELS)]
         entries = [
@@ -161,12 +196,21 @@ def _legend(
             for i in range(len(GAP_LEVELS))
         ]
         entries.append((GAP_COLOURS[-1], "> " + words["hours"].format(h=hours[-1])))
+    elif cmap.by_share:
+        entries = [
+            (BAND_COLOURS[b], f"{band_label(b, words, cmap.threshold)} {cmap.count(b)}")
+            for b in ShareBand
+        ]
     else:
         entries = [(STATUS_COLOURS[s], f"{words[s]} {cmap.count(s)}") for s in MapStatus]
+    x, y = 20, h + 52
     for colour, text in entries:
+        width = 48 + round(d.textlength(text, font=font))
+        if x > 20 and x + width > w:  # wrap onto a second line
+            x, y = 20, y + 34
         d.ellipse([x, y, x + 24, y + 24], fill=colour)
         d.text((x + 32, y - 4), text, fill=(30, 30, 30), font=font)
-        x += 48 + round(d.textlength(text, font=font))
+        x += width
     unplaced = len(cmap.unplaced)
     if unplaced:
         d.text((x + 20, y - 4), words["unplaced"].format(n=unplaced), fill=(150, 30, 30), font=font)

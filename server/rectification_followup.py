@@ -35,7 +35,7 @@ __all__ = [
     "split_id",
 ]
 
-StateFilter = Literal["active", "open", "fixed", "overdue", "escalated", "closed", "all"]
+StateFilter = Literal["active", "open", "fixed", "overdue", "escalated", "closed", "void", "all"]
 FOLLOW_UP_ACTIONS = ("assign", "comment", "recheck")
 ESCALATED_TO = Role.MANAGER.value  # the supervisor's supervisor
 
@@ -57,11 +57,15 @@ def split_id(rect_id: str) -> tuple[str, str]:
     return inspection_id, item
 
 
-def _labels(storage: Storage, site_id: str) -> dict[tuple[str, str], tuple[str, str]]:
-    labels: dict[tuple[str, str], tuple[str, str]] = {}
+def _labels(storage: Storage, site_id: str) -> dict[tuple[Any, ...], tuple[str, str]]:
+    """Item labels by (template, version, item) — what the inspection was made with, so
+    a later rewording never changes a past inspection — and by (template, item), the
+    newest, for a record that names no version."""
+    labels: dict[tuple[Any, ...], tuple[str, str]] = {}
     for template in sorted(storage.templates(site_id), key=lambda t: t.version):
         for it in template.items:
             labels[(template.id, it.key)] = (it.label_zh, it.label_en)
+            labels[(template.id, template.version, it.key)] = (it.label_zh, it.label_en)
     return labels
 
 
@@ -74,8 +78,11 @@ def _decorate(
     out = []
     for item in items:
         deadline = datetime.fromisoformat(item["deadline"])
-        up = escalated(deadline, item["state"] == "closed", now, delay)
-        zh, en = labels.get((item["template_id"], item["item"]), (item["item"], item["item"]))
+        up = escalated(deadline, item["state"] in ("closed", reports.VOID), now, delay)
+        zh, en = labels.get(
+            (item["template_id"], item.get("template_version"), item["item"]),
+            labels.get((item["template_id"], item["item"]), (item["item"], item["item"])),
+        )
         out.append(
             item
             | {
@@ -96,13 +103,15 @@ def _keep(item: dict[str, Any], state: StateFilter, assignee_id: str | None) -> 
     if assignee_id is not None and item["assignee_id"] != assignee_id:
         return False
     closed = item["state"] == "closed"
+    void = item["state"] == reports.VOID
     return {
-        "active": not closed,
+        "active": not closed and not void,
         "open": item["state"] == "open",
         "fixed": item["state"] == "fixed",
         "overdue": item["overdue"] and not closed,
         "escalated": item["escalated"],
         "closed": closed,
+        "void": void,
         "all": True,
     }[state]
 
@@ -120,7 +129,9 @@ def followup_list(
     newest; `counts` tallies them all (open, fixed, overdue, escalated, closed) for the
     screen's tabs and the managers' escalation count."""
     since = now - timedelta(days=days)
-    rects = reports.rectifications(storage, site_id, now, since, include_closed=True)
+    rects = reports.rectifications(
+        storage, site_id, now, since, include_closed=True, include_void=True
+    )
     items = _decorate(rects, storage, site_id, now)
     counts = {
         "open": sum(1 for i in items if i["state"] == "open"),
@@ -128,6 +139,7 @@ def followup_list(
         "overdue": sum(1 for i in items if i["overdue"] and i["state"] != "closed"),
         "escalated": sum(1 for i in items if i["escalated"]),
         "closed": sum(1 for i in items if i["state"] == "closed"),
+        "void": sum(1 for i in items if i["state"] == reports.VOID),
     }
     chosen = [i for i in items if _keep(i, state, assignee_id)]
     chosen.sort(key=lambda i: i["opened_at"], reverse=True)
@@ -169,7 +181,9 @@ def followup_detail(
     since = inspection.device_time - timedelta(seconds=1)
     found = [
         r
-        for r in reports.rectifications(storage, site_id, now, since, include_closed=True)
+        for r in reports.rectifications(
+            storage, site_id, now, since, include_closed=True, include_void=True
+        )
         if r["id"] == rect_id
     ]
     if not found:
@@ -270,6 +284,12 @@ def follow_up(
     deadline = inspection.device_time + timedelta(hours=inspection.body["deadline_hours"])
     history = storage.records_referring_to([inspection.id])
     current = rectification_state(rect_id, deadline, rectification_events(history, item), now)
+    if action != "comment" and inspection.id in reports.rejected_ids(
+        storage, site_id, [inspection]
+    ):
+        raise FollowUpRefused(
+            "the inspection was rejected on review: this rectification is void", 409
+        )
     if action == "assign":
         if current.state == "closed":
             raise FollowUpRefused("the rectification is closed", 409)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,50 +20,25 @@ from domain.coverage import (
     pending_matches,
 )
 from domain.scoring import inspection_score, rectification_state
+from domain.trust import voids_follow_up
 from domain.wire import RecordKind
+from server import coverage_days
+from server.coverage_days import round_facts
 from server.ingest import rectification_events
 from server.storage import Storage, StoredRecord
 from server.storage_trust import ScanStandings
 
 __all__ = [
+    "VOID",
     "JudgedPeriod",
     "coverage_report",
     "judged_period",
     "rectifications",
+    "rejected_ids",
     "site_coverage",
 ]
 
-
-def _round_facts(
-    storage: Storage, site_id: str, start: datetime, end: datetime
-) -> dict[str, RoundFact]:
-    starts = list(storage.records(site_id, [RecordKind.ROUND_START], start, end))
-    finishes = (
-        {
-            r.refers_to: r
-            for r in storage.records_referring_to([s.id for s in starts])
-            if r.kind == "round_finish"
-        }
-        if starts
-        else {}
-    )
-    facts = {}
-    for s in starts:
-        body, finish = s.body, finishes.get(s.id)
-        facts[s.id] = RoundFact(
-            s.id,
-            body["route_id"],
-            s.user_id,
-            s.device_time,
-            body["schedule_id"],
-            datetime.fromisoformat(body["occurrence"]) if body["occurrence"] else None,
-            body["route_version"],
-            body["for_user_id"],
-            body["reason"],
-            finish.device_time if finish else None,
-            finish.body["reason"] if finish else "",
-        )
-    return facts
+DAY = timedelta(days=1)  # a longer period is judged day by day
 
 
 def site_coverage(
@@ -86,12 +62,33 @@ class _Judged:
 
 
 def _judge(
-    storage: Storage, site_id: str, start: datetime, end: datetime, now: datetime
+    storage: Storage,
+    site_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    by_day: bool | None = None,
 ) -> _Judged:
+    """The period judged in one pass, or (longer than a day, or `by_day`) day by day with
+    closed days cached (`server.coverage_days`); `by_day=False` forces one pass."""
     site = storage.site(site_id)
     if site is None:
         raise KeyError(site_id)
     tz = ZoneInfo(site["tz"])
+    setup = _setup(storage, site_id, tz)
+    before, after = setup.before, setup.after
+    if by_day if by_day is not None else end - start > DAY:
+        coverage, facts = coverage_days.judge_by_day(storage, site_id, setup, start, end, now)
+        scans = storage.scan_standings(site_id, start - before, end + after, flagged_only=True)
+        return _Judged(coverage, tz, scans, facts)
+    facts = round_facts(storage, site_id, start - before - after, end + after)
+    versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
+    visits, rounds = expected_visits(setup.schedules, setup.routes, tz, start, end, versions)
+    scans = storage.scan_standings(site_id, start - before, end + after)
+    return _Judged(judge(visits, rounds, scans.counted, facts, now), tz, scans, facts)
+
+
+def _setup(storage: Storage, site_id: str, tz: ZoneInfo) -> coverage_days.Setup:
     schedules = storage.schedules(site_id)
     routes = storage.route_versions(site_id)
     before = timedelta(minutes=max((s.early_minutes for s in schedules), default=0))
@@ -103,11 +100,7 @@ def _judge(
         minutes=max((s.window_minutes + s.grace_minutes for s in schedules), default=0)
         + longest_offset
     )
-    facts = _round_facts(storage, site_id, start - before - after, end + after)
-    versions = {f.key: f.route_version for f in facts.values() if f.key and f.route_version}
-    visits, rounds = expected_visits(schedules, routes, tz, start, end, versions)
-    scans = storage.scan_standings(site_id, start - before, end + after)
-    return _Judged(judge(visits, rounds, scans.counted, facts, now), tz, scans, facts)
+    return coverage_days.Setup(tz, schedules, routes, before, after)
 
 
 def _visit_json(
@@ -246,6 +239,19 @@ def _dicts(tallies: dict[str, Any]) -> dict[str, Any]:
     return {k: t.as_dict() for k, t in tallies.items()}
 
 
+VOID = "void"  # the state of a rectification whose inspection was rejected on review
+
+
+def rejected_ids(storage: Storage, site_id: str, records: Iterable[StoredRecord]) -> set[str]:
+    """Those of `records` a reviewer rejected: what they opened is void, and they count
+    in no figure (`domain.trust.voids_follow_up`; the latest review decides)."""
+    flagged = [r for r in records if r.flags]
+    if not flagged:
+        return set()
+    reviews = storage.latest_reviews(site_id, [r.id for r in flagged])
+    return {r.id for r in flagged if voids_follow_up(r.flags, reviews.get(r.id))}
+
+
 def rectifications(
     storage: Storage,
     site_id: str,
@@ -253,16 +259,22 @@ def rectifications(
     since: datetime,
     assignee_id: str | None = None,
     include_closed: bool = False,
+    include_void: bool = False,
 ) -> list[dict[str, Any]]:
     """Rectifications opened by failed inspection items since `since`, newest first.
 
     Each is assigned to whoever it was last reassigned to (`ticket_events`), else to the
-    inspection's assignee."""
+    inspection's assignee. Those of an inspection a reviewer rejected are void
+    (`domain.trust.voids_follow_up`): left out, or with `include_void` listed as state
+    "void", never overdue (kept as evidence)."""
     inspections = [
         r
         for r in storage.records(site_id, [RecordKind.INSPECTION], since)
         if any(v == "fail" for v in r.body["results"].values())
     ]
+    void = rejected_ids(storage, site_id, inspections)
+    if not include_void:
+        inspections = [i for i in inspections if i.id not in void]
     events: dict[str, list[StoredRecord]] = defaultdict(list)
     if inspections:
         for r in storage.records_referring_to([i.id for i in inspections]):
@@ -286,6 +298,9 @@ def rectifications(
             )
             if rect.state == "closed" and not include_closed:
                 continue
+            state, overdue = rect.state.value, rect.overdue
+            if inspection.id in void:
+                state, overdue = VOID, False
             after = [e.photos for e in item_events if e.body["item"] == item and e.photos]
             sent_back = [
                 e.body.get("note", "")
@@ -302,12 +317,13 @@ def rectifications(
                     "point_id": inspection.point_id,
                     "point_name": names.get(inspection.point_id or "", ""),
                     "template_id": body["template_id"],
+                    "template_version": body.get("template_version"),
                     "opened_at": inspection.device_time.isoformat(),
                     "opened_by": inspection.user_id,
                     "assignee_id": assignee,
                     "deadline": deadline.isoformat(),
-                    "state": rect.state.value,
-                    "overdue": rect.overdue,
+                    "state": state,
+                    "overdue": overdue,
                     "reopened": rect.reopened,
                     "fixed_by": rect.fixed_by,
                     "note": body["item_notes"].get(item, ""),

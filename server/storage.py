@@ -31,6 +31,7 @@ from domain.templates import template_from_dict, template_to_dict
 from domain.wire import stored_record_problem
 from server.storage_admin import AdminQueries
 from server.storage_alerts import AlertQueries
+from server.storage_coverage import CoverageQueries
 from server.storage_reports import ReportQueries
 from server.storage_tickets import TicketQueries
 from server.storage_trust import TrustQueries
@@ -386,6 +387,23 @@ def m009_tickets(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m010_alert_pushes(db: sqlite_utils.Database) -> None:
+    """Which live-view alerts were pushed to a site's group robot, so a restart neither
+    pushes them again nor forgets them (server.storage_alerts)."""
+    from server.storage_alerts import m010_alert_pushes as apply
+
+    apply(db)
+
+
+@migrations()
+def m012_coverage_marks(db: sqlite_utils.Database) -> None:
+    """Per-day change marks of the records coverage reads (server.storage_coverage)."""
+    from server.storage_coverage import m012_coverage_marks as apply
+
+    apply(db)
+
+
+@migrations()
 def m013_site_weights_unset(db: sqlite_utils.Database) -> None:
     """Site settings' `appraisal_weights` now override the company's weights, and None
     means "the company's". Before, every settings save stored the defaults there (the
@@ -403,6 +421,16 @@ def m013_site_weights_unset(db: sqlite_utils.Database) -> None:
                 "update sites set settings = ? where id = ?",
                 [json.dumps(data, sort_keys=True), site_id],
             )
+
+
+@migrations()
+def m014_point_scans_index(db: sqlite_utils.Database) -> None:
+    """Scans by point and time: ingest reads a few of a point's scans near each new scan
+    (repeat and burst flags) in one indexed lookup, however busy the site."""
+    db.execute(
+        "create index if not exists records_point_scans on records (point_id, device_time)"
+        " where kind = 'scan'"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,7 +463,9 @@ class StoredRecord:
     flags: list[str]
 
 
-class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQueries):
+class Storage(
+    TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQueries, CoverageQueries
+):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -450,6 +480,12 @@ class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQue
 
     def close(self) -> None:
         self.db.close()
+
+    def defer_checkpoints(self, backstop_pages: int = 20_000) -> None:
+        """Leave WAL checkpoints to `server.checkpoint.WalCheckpointer`: this connection
+        checkpoints only if the WAL passes `backstop_pages` (~80 MB), e.g. when that
+        thread cannot keep up."""
+        self.db.conn.execute(f"PRAGMA wal_autocheckpoint = {int(backstop_pages)}")
 
     # -- sites and places --------------------------------------------------------------
 
@@ -576,11 +612,24 @@ class Storage(TrustQueries, AdminQueries, ReportQueries, AlertQueries, TicketQue
         )
 
     def templates(self, site_id: str) -> list[Template]:
-        """Every version a site can use: the defaults and its own edits."""
-        rows = self.db.table("templates").rows_where(
-            "site_id in ('', ?)", [site_id], order_by="id, version"
-        )
+        """Every version a site can use: the defaults, its company's templates
+        (`company_scope`) and its own edits."""
+        return [t for _, t in self.scoped_templates(site_id)]
+
+    def company_templates(self, scope: str) -> list[Template]:
+        """Every version kept under one scope (a company's `company:<id>`)."""
+        rows = self.db.table("templates").rows_where("site_id = ?", [scope], order_by="id, version")
         return [template_from_dict(json.loads(r["data"])) for r in rows]
+
+    def scoped_templates(self, site_id: str) -> list[tuple[str, Template]]:
+        """`templates` with where each version is kept: '' (the built-in defaults),
+        `company_scope(company)` or the site's id."""
+        rows = self.db.execute(
+            "select site_id, data from templates where site_id in ('', ?, "
+            "(select 'company:' || company_id from sites where id = ?)) order by id, version",
+            [site_id, site_id],
+        ).fetchall()
+        return [(r[0], template_from_dict(json.loads(r[1]))) for r in rows]
 
     # -- users and tokens ----------------------------------------------------------------
 

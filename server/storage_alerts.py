@@ -13,7 +13,20 @@ import sqlite_utils
 
 from server import storage as _storage
 
-__all__ = ["AckRow", "AlertQueries"]
+__all__ = ["AckRow", "AlertQueries", "m010_alert_pushes"]
+
+
+def m010_alert_pushes(db: sqlite_utils.Database) -> None:
+    """One row per alert a robot answered 2xx for (append-only: a push cannot be unsent)."""
+    db.execute(
+        "create table alert_pushes (site_id text not null, alert_key text not null,"
+        " pushed_at text not null, primary key (site_id, alert_key))"
+    )
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger alert_pushes_no_{event} before {event} on alert_pushes"
+            " begin select raise(abort, 'pushed alerts are append-only'); end"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +66,27 @@ class AlertQueries:
 
     def all_site_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("select id from sites order by id")]
+
+    def add_alert_pushes(self, site_id: str, keys: Sequence[str], at: datetime) -> None:
+        """Remember that `keys` reached the site's robot (a key pushed before is kept)."""
+        self.db.conn.executemany(
+            "insert or ignore into alert_pushes (site_id, alert_key, pushed_at) values (?, ?, ?)",
+            [(site_id, key, _storage.iso(at)) for key in dict.fromkeys(keys)],
+        )
+
+    def pushed_alert_keys(self, site_id: str, keys: Sequence[str]) -> set[str]:
+        """Those of `keys` already pushed to the site's robot."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    "select alert_key from alert_pushes"
+                    f" where site_id = ? and alert_key in ({marks})",
+                    [site_id, *chunk],
+                )
+            )
+        return found

@@ -10,14 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 import sqlite_utils
 
 from domain.coverage import ScanFact
-from domain.signals import PointScan
+from domain.signals import BURST_COUNT, BURST_WINDOW, REPEAT_WINDOW, PointScan
 from domain.trust import Review, Standing, Verdict, standing
 from server import storage as _storage
 
@@ -28,6 +28,9 @@ __all__ = ["QueueState", "ScanStandings", "TrustQueries"]
 
 QueueState = Literal["unreviewed", "reviewed", "all"]
 _CHUNK = 500
+# Ingest reads every stored scan near a batch's scans when there are at most this many
+# per scan (plus a few): cheaper than probing; past it, probes keep the work bounded.
+_READ_ALL_FACTOR, _READ_ALL_MIN = 4, 32
 
 
 @dataclass(slots=True)
@@ -52,20 +55,28 @@ class TrustQueries:
 
     # -- which scans count ---------------------------------------------------------------
 
-    def scan_standings(self, site_id: str, start: datetime, end: datetime) -> ScanStandings:
+    def scan_standings(
+        self, site_id: str, start: datetime, end: datetime, flagged_only: bool = False
+    ) -> ScanStandings:
         """The scans in [start, end), counted apart from those pending review or rejected.
 
         One indexed read of the period's scans; a scan with no flags (nearly all) counts
         with no further work, and only flagged ones have their reviews looked up.
+        `flagged_only`: just the flagged scans (through their partial index), for a reader
+        that has the unflagged ones already.
         """
         iso = _storage.iso
         span = [site_id, iso(start), iso(end)]
         parse = datetime.fromisoformat
-        rows = self._json_rows(
-            "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
-            " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
-            " and flags = '[]'",
-            span,
+        rows = (
+            []
+            if flagged_only
+            else self._json_rows(
+                "select id, point_id, user_id, device_time, body ->> '$.round_id' from records"
+                " where site_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
+                " and flags = '[]'",
+                span,
+            )
         )
         out = ScanStandings([ScanFact(i, p or "", u, parse(t), r) for i, p, u, t, r in rows])
         # The flagged few, through the partial index of flagged records.
@@ -191,39 +202,108 @@ class TrustQueries:
 
     # -- what the signals read at ingest -------------------------------------------------
 
-    def point_scans(
-        self, site_id: str, point_ids: Iterable[str], start: datetime, end: datetime
+    def point_scans_near(
+        self,
+        site_id: str,
+        user_id: str,
+        scans: Sequence[tuple[str, datetime]],
+        spans: Sequence[tuple[datetime, datetime]],
     ) -> dict[str, list[PointScan]]:
-        """Stored scans of these points in [start, end): who and when, per point."""
+        """Enough of the stored scans of each (point, time) in `scans` to judge its repeat
+        and burst flags exactly (`domain.signals.point_repeat_flags`), per point.
+
+        `spans` cover every scan's time give or take the flags' windows. When they hold
+        few of the site's scans, all of the points' scans in them are read; otherwise, so
+        that the work stays bounded by the batch however busy a point is, each scan
+        probes for up to BURST_COUNT - 1 of the point's scans less than BURST_WINDOW from
+        it and one of `user_id`'s less than REPEAT_WINDOW from it, one indexed lookup each
+        (`records_point_scans`).
+        """
         iso = _storage.iso
-        wanted = sorted(set(point_ids))
         found: dict[str, list[PointScan]] = {}
         parse = datetime.fromisoformat
-        for chunk in _chunks(wanted):
-            marks = ",".join("?" * len(chunk))
-            for point, user, at in self.db.execute(
-                "select point_id, user_id, device_time from records where site_id = ?"
-                " and kind = 'scan' and device_time >= ? and device_time < ?"
-                f" and point_id in ({marks})",
-                [site_id, iso(start), iso(end), *chunk],
-            ):
-                found.setdefault(point, []).append(PointScan(user, parse(at)))
+        held = sum(
+            self.db.execute(
+                "select count(*) from records where site_id = ? and kind = 'scan'"
+                " and device_time >= ? and device_time < ?",
+                [site_id, iso(start), iso(end)],
+            ).fetchone()[0]
+            for start, end in spans
+        )
+        if held <= _READ_ALL_FACTOR * len(scans) + _READ_ALL_MIN:
+            wanted = sorted({point for point, _ in scans})
+            for start, end in spans:
+                for chunk in _chunks(wanted):
+                    marks = ",".join("?" * len(chunk))
+                    for point, user, at in self.db.execute(
+                        "select point_id, user_id, device_time from records where site_id = ?"
+                        " and kind = 'scan' and device_time >= ? and device_time < ?"
+                        f" and point_id in ({marks})",
+                        [site_id, iso(start), iso(end), *chunk],
+                    ):
+                        found.setdefault(point, []).append(PointScan(user, parse(at)))
+            return found
+        probes = []
+        for point, at in scans:
+            utc = at.astimezone(UTC)
+            lo, hi = iso(utc - BURST_WINDOW), iso(utc + BURST_WINDOW)
+            if REPEAT_WINDOW != BURST_WINDOW:
+                lo, hi = iso(utc - REPEAT_WINDOW), iso(utc + REPEAT_WINDOW)
+            probes.append((point, lo, hi, lo, hi))
+        for point, user, at in self.db.execute(
+            _POINT_SCANS_NEAR,
+            {"site": site_id, "user": user_id, "q": orjson.dumps(probes).decode()},
+        ):
+            found.setdefault(point, []).append(PointScan(user, parse(at)))
         return found
 
-    def person_walk(
-        self, user_id: str, start: datetime, end: datetime
+    def person_neighbours(
+        self, user_id: str, spans: Sequence[tuple[datetime, datetime, Sequence[datetime]]]
     ) -> list[tuple[str, str, datetime, float | None, float | None, float | None]]:
-        """Where a person scanned in [start, end), any site, oldest first: (site id, point
-        id, device time, fix lat, lon, accuracy). Just the columns the speed check needs."""
+        """The person's stored scans (any site) that can be the scan just before or just
+        after one of the `spans`' times, oldest first (ties in storage order), as (site id,
+        point id, device time, fix lat, lon, accuracy): the columns the speed check needs.
+
+        When the spans [start, end) hold few of the person's scans, all of them; otherwise,
+        so that the work stays bounded by the batch, for each time the latest scan in
+        [start, time] and the earliest in (time, end), and each span's first and last
+        scan. For every time its neighbours among these are its neighbours among all the
+        person's scans in the spans.
+        """
         iso = _storage.iso
         parse = datetime.fromisoformat
-        rows = self.db.execute(
-            "select site_id, point_id, device_time, body ->> '$.gps.lat',"
-            " body ->> '$.gps.lon', body ->> '$.gps.accuracy' from records"
-            " where user_id = ? and kind = 'scan' and device_time >= ? and device_time < ?"
-            " order by device_time",
-            [user_id, iso(start), iso(end)],
+        bounds = [(iso(start), iso(end)) for start, end, _ in spans]
+        held = sum(
+            self.db.execute(
+                "select count(*) from records where user_id = ? and kind = 'scan'"
+                " and device_time >= ? and device_time < ?",
+                [user_id, lo, hi],
+            ).fetchone()[0]
+            for lo, hi in bounds
         )
+        times = sum(len(span[2]) for span in spans)
+        if held <= _READ_ALL_FACTOR * times + _READ_ALL_MIN:
+            rows: list[Any] = []
+            for lo, hi in bounds:
+                rows.extend(
+                    self.db.execute(
+                        "select site_id, point_id, device_time, body ->> '$.gps.lat',"
+                        " body ->> '$.gps.lon', body ->> '$.gps.accuracy' from records"
+                        " where user_id = ? and kind = 'scan' and device_time >= ?"
+                        " and device_time < ? order by device_time, rowid",
+                        [user_id, lo, hi],
+                    )
+                )
+        else:
+            tick = timedelta(microseconds=1)
+            probes: list[tuple[str, str, str]] = []
+            for (start, end, span_times), (lo, hi) in zip(spans, bounds, strict=True):
+                probes.append((lo, iso(start - tick), hi))  # the span's first scan
+                probes.append((lo, iso(end - tick), hi))  # the span's last scan
+                probes.extend((lo, iso(at), hi) for at in span_times)
+            rows = self.db.execute(
+                _PERSON_NEIGHBOURS, {"user": user_id, "q": orjson.dumps(probes).decode()}
+            ).fetchall()
         return [(s, p or "", parse(t), lat, lon, acc) for s, p, t, lat, lon, acc in rows]
 
     def photo_phashes(self, site_id: str, shas: Iterable[str]) -> dict[str, str | None]:
@@ -269,3 +349,39 @@ class TrustQueries:
 
 def parse_at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def _point_scans_near_sql() -> str:
+    near = (
+        "(select rowid from records where kind = 'scan' and point_id = q.p"
+        " and device_time > q.lo and device_time < q.hi and site_id = :site"
+        " limit 1 offset {})"
+    )
+    own = (
+        "(select rowid from records where kind = 'scan' and point_id = q.p"
+        " and device_time > q.rlo and device_time < q.rhi and user_id = :user"
+        " and site_id = :site limit 1)"
+    )
+    picks = [near.format(i) for i in range(BURST_COUNT - 1)] + [own]
+    union = " union ".join(f"select {pick} from q" for pick in picks)
+    return (
+        "with q(p, lo, hi, rlo, rhi) as (select value ->> 0, value ->> 1, value ->> 2,"
+        " value ->> 3, value ->> 4 from json_each(:q))"
+        f" select point_id, user_id, device_time from records where rowid in ({union})"
+    )
+
+
+_POINT_SCANS_NEAR = _point_scans_near_sql()
+
+# Index order within one device time is rowid order, as a plain range read returns them.
+_PERSON_NEIGHBOURS = (
+    "with q(lo, at, hi) as (select value ->> 0, value ->> 1, value ->> 2 from json_each(:q))"
+    " select site_id, point_id, device_time, body ->> '$.gps.lat', body ->> '$.gps.lon',"
+    " body ->> '$.gps.accuracy' from records where rowid in ("
+    "select (select rowid from records where user_id = :user and kind = 'scan'"
+    " and device_time >= q.lo and device_time <= q.at"
+    " order by device_time desc, rowid desc limit 1) from q"
+    " union select (select rowid from records where user_id = :user and kind = 'scan'"
+    " and device_time > q.at and device_time < q.hi order by device_time, rowid limit 1)"
+    " from q) order by device_time, rowid"
+)

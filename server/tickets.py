@@ -23,6 +23,7 @@ from domain.tickets import (
     response_target,
     ticket_state,
 )
+from domain.trust import voids_follow_up
 from domain.wire import RecordKind
 from server.storage import Storage, StoredRecord, UserRow
 from server.storage_tickets import TicketEventRow
@@ -37,7 +38,7 @@ __all__ = [
     "ticket_states",
 ]
 
-StatusFilter = Literal["open", "in_progress", "closed", "active", "all"]
+StatusFilter = Literal["open", "in_progress", "closed", "void", "active", "all"]
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -75,10 +76,26 @@ def ticket_states(
     figures such as the appraisal's anomalies closed and the dashboards' time to close)."""
     response = response_target(storage.site_settings_json(site_id))
     events = storage.ticket_events(site_id, "anomaly", [a.id for a in anomalies])
+    void = _void(storage, site_id, anomalies)
     return {
-        a.id: ticket_state(a.device_time, domain_events(events.get(a.id, [])), response, now)
+        a.id: ticket_state(
+            a.device_time,
+            domain_events(events.get(a.id, [])),
+            response,
+            now,
+            void=a.id in void,
+        )
         for a in anomalies
     }
+
+
+def _void(storage: Storage, site_id: str, anomalies: list[StoredRecord]) -> set[str]:
+    """The anomalies a reviewer rejected: their tickets are void (domain.trust)."""
+    flagged = [a for a in anomalies if a.flags]
+    if not flagged:
+        return set()
+    reviews = storage.latest_reviews(site_id, [a.id for a in flagged])
+    return {a.id for a in flagged if voids_follow_up(a.flags, reviews.get(a.id))}
 
 
 def _ticket_json(
@@ -122,7 +139,7 @@ def _matches(
     category: str | None,
     mine: str | None,
 ) -> bool:
-    if status == "active" and item["status"] == TicketStatus.CLOSED:
+    if status == "active" and item["status"] in (TicketStatus.CLOSED, TicketStatus.VOID):
         return False
     if status not in ("active", "all") and item["status"] != status:
         return False
@@ -168,7 +185,10 @@ def ticket_list(
             counts["overdue"] += item["overdue"] and item["status"] != TicketStatus.CLOSED
     chosen = [i for i in items if _matches(i, status, assignee_id, overdue, category, mine)]
     chosen.sort(key=lambda i: i["reported_at"], reverse=True)
-    chosen.sort(key=lambda i: (i["status"] == TicketStatus.CLOSED, not i["overdue"]))
+    done = (TicketStatus.CLOSED, TicketStatus.VOID)
+    chosen.sort(
+        key=lambda i: (i["status"] in done, i["status"] == TicketStatus.VOID, not i["overdue"])
+    )
     page = chosen[offset : offset + limit]
     return {"data": page, "count": len(page), "total": len(chosen), "counts": counts}
 
@@ -183,7 +203,8 @@ def ticket_detail(
         return None
     rows = storage.ticket_events(site_id, "anomaly", [record.id]).get(record.id, [])
     response = response_target(storage.site_settings_json(site_id))
-    ticket = ticket_state(record.device_time, domain_events(rows), response, now)
+    void = record.id in _void(storage, site_id, [record])
+    ticket = ticket_state(record.device_time, domain_events(rows), response, now, void=void)
     names = storage.user_names(site_id)
     points = {p.id: p.name for p in storage.points(site_id)}
     item = _ticket_json(record, ticket, names, points)
@@ -250,13 +271,15 @@ def add_ticket_event(
         raise TicketRefused("upload the closing photo to this site first")
     rows = storage.ticket_events(site_id, "anomaly", [record.id]).get(record.id, [])
     response = response_target(storage.site_settings_json(site_id))
-    current = ticket_state(record.device_time, domain_events(rows), response, now)
+    void = record.id in _void(storage, site_id, [record])
+    current = ticket_state(record.device_time, domain_events(rows), response, now, void=void)
     event = TicketEvent(kind, actor.id, now, assignee_id, note, photo)
     refusal = event_refusal(current, event)
     if refusal:
         closed = current.status is TicketStatus.CLOSED
         conflict = (
-            (kind in (TicketAction.ASSIGN, TicketAction.CLOSE) and closed)
+            current.status is TicketStatus.VOID
+            or (kind in (TicketAction.ASSIGN, TicketAction.CLOSE) and closed)
             or (kind is TicketAction.REOPEN and not closed)
             or (kind is TicketAction.ASSIGN and assignee_id == current.assignee_id)
         )

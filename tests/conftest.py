@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,28 @@ class LiveServer:
         response.raise_for_status()
         client.headers["Authorization"] = f"Bearer {response.json()['token']}"
         return client
+
+
+_SERVERS = {"live_server", "server", "slow_login_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under mutmut (scripts/mutation.sh), which names the tests to run in no set order:
+    put them back in file order (some share a module-wide server and build on each other),
+    with the modules whose tests start no server first, since a mutant is killed by its
+    first failing test and the cheap ones are the quickest to fail."""
+    if "MUTANT_UNDER_TEST" in os.environ:
+        serving = {
+            item.module.__name__
+            for item in items
+            if isinstance(item, pytest.Function) and _SERVERS & set(item.fixturenames)
+        }
+
+        def place(item: pytest.Item) -> tuple[bool, str, int]:
+            module = item.module.__name__ if isinstance(item, pytest.Function) else ""
+            return module in serving, str(item.path), item.location[1] or 0
+
+        items.sort(key=place)
 
 
 @pytest.fixture

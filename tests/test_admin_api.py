@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sqlite3
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         password_hash=hash_password(PASSWORD),
         site_ids=["alpha"],
     )
+    storage.add_user(
+        user_id="u-quality",
+        company_id="acme",
+        username="quality",
+        name="Quality",
+        role="quality",
+        password_hash=hash_password(PASSWORD),
+        site_ids=["alpha", "beta"],
+    )
     storage.close()
     thread = ServerThread(settings).start()
     yield LiveServer(thread.url, settings)
@@ -51,7 +61,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def clients(server: LiveServer) -> dict[str, httpx.Client]:
-    return {u: server.login(u) for u in ("admin", "manager", "guard", "super", "beta-manager")}
+    names = ("admin", "manager", "guard", "super", "beta-manager", "quality")
+    return {u: server.login(u) for u in names}
 
 
 def _png(size: tuple[int, int] = (400, 300)) -> bytes:
@@ -95,6 +106,7 @@ ACTIONS = [
     ("POST", "/schedules/s1/end", None),
     ("GET", "/templates", None),
     ("POST", "/templates", {"name_zh": "新", "items": [{"key": "a", "label_zh": "地面"}]}),
+    ("POST", "/templates/six-clean-three-none/copy", None),
     ("GET", "/people", None),
     ("POST", "/people", {"username": "x1", "name": "X", "role": "guard"}),
     ("PATCH", "/people/u-guard2", {"name": "G2"}),
@@ -347,6 +359,41 @@ def test_import_reports_each_bad_row_and_stores_nothing_until_confirmed(clients)
     assert again.status_code == 422  # the names are taken now: nothing half-imported
 
 
+def test_the_server_answers_other_requests_while_an_import_hashes_passwords(server, clients):
+    """A 20-person import hashes 20 passwords (argon2, ~0.2 s of CPU each). Hashed on the
+    event loop, no other request is answered until the import is done; hashed in worker
+    threads, /healthz keeps answering in the meantime (counted, not timed)."""
+    admin = clients["admin"]
+    header = ["username 登录名", "name 姓名", "role 角色", "password 密码"]
+    rows = [[f"bulk{i:02d}", f"批量{i}", "guard", ""] for i in range(20)]
+    sheet = _xlsx([header, *rows])
+    checked = admin.post(f"{A}/import/people/check", content=sheet).json()
+    assert checked["ok"] == 20 and checked["token"]
+    finished = threading.Event()
+    answered_during: list[int] = []
+
+    def poll() -> None:
+        with httpx.Client(base_url=server.url, timeout=60) as probe:
+            while not finished.is_set():
+                status = probe.get("/healthz").status_code
+                if not finished.is_set():
+                    answered_during.append(status)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        done = admin.post(
+            f"{A}/import/people/confirm?token={checked['token']}", content=sheet, timeout=300
+        )
+    finally:
+        finished.set()
+        poller.join()
+    assert done.status_code == 201, done.text
+    assert len(done.json()["created"]) == 20
+    assert all(c["one_time_password"] for c in done.json()["created"])
+    assert answered_during.count(200) >= 10, answered_during
+
+
 def test_point_import_from_csv(clients):
     admin = clients["admin"]
     csv = (
@@ -395,3 +442,78 @@ def test_the_audit_log_pages_back_and_bounds_its_cursor(clients):
     older = admin.get(f"{A}/audit?limit=2&before_id={newest[-1]['id']}").json()
     assert older and older[0]["id"] < newest[-1]["id"]
     assert admin.get(f"{A}/audit?before_id={2**70}").status_code == 422
+
+
+def test_company_templates_are_kept_by_quality_used_by_every_site_and_copied_not_edited(
+    server, clients
+):
+    admin, quality = clients["admin"], clients["quality"]
+    body = {
+        "name_zh": "集团巡检标准",
+        "items": [
+            {"key": "floor", "group": "六清", "label_zh": "地面清洁"},
+            {"key": "bins", "group": "三无", "label_zh": "垃圾桶无满溢"},
+        ],
+    }
+    for who in ("admin", "manager", "guard", "beta-manager"):
+        refused = clients[who].post("/api/v1/company/templates", json=body)
+        assert refused.status_code == 403, (who, refused.text)
+    assert clients["guard"].get("/api/v1/company/templates").status_code == 403
+    strict = quality.post("/api/v1/company/templates", json=body | {"photo": True})
+    assert strict.status_code == 422
+    default_id = quality.post(
+        "/api/v1/company/templates", json=body | {"id": "six-clean-three-none"}
+    )
+    assert default_id.status_code == 409
+    made = quality.post("/api/v1/company/templates", json=body)
+    assert made.status_code == 201, made.text
+    cid = made.json()["id"]
+    assert made.json()["version"] == 1
+
+    for client, site in ((admin, "alpha"), (clients["beta-manager"], "beta")):
+        listed = {t["id"]: t for t in client.get(f"/api/v1/sites/{site}/templates").json()}
+        assert listed[cid]["scope"] == "company" and not listed[cid]["editable"]
+    edit = admin.post(f"{A}/templates/{cid}/versions", json=body)
+    assert edit.status_code == 403 and "copy" in edit.json()["detail"]
+
+    copied = admin.post(f"{A}/templates/{cid}/copy")
+    assert copied.status_code == 201, copied.text
+    assert copied.json()["id"] != cid and copied.json()["items"] == made.json()["items"]
+    listed = {t["id"]: t for t in admin.get(f"{A}/templates").json()}
+    assert listed[copied.json()["id"]]["scope"] == "site"
+
+    # Reword, reorder and remove: version 2; version 1 stays for past inspections.
+    v2_body = {
+        "name_zh": "集团巡检标准",
+        "items": [{"key": "bins", "group": "三无", "label_zh": "垃圾桶无满溢、无异味"}],
+    }
+    v2 = quality.post(f"/api/v1/company/templates/{cid}/versions", json=v2_body)
+    assert v2.status_code == 201 and v2.json()["version"] == 2
+    assert [t["version"] for t in quality.get("/api/v1/company/templates").json()] == [2]
+    assert admin.post("/api/v1/company/templates/nope/versions", json=v2_body).status_code == 403
+    assert quality.post("/api/v1/company/templates/nope/versions", json=v2_body).status_code == 404
+    storage = Storage(server.settings.db_path)
+    versions = {(t.id, t.version): t for t in storage.templates("beta")}
+    storage.close()
+    assert [i.key for i in versions[(cid, 1)].items] == ["floor", "bins"]
+    assert [i.label_zh for i in versions[(cid, 2)].items] == ["垃圾桶无满溢、无异味"]
+    entries = [e for e in admin.get(f"{A}/audit").json() if e["target"] == copied.json()["id"]]
+    assert entries and entries[0]["action"] == "template.publish"
+
+
+def test_a_site_edits_a_default_template_as_its_own_version_others_keep_theirs(clients):
+    admin = clients["admin"]
+    before = {t["id"]: t for t in admin.get(f"{A}/templates").json()}
+    default = before["six-clean-three-none"]
+    assert default["scope"] in ("default", "site") and default["editable"]
+    items = default["items"]
+    edited = [dict(items[1]), dict(items[0]) | {"label_zh": "楼道地面干净"}, *items[3:]]
+    edited.append({"key": "lift", "group": "六清", "label_zh": "电梯轿厢干净"})
+    body = {"name_zh": default["name_zh"], "name_en": default["name_en"], "items": edited}
+    done = admin.post(f"{A}/templates/six-clean-three-none/versions", json=body)
+    assert done.status_code == 201, done.text
+    after = {t["id"]: t for t in admin.get(f"{A}/templates").json()}["six-clean-three-none"]
+    assert after["version"] == default["version"] + 1 and after["scope"] == "site"
+    assert [i["key"] for i in after["items"]] == [i["key"] for i in edited]
+    beta = clients["beta-manager"].get("/api/v1/sites/beta/templates").json()
+    assert next(t for t in beta if t["id"] == "six-clean-three-none")["version"] == 1

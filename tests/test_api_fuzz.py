@@ -34,6 +34,7 @@ from PIL import Image
 
 from server.serve import ServerThread
 from server.settings import Settings
+from tests.conftest import ALL_PASS, batch, inspection, new_id
 from tests.factory import PASSWORD, build_company
 
 SECONDS = int(os.environ.get("ROUNDS_FUZZ_SECONDS", "60"))
@@ -48,7 +49,7 @@ def _login(url: str, username: str, device: str) -> str:
     return response.json()["token"]
 
 
-def _config(token: str, logout_token: str, sha: str, record_id: str) -> str:
+def _config(token: str, logout_token: str, sha: str, record_id: str, ids: dict[str, str]) -> str:
     widen = '["2xx", "3xx", "401", "403", "404", "409", "429"'
     return f"""
 workers = 1
@@ -64,16 +65,25 @@ site_id = "alpha"
 point_id = "c01"
 sha = "{sha}"
 record_id = "{record_id}"
+ticket_id = "{ids["ticket"]}"
+inspection_id = "{ids["inspection"]}"
+item = "floor"
+who = "u-guard"
+person_id = "u-guard2"
+device_id = "fuzz-guard2"
 
 [[operations]]
 include-name = "POST /api/v1/auth/logout"
 headers = {{ Authorization = "Bearer {logout_token}" }}
 
-# The stateful phase chains operations by links it infers from field names (a new site's
-# id → an alert's key) and reports "created resource not found" through links the API
-# never promised; examples, coverage and fuzzing phases cover every operation.
+# The stateful phase chains operations only by the document's own links (a created
+# site, point, route, schedule, template, person or photo → reading or changing it):
+# links inferred from field names (a new site's id → an alert's key) reported "created
+# resource not found" through links the API never promised.
 [phases.stateful]
-enabled = false
+enabled = true
+max-steps = 8
+inference.algorithms = []
 
 [[operations]]
 include-name = "GET /api/v1/sites/{{site_id}}/coverage"
@@ -150,8 +160,18 @@ def test_schemathesis_finds_no_5xx_and_no_failed_check(tmp_path: Path):
             headers={"Authorization": f"Bearer {token}"},
         )
         assert sync.json()["results"][0]["status"] == "accepted"
+        # a ticket (a guard's anomaly) and a rectification (a failed inspection item), so the
+        # operations on them reach their rules instead of answering 404
+        ids = {"ticket": new_id(), "inspection": new_id()}
+        anomaly = {"id": ids["ticket"], "kind": "anomaly", "site_id": "alpha",
+                   "device_time": now, "point_id": "c01", "note": "漏水"}  # fmt: skip
+        failed = inspection(ALL_PASS | {"floor": "fail"}, {"floor": [sha]}, id=ids["inspection"])
+        for username, record in (("guard2", anomaly), ("super", failed)):
+            user = {"Authorization": f"Bearer {_login(server.url, username, f'fuzz-{username}')}"}
+            reply = httpx.post(f"{server.url}/api/v1/sync", json=batch(record), headers=user)
+            assert reply.json()["results"][0]["status"] == "accepted", reply.text
         config = tmp_path / "schemathesis.toml"
-        config.write_text(_config(token, logout_token, sha, forged["id"]))
+        config.write_text(_config(token, logout_token, sha, forged["id"], ids))
         report = tmp_path / "report.json"
         cli = Path(sys.executable).with_name("schemathesis")
         run = subprocess.run(
@@ -183,12 +203,18 @@ def test_schemathesis_finds_no_5xx_and_no_failed_check(tmp_path: Path):
         server.stop()
     summary = json.loads(report.read_text())
     cases = summary["test_cases"]
+    phases = {name: phase["status"] for name, phase in summary["phases"].items()}
     print(
         f"schemathesis: {summary['operations']['tested']} operations,"
         f" {cases['generated']} cases, {cases['with_failures']} with failures,"
-        f" errors {len(summary['errors'])}, {summary['running_time']:.0f} s"
+        f" errors {len(summary['errors'])}, {summary['running_time']:.0f} s; phases {phases}"
     )
+    lines = run.stdout.splitlines()
+    at = next((i for i, line in enumerate(lines) if "Stateful (in" in line), len(lines))
+    print("\n".join(lines[at : at + 40]))  # the stateful phase: which links it walked
     assert summary["operations"]["tested"] == summary["operations"]["total"]
     assert cases["generated"] > 100
+    # the stateful phase ran through the document's links (not skipped for want of time)
+    assert phases["stateful"] == "success", (phases, run.stdout[-3000:])
     assert summary["failures"] == [] and summary["errors"] == [], run.stdout[-6000:]
     assert run.returncode == 0, run.stdout[-6000:]

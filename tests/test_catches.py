@@ -231,25 +231,49 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-def test_another_sites_existing_plan_and_photo_answer_404_like_missing_ones(live_server):
-    plan = LocalBlobStore(live_server.settings.blob_dir).put(_png())
-    with sqlite3.connect(live_server.settings.db_path) as db:
-        db.execute("update sites set plan_sha = ? where id = 'alpha'", [plan])
+@pytest.mark.parametrize("thing", ["plan", "photo"])
+def test_another_sites_existing_plan_and_photo_answer_404_like_missing_ones(live_server, thing):
     member, outsider = live_server.login("manager"), live_server.login("beta-manager")
-    photo = upload(member, jpeg((5, 6, 7)))
-    for path in ("/api/v1/sites/alpha/plan", f"/api/v1/sites/alpha/photos/{photo}"):
-        assert member.get(path).status_code == 200  # it exists, for the site's own people
-        response = outsider.get(path)
-        missing = outsider.get(path.replace("alpha", "no-such-site"))
-        assert response.status_code == missing.status_code == 404
-        assert response.json() == missing.json()
+    if thing == "plan":
+        plan = LocalBlobStore(live_server.settings.blob_dir).put(_png())
+        with sqlite3.connect(live_server.settings.db_path) as db:
+            db.execute("update sites set plan_sha = ? where id = 'alpha'", [plan])
+        path = "/api/v1/sites/alpha/plan"
+    else:
+        path = f"/api/v1/sites/alpha/photos/{upload(member, jpeg((5, 6, 7)))}"
+    assert member.get(path).status_code == 200  # it exists, for the site's own people
+    response = outsider.get(path)
+    missing = outsider.get(path.replace("alpha", "no-such-site"))
+    assert response.status_code == missing.status_code == 404
+    assert response.json() == missing.json()
 
 
-def test_the_browser_tests_carry_the_browser_marker():
-    from tests.client import test_browser
+def _marks(obj: object) -> set[str]:
+    marks = getattr(obj, "pytestmark", [])
+    return {m.name for m in (marks if isinstance(marks, list) else [marks])}
 
-    marks = test_browser.pytestmark
-    assert "browser" in {m.name for m in (marks if isinstance(marks, list) else [marks])}
+
+def test_every_browser_test_carries_the_browser_marker():
+    """Every test module that drives chromium is marked `browser`, module-wide or on each
+    test, so `-m "not browser"` really leaves every browser test out."""
+    import importlib
+
+    tests = Path(__file__).parent
+    drivers = [
+        path
+        for path in sorted(tests.rglob("test_*.py"))
+        if path != Path(__file__)
+        and any(word in path.read_text() for word in ("playwright", "chromium", "client.browser"))
+    ]
+    assert len(drivers) >= 7  # the field app's, the console's and the set-up's flows
+    for path in drivers:
+        name = ".".join(path.relative_to(tests.parent).with_suffix("").parts)
+        module = importlib.import_module(name)
+        functions = [f for n, f in vars(module).items() if n.startswith("test_") and callable(f)]
+        assert functions, name
+        if "browser" not in _marks(module):
+            unmarked = [f.__name__ for f in functions if "browser" not in _marks(f)]
+            assert not unmarked, f"{name}: {unmarked} run under -m 'not browser'"
 
 
 def test_a_record_sent_now_is_not_flagged_future(live_server):

@@ -103,3 +103,33 @@ def test_the_label_sheet_is_a_one_time_pdf_link_and_a_reprint_revokes(tmp_path: 
     label_sheet_link(storage, manager, "alpha", datetime.now(UTC), reprint=True)
     assert set(storage.label_serials("alpha").values()) == {1}
     storage.close()
+
+
+def test_a_dragged_route_order_saves_as_a_new_version_and_the_old_one_stays(tmp_path: Path):
+    from datetime import UTC, datetime
+
+    from server import admin
+    from server.console.models.setup import RouteDraft, reorder
+
+    settings = Settings(data_dir=tmp_path)
+    build_company(settings)
+    storage = Storage(settings.db_path)
+    manager = storage.user_by_name("manager")
+    assert manager is not None
+    route = admin.list_routes(storage, manager, "alpha")[0]
+    draft = RouteDraft(route["id"], route["name"], list(route["checkpoint_ids"]), True)
+    # The web client reports a drag of the first point to the third place as (0, 2).
+    draft.checkpoint_ids = reorder(draft.checkpoint_ids, 0, 2)
+    first, second, third = route["checkpoint_ids"][:3]
+    assert draft.checkpoint_ids[:3] == [second, third, first]
+    saved = admin.save_route(
+        storage, manager, "alpha", route["id"], draft.body(), datetime.now(UTC)
+    )
+    versions = storage.route_versions("alpha")[route["id"]]
+    assert saved["version"] == versions[-1].version == versions[-2].version + 1
+    assert list(versions[-2].checkpoint_ids[:3]) == [first, second, third]
+    assert list(versions[-1].checkpoint_ids[:3]) == [second, third, first]
+    any_order = RouteDraft(route["id"], route["name"], draft.checkpoint_ids, False)
+    admin.save_route(storage, manager, "alpha", route["id"], any_order.body(), datetime.now(UTC))
+    assert storage.route_versions("alpha")[route["id"]][-1].ordered is False
+    storage.close()

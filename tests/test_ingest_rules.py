@@ -98,7 +98,27 @@ def test_an_unknown_schedule_or_another_sites_round_is_refused(live_server):
         "round_id": beta_start["id"],
     }
     [result] = _result(guard, finish)
-    assert result["status"] == "rejected"
+    assert result == {"id": finish["id"], "status": "rejected",
+                      "reason": f"round not found: {beta_start['id']}"}  # fmt: skip
+    # a finish must refer to a round start of this site, and a correction to a record of it
+    own = scan("c01")
+    correction = {"id": new_id(), "kind": "correction", "site_id": "alpha",
+                  "device_time": now_iso(), "note": "wrong point"}  # fmt: skip
+    results = _result(
+        guard,
+        own,
+        dict(finish, id=new_id(), round_id=own["id"]),
+        dict(correction, corrects=beta_start["id"]),
+        dict(correction, id=new_id(), corrects="no-such-record"),
+        dict(correction, id=new_id(), corrects=own["id"]),
+    )
+    assert [r.get("reason") for r in results] == [
+        None,
+        f"round not found: {own['id']}",
+        f"record not found: {beta_start['id']}",
+        "record not found: no-such-record",
+        None,
+    ]
 
 
 def test_another_sites_record_id_is_refused_like_any_taken_id_not_called_duplicate(live_server):
@@ -147,3 +167,60 @@ def test_finishing_a_round_with_points_left_needs_a_reason(live_server):
     assert results[2]["reason"] == "a round finished with 19 points left needs a reason"
     [given] = _result(guard, dict(finish, id=new_id(), reason="大雨，地库积水"))
     assert given["status"] == "accepted"
+
+
+def _checks(point: str, scan_id: str | None, answers: dict | None = None) -> dict:
+    return {"id": new_id(), "kind": "checks", "site_id": "alpha", "device_time": now_iso(),
+            "point_id": point, "scan_id": scan_id,
+            "answers": answers or {"消防设施完好?": True}}  # fmt: skip
+
+
+def test_checks_must_follow_a_scan_of_their_own_point(live_server):
+    guard = live_server.login("guard")
+    start = {"id": new_id(), "kind": "round_start", "site_id": "alpha",
+             "device_time": now_iso(), "route_id": "r1"}  # fmt: skip
+    s = scan("c01", round_id=start["id"])
+    long_key = "灭火器" + "x" * 60
+    results = _result(
+        guard,
+        start,
+        s,
+        _checks("c02", s["id"]),  # a scan of another point
+        _checks("c01", start["id"]),  # not a scan at all
+        _checks("c01", "no-such-scan"),
+        _checks("c01", s["id"], {long_key: True}),
+        _checks("c01", s["id"]),
+    )
+    follow = "checks must follow a scan of the same point"
+    assert [r.get("reason") for r in results] == [
+        None, None, follow, follow, follow, f"not a check of this point: {long_key[:40]}", None,
+    ]  # fmt: skip
+
+
+def test_points_left_are_counted_on_the_rounds_own_route_version(live_server):
+    """A round started on version 1 of a route is judged by version 1's checkpoints even
+    after version 2 (three checkpoints) is published; without a version, by the newest.
+    Scans of another round do not count for this one."""
+    short = {"name": "Short round", "checkpoint_ids": ["c01", "c02", "c03"]}
+    edited = live_server.login("manager").put("/api/v1/sites/alpha/routes/r1", json=short)
+    assert edited.json()["versions"] == 2, edited.text
+    guard = live_server.login("guard")
+
+    def finish_after(route_version: int | None, *points: str, other_round: bool = False):
+        start = {"id": new_id(), "kind": "round_start", "site_id": "alpha",
+                 "device_time": now_iso(), "route_id": "r1"}  # fmt: skip
+        if route_version is not None:
+            start["route_version"] = route_version
+        other = dict(start, id=new_id())
+        scans = [scan(p, round_id=other["id"] if other_round else start["id"]) for p in points]
+        finish = {"id": new_id(), "kind": "round_finish", "site_id": "alpha",
+                  "device_time": now_iso(), "round_id": start["id"], "reason": ""}  # fmt: skip
+        return _result(guard, start, other, *scans, finish)[-1].get("reason")
+
+    assert finish_after(1, "c01") == "a round finished with 19 points left needs a reason"
+    assert finish_after(2, "c01") == "a round finished with 2 points left needs a reason"
+    assert finish_after(None, "c01", "c02") == "a round finished with 1 points left needs a reason"
+    assert finish_after(2, "c01", "c02", "c03") is None
+    assert finish_after(2, "c01", "c02", "c03", other_round=True) == (
+        "a round finished with 3 points left needs a reason"
+    )

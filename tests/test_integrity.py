@@ -17,7 +17,7 @@ import httpx
 import pytest
 import sqlite_utils
 
-from domain.chain import GENESIS, ChainRow, digest, first_break, link
+from domain.chain import GENESIS, ChainBreak, ChainRow, digest, first_break, link
 from server.datalock import DataDirInUse, DataLock
 from server.ingest import _ID_TAKEN, ingest_batch
 from server.integrity import BackupError, backup, chain_head, check_backup, restore, verify
@@ -46,9 +46,11 @@ def test_the_first_broken_link_is_named():
     deleted = first_break([rows[0], rows[2]])  # r2 deleted: r3's place is wrong
     assert (deleted.seq, deleted.reason) == (3, "expected record #2 here")
     renumbered = [rows[0], ChainRow(2, "r3", rows[2].fields, *_hashes(rows[2]))]
-    assert first_break(renumbered).reason == "the record before it is missing or changed"
+    assert first_break(renumbered) == ChainBreak(
+        2, "r3", "the record before it is missing or changed"
+    )
     relinked = [rows[0], ChainRow(2, "r2", rows[1].fields, *_hashes(rows[1])[:2], "f" * 64)]
-    assert first_break(relinked).reason == "its chain hash was changed"
+    assert first_break(relinked) == ChainBreak(2, "r2", "its chain hash was changed")
     # Length-prefixed fields: moving text from one field to the next changes the digest.
     assert digest(("ab", "c")) != digest(("a", "bc")) and digest((None,)) != digest(("-",))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -103,3 +104,54 @@ def test_a_405_lists_every_method_of_the_path(live_server):
     assert response.headers["allow"] == "GET, POST"
     assert response.json() == {"detail": "Method Not Allowed"}
     assert manager.delete("/api/v1/sync").headers["allow"] == "POST"
+
+
+def test_links_lead_from_a_created_thing_to_reading_or_changing_it(document):
+    """The stateful fuzz phase follows only these links: each names a real operation and
+    fills exactly its path parameters, from the request's site and the 201 answer's id."""
+    operations = {
+        op["operationId"]: (path, method)
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+    }
+    links = {
+        (method, path): operation["responses"]["201"]["links"]
+        for path, ops in document["paths"].items()
+        for method, operation in ops.items()
+        if "links" in operation["responses"].get("201", {})
+    }
+    assert len(links) == 7
+    assert sum(map(len, links.values())) >= 25
+    for (method, path), named in links.items():
+        assert method == "post"
+        for link in named.values():
+            target, _ = operations[link["operationId"]]
+            params = set(re.findall(r"{(\w+)}", target))
+            assert set(link["parameters"]) == params, (path, target)
+            for name, expression in link["parameters"].items():
+                assert expression.startswith(("$response.body#/", "$request.path.")), expression
+                if expression.startswith("$request.path."):
+                    assert f"{{{name}}}" in path  # the created thing's own site
+    photo = links[("post", "/api/v1/sites/{site_id}/photos")]["GetPhoto"]
+    assert photo["parameters"]["sha"] == "$response.body#/sha256"
+
+
+@pytest.mark.parametrize("username", ["guard", "cleaner", "beta-manager", "manager"])
+def test_every_operation_answers_each_role_only_with_documented_codes(live_server, username):
+    """Every operation, called by each kind of caller with the plainest request (no body
+    or an empty one, made-up ids), answers with a status its document lists: a role
+    refused (403), another site (404) or an incomplete body (422) included."""
+    client = live_server.login(username)
+    document = client.get("/openapi.json").json()
+    values = {"site_id": "alpha", "point_id": "c01", "kind": "points", "file_name": "visits.csv"}
+    undocumented = []
+    for path, operations in document["paths"].items():
+        if path == "/api/v1/auth/logout":
+            continue  # it would sign this client out
+        url = re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "x1"), path)
+        for method, operation in operations.items():
+            body = {} if "requestBody" in operation else None
+            status = client.request(method.upper(), url, json=body).status_code
+            if str(status) not in operation["responses"]:
+                undocumented.append(f"{method.upper()} {path}: {status}")
+    assert undocumented == [], undocumented

@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.coverage import VisitStatus
-from domain.presence import Gap, MapStatus, gap_level, longest_gap, map_status
+from domain.presence import (
+    Gap,
+    MapStatus,
+    ShareBand,
+    gap_level,
+    longest_gap,
+    map_status,
+    share_band,
+    uses_share_bands,
+)
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -78,3 +87,47 @@ def test_gap_levels(hours, level):
 
 def test_no_gap_has_no_level():
     assert gap_level(None) is None
+
+
+@pytest.mark.parametrize(
+    ("counts", "band"),
+    [
+        ({"expected": 0, "on_time": 0, "met": 0, "upcoming": 0}, ShareBand.NONE),
+        ({"expected": 0, "on_time": 0, "met": 0, "upcoming": 0, "pending": 1}, ShareBand.PENDING),
+        ({"expected": 4, "on_time": 0, "met": 0, "upcoming": 4}, ShareBand.UPCOMING),
+        ({"expected": 60, "on_time": 60, "met": 60, "upcoming": 0}, ShareBand.ALL_ON_TIME),
+        # upcoming visits are neither met nor missed
+        ({"expected": 60, "on_time": 40, "met": 40, "upcoming": 20}, ShareBand.ALL_ON_TIME),
+        ({"expected": 60, "on_time": 50, "met": 60, "upcoming": 0}, ShareBand.COVERED),
+        # one miss in a week of 60 visits: 98 % covered, light green, not red
+        ({"expected": 60, "on_time": 59, "met": 59, "upcoming": 0}, ShareBand.COVERED),
+        ({"expected": 10, "on_time": 9, "met": 9, "upcoming": 0}, ShareBand.COVERED),  # 90 %
+        ({"expected": 10, "on_time": 8, "met": 8, "upcoming": 0}, ShareBand.SHORT),
+        ({"expected": 10, "on_time": 7, "met": 7, "upcoming": 0}, ShareBand.SHORT),  # 70 %
+        ({"expected": 10, "on_time": 6, "met": 6, "upcoming": 0}, ShareBand.POOR),
+        ({"expected": 1, "on_time": 0, "met": 0, "upcoming": 0}, ShareBand.POOR),
+        # a held visit waits for its reviewer: out of the share, and the point shows it
+        ({"expected": 10, "on_time": 9, "met": 9, "upcoming": 0, "held": 1}, ShareBand.PENDING),
+        ({"expected": 1, "on_time": 0, "met": 0, "upcoming": 0, "held": 1}, ShareBand.PENDING),
+        # ... unless what is known already falls below the threshold
+        ({"expected": 10, "on_time": 2, "met": 2, "upcoming": 0, "held": 1}, ShareBand.POOR),
+        (
+            {"expected": 10, "on_time": 10, "met": 10, "upcoming": 0, "pending": 2},
+            ShareBand.PENDING,
+        ),
+    ],
+)
+def test_share_bands(counts: dict[str, int], band: ShareBand) -> None:
+    assert share_band(**counts) is band
+
+
+def test_the_threshold_is_the_sites_and_bands_need_a_day() -> None:
+    counts = {"expected": 10, "on_time": 5, "met": 5, "upcoming": 0}
+    assert share_band(**counts) is ShareBand.POOR
+    assert share_band(**counts, threshold=0.5) is ShareBand.SHORT
+    assert share_band(**counts, threshold=0.4) is ShareBand.SHORT
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    assert not uses_share_bands(start, start + timedelta(hours=12))  # a shift
+    assert uses_share_bands(start, start + timedelta(days=1))
+    assert uses_share_bands(start, start + timedelta(hours=23))  # a day that loses an hour
+    assert uses_share_bands(start, start + timedelta(days=31))

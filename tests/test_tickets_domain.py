@@ -134,6 +134,63 @@ def test_refusals_say_why(events, new, reason):
     assert refusal is not None and reason in refusal
 
 
+def test_each_refusal_is_said_in_full():
+    """The console shows the refusal as it is: the whole sentence is the rule's."""
+    closed = state([ev("close", 1, note="ok")], 3)
+    assigned = state([ev("assign", 1, assignee="u1")], 3)
+    assert [
+        event_refusal(closed, ev("assign", 2, assignee="u1")),
+        event_refusal(assigned, ev("assign", 2)),
+        event_refusal(assigned, ev("assign", 2, assignee="u1")),
+        event_refusal(assigned, ev("comment", 2)),
+        event_refusal(closed, ev("close", 2, note="again")),
+        event_refusal(assigned, ev("close", 2)),
+        event_refusal(assigned, ev("reopen", 2, note="x")),
+        event_refusal(closed, ev("reopen", 2)),
+        event_refusal(assigned, ev("comment", 2, note="x" * 1001)),
+    ] == [
+        "the ticket is closed: reopen it first",
+        "say who the ticket is assigned to",
+        "the ticket is already assigned to that person",
+        "a comment needs some text",
+        "the ticket is already closed",
+        "closing a ticket needs a note or a photo of the result",
+        "only a closed ticket can be reopened",
+        "say why the ticket is reopened",
+        "the note is longer than 1000 characters",
+    ]
+    assert event_refusal(assigned, ev("comment", 2, note="x" * 1000)) is None  # at the limit
+
+
+def test_comments_and_reopenings_are_counted_and_an_open_ticket_has_no_closer():
+    events = [
+        ev("comment", 1, note="a"),
+        ev("comment", 1.5, note="b"),
+        ev("comment", 1.6),  # no text: kept, changes nothing
+        ev("close", 2, note="done"),
+        ev("reopen", 3, note="again"),
+        ev("close", 4, note="done"),
+        ev("reopen", 5, note="and again"),
+    ]
+    t = state(events, 6)
+    assert (t.comments, t.reopened, t.status) == (2, 2, TicketStatus.OPEN)
+    assert t.closed_at is None and t.closed_by is None and t.closing_photo is None
+    fresh = state([])
+    assert fresh.closed_by is None and fresh.closing_photo is None and fresh.comments == 0
+
+
+def test_events_at_the_same_moment_apply_in_the_order_stored():
+    same = [ev("assign", 1, assignee="u1"), ev("assign", 1, assignee="u2")]
+    assert state(same, 2).assignee_id == "u2"
+    assert state(same[::-1], 2).assignee_id == "u1"
+
+
+def test_a_ticket_closed_exactly_at_its_due_time_is_not_overdue():
+    assert not state([ev("close", 24, note="ok")], 30).overdue
+    assert state([ev("close", 24.01, note="ok")], 30).overdue
+    assert not state([], 24).overdue and state([], 24.01).overdue
+
+
 @pytest.mark.parametrize(
     "new",
     [
@@ -152,6 +209,10 @@ def test_steps_that_apply_are_accepted(new):
     [
         ({}, 24),
         ({"anomaly_response_hours": 4}, 4),
+        ({"anomaly_response_hours": 1}, 1),
+        ({"anomaly_response_hours": 720}, 720),
+        ({"anomaly_response_hours": 720.5}, 24),
+        ({"anomaly_response_hours": None}, 24),
         ({"anomaly_response_hours": 0}, 24),
         ({"anomaly_response_hours": 10_000}, 24),
         ({"anomaly_response_hours": "4"}, 24),
@@ -160,6 +221,10 @@ def test_steps_that_apply_are_accepted(new):
 )
 def test_response_target_is_a_bounded_site_setting(settings, hours):
     assert response_target(settings) == timedelta(hours=hours)
+
+
+def test_settings_that_are_not_an_object_give_the_defaults():
+    assert response_target(None) == escalate_after([]) == timedelta(hours=24)
 
 
 def test_escalation_delay_is_a_bounded_site_setting():
@@ -173,3 +238,22 @@ def test_an_overdue_rectification_escalates_after_the_delay_unless_closed():
     assert not escalated(deadline, False, T0 + timedelta(hours=23), delay)
     assert escalated(deadline, False, T0 + timedelta(hours=24), delay)
     assert not escalated(deadline, True, T0 + timedelta(hours=48), delay)
+
+
+def test_a_ticket_of_a_rejected_anomaly_is_void_never_overdue_and_takes_only_comments():
+    from domain.trust import Review, Verdict, voids_follow_up
+
+    rejected = Review("a1", Verdict.REJECT, "造假", "mgr", T0)
+    accepted = Review("a1", Verdict.ACCEPT, "", "mgr", T0 + timedelta(hours=1))
+    assert voids_follow_up(["clock_skew"], rejected)
+    assert not voids_follow_up(["clock_skew"], accepted)
+    assert not voids_follow_up(["bad_label_signature"], None)  # pending holds no follow-up
+    assert not voids_follow_up([], None)
+    events = [ev("assign", 1, assignee="guard")]
+    void = ticket_state(T0, events, DAY, T0 + 3 * DAY, void=True)
+    assert (void.status, void.overdue, void.assignee_id) == (TicketStatus.VOID, False, "guard")
+    assert event_refusal(void, ev("close", 2, note="ok")) is not None
+    assert event_refusal(void, ev("assign", 2, assignee="lead")) is not None
+    assert event_refusal(void, ev("comment", 2, note="已驳回")) is None
+    standing = ticket_state(T0, events, DAY, T0 + 3 * DAY)
+    assert (standing.status, standing.overdue) == (TicketStatus.IN_PROGRESS, True)

@@ -84,3 +84,45 @@ def test_inspection_collects_item_photos():
     )
     assert r.photos == (SHA,)
     assert r.body["deadline_hours"] == 24
+
+
+def test_checks_handover_and_correction_keep_exactly_their_fields():
+    checks = parse_record(rec(kind="checks", point_id="c01", scan_id="s1", answers={},
+                              photos=[SHA]))  # fmt: skip
+    assert (checks.body, checks.point_id, checks.refers_to, checks.photos) == (
+        {"answers": {}}, "c01", "s1", (SHA,),  # a critical point's photo with no answers
+    )  # fmt: skip
+    fifty = {f"q{n}": n % 2 == 0 for n in range(50)}
+    assert parse_record(rec(kind="checks", point_id="c", scan_id="s", answers=fifty)).body == {
+        "answers": fifty
+    }
+    handover = parse_record(rec(kind="handover", note="钥匙在前台", to_user_id="u-guard2",
+                                photos=[SHA]))  # fmt: skip
+    assert handover.body == {"note": "钥匙在前台", "to_user_id": "u-guard2"}
+    assert handover.photos == (SHA,) and handover.refers_to is None
+    assert parse_record(rec(kind="handover", note="x")).body == {"note": "x", "to_user_id": None}
+    correction = parse_record(rec(kind="correction", note="扫错点了", corrects="r0"))
+    assert (correction.body, correction.refers_to) == ({"note": "扫错点了"}, "r0")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        rec(kind="checks", point_id="c", scan_id="s", answers={}),
+        rec(kind="checks", point_id="c", scan_id="s", answers={f"q{n}": True for n in range(51)}),
+        rec(kind="checks", point_id="c", scan_id="s", answers=[["q", True]]),
+        rec(kind="checks", point_id="c", scan_id="s", answers={"q": 1}),
+    ],
+)
+def test_checks_answers_are_a_bounded_map_of_yes_or_no(raw):
+    with pytest.raises(WireError) as refused:
+        parse_record(raw)
+    assert str(refused.value) == "answers must map each point check to true or false"
+
+
+@pytest.mark.parametrize("note", [None, "", "   "])
+def test_a_correction_says_what_was_wrong(note):
+    with pytest.raises(WireError):
+        parse_record(rec(kind="correction", corrects="r0", note=note))
+    with pytest.raises(WireError):
+        parse_record(rec(kind="handover", note=note))

@@ -60,6 +60,8 @@ class SettingsIn(_Body):
     gps_radius_m: float | None = None
     completion_threshold: float | None = None
     rectification_deadline_hours: int | None = None
+    anomaly_response_hours: int | None = None
+    rectification_escalate_hours: int | None = None
     appraisal_weights: dict[str, int] | None = None
     alert_webhook_url: Annotated[str, Field(max_length=500)] | None = None
 
@@ -340,8 +342,58 @@ async def create_template(
 async def publish_template(
     site_id: str, template_id: str, body: TemplateIn, caller: CurrentCaller, storage: Store
 ) -> dict[str, Any]:
-    """A new version of a template; inspections already made keep theirs."""
+    """A new version of a template; inspections already made keep theirs. A company
+    template answers 403: copy it to change it here."""
     return admin.publish_template(storage, caller.user, site_id, template_id, body.given(), _now())
+
+
+_COMPANY_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {
+        "description": "company templates are read by quality, managers and admins, and"
+        " kept (published) by the quality department only"
+    },
+    404: {"description": "no such company template"},
+    409: {"description": "the id is taken (or is a built-in default's)"},
+    422: {"description": "invalid template: every problem is named"},
+}
+
+
+@router.post(
+    "/sites/{site_id}/templates/{template_id}/copy",
+    status_code=201,
+    responses=_ERRORS | {404: {"description": "no such template on this site"}},
+)
+async def copy_template(
+    site_id: str, template_id: str, caller: CurrentCaller, storage: Store
+) -> dict[str, Any]:
+    """A new site template with the items of one the site can use (a company template is
+    copied to be adapted here: editing it is 403)."""
+    return admin.copy_template(storage, caller.user, site_id, template_id, _now())
+
+
+@router.get("/company/templates", responses=_COMPANY_ERRORS)
+async def list_company_templates(caller: CurrentCaller, storage: Store) -> list[dict[str, Any]]:
+    """The newest version of each of the caller's company's own templates."""
+    return admin.list_company_templates(storage, caller.user)
+
+
+@router.post("/company/templates", status_code=201, responses=_COMPANY_ERRORS)
+async def create_company_template(
+    body: TemplateIn, caller: CurrentCaller, storage: Store
+) -> dict[str, Any]:
+    """A new company template, usable by every site of the company (quality only)."""
+    return admin.publish_company_template(storage, caller.user, None, body.given(), _now())
+
+
+@router.post(
+    "/company/templates/{template_id}/versions", status_code=201, responses=_COMPANY_ERRORS
+)
+async def publish_company_template(
+    template_id: str, body: TemplateIn, caller: CurrentCaller, storage: Store
+) -> dict[str, Any]:
+    """The next version of a company template (quality only); inspections already made
+    keep theirs."""
+    return admin.publish_company_template(storage, caller.user, template_id, body.given(), _now())
 
 
 # -- audit -----------------------------------------------------------------------------------

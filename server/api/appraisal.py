@@ -46,7 +46,7 @@ async def month_appraisal(
     )
 
 
-@router.get("/settings")
+@router.get("/settings", responses={403: {"description": "field staff do not read reports"}})
 async def get_settings(site_id: str, caller: CurrentCaller, storage: Store) -> dict[str, Any]:
     """The company's appraisal scheme (the defaults until someone saves one)."""
     require_reports(caller, site_id)
@@ -73,7 +73,7 @@ async def put_settings(
     return data
 
 
-@router.get("/{who}/details")
+@router.get("/{who}/details", responses={403: {"description": "field staff do not read reports"}})
 async def details(
     site_id: str,
     who: Who,

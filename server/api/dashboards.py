@@ -17,7 +17,10 @@ router = APIRouter(tags=["dashboards"])
 Month = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
 
 
-@router.get("/sites/{site_id}/dashboard")
+@router.get(
+    "/sites/{site_id}/dashboard",
+    responses={403: {"description": "field staff do not read reports"}},
+)
 async def site_dashboard(
     site_id: str,
     caller: CurrentCaller,

@@ -5,6 +5,11 @@ this adds the ones that follow from how a route is built, so none is forgotten:
 401 where a login is needed, 404 where a site is named (another site's data is 404 too),
 422 where there is anything to validate, 400 where a JSON body may not parse. Every error
 answer is `ErrorReply`.
+
+Links (OpenAPI `links`) say which answer feeds which later request, only where the API
+promises it: a created site, point, route, schedule, template, person or photo can be read
+or changed next by the id its 201 answer gives. Nothing is linked by a name that merely
+looks alike (a sync's record id is not a ticket unless the record was an accepted anomaly).
 """
 
 from __future__ import annotations
@@ -76,6 +81,108 @@ def _document_errors(path: str, operation: dict[str, Any]) -> None:
         entry["content"] = {"application/json": {"schema": _REF}}
 
 
+_SITE = "/api/v1/sites/{site_id}"
+_IN_SITE = {"site_id": "$request.path.site_id"}
+# (method, path of the creating operation): links of its 201 answer, each
+# name -> (method, path of the next operation, its parameters from the request/answer)
+_LINKS: dict[tuple[str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
+    ("post", "/api/v1/sites"): {
+        "UpdateSite": ("patch", _SITE, {"site_id": "$response.body#/id"}),
+        **{
+            f"{verb}Site{what.title()}": (
+                method,
+                f"{_SITE}/{what}",
+                {"site_id": "$response.body#/id"},
+            )
+            for verb, method, what in (
+                ("Get", "get", "settings"),
+                ("Put", "put", "settings"),
+                ("List", "get", "points"),
+                ("AddTo", "post", "points"),
+                ("List", "get", "routes"),
+                ("AddTo", "post", "routes"),
+                ("List", "get", "schedules"),
+                ("AddTo", "post", "schedules"),
+                ("List", "get", "templates"),
+                ("AddTo", "post", "templates"),
+                ("List", "get", "people"),
+                ("AddTo", "post", "people"),
+                ("Get", "get", "audit"),
+            )
+        },
+    },
+    ("post", f"{_SITE}/points"): {
+        f"{verb}Point": (
+            method,
+            f"{_SITE}/points/{{point_id}}{tail}",
+            _IN_SITE | {"point_id": "$response.body#/id"},
+        )
+        for verb, method, tail in (
+            ("Update", "patch", ""),
+            ("Retire", "post", "/retire"),
+            ("HistoryOf", "get", "/history"),
+            ("LabelOf", "get", "/label.png"),
+        )
+    },
+    ("post", f"{_SITE}/routes"): {
+        "UpdateRoute": (
+            "put",
+            f"{_SITE}/routes/{{route_id}}",
+            _IN_SITE | {"route_id": "$response.body#/id"},
+        ),
+    },
+    ("post", f"{_SITE}/schedules"): {
+        f"{verb}Schedule": (
+            method,
+            f"{_SITE}/schedules/{{schedule_id}}{tail}",
+            _IN_SITE | {"schedule_id": "$response.body#/id"},
+        )
+        for verb, method, tail in (
+            ("Update", "put", ""),
+            ("PreviewChangeOf", "post", "/preview"),
+            ("End", "post", "/end"),
+        )
+    },
+    ("post", f"{_SITE}/templates"): {
+        "PublishTemplate": (
+            "post",
+            f"{_SITE}/templates/{{template_id}}/versions",
+            _IN_SITE | {"template_id": "$response.body#/id"},
+        ),
+    },
+    ("post", f"{_SITE}/people"): {
+        f"{verb}Person": (
+            method,
+            f"{_SITE}/people/{{person_id}}{tail}",
+            _IN_SITE | {"person_id": "$response.body#/id"},
+        )
+        for verb, method, tail in (
+            ("Update", "patch", ""),
+            ("ResetPasswordOf", "post", "/password"),
+            ("Deactivate", "post", "/deactivate"),
+            ("DevicesOf", "get", "/devices"),
+        )
+    },
+    ("post", f"{_SITE}/photos"): {
+        "GetPhoto": (
+            "get",
+            f"{_SITE}/photos/{{sha}}",
+            _IN_SITE | {"sha": "$response.body#/sha256"},
+        ),
+    },
+}
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    """The `links` of each creating operation's 201 answer (see `_LINKS`)."""
+    for (method, path), links in _LINKS.items():
+        answer = paths[path][method]["responses"]["201"]
+        answer["links"] = {
+            name: {"operationId": paths[to_path][to_method]["operationId"], "parameters": params}
+            for name, (to_method, to_path, params) in links.items()
+        }
+
+
 def _methods_by_path(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
     """Each documented path as a pattern, with its methods (computed once)."""
     cached = getattr(app.state, "methods_by_path", None)
@@ -123,6 +230,7 @@ def install_openapi(app: FastAPI) -> None:
         for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():
                 _document_errors(path, operation)
+        _add_links(schema.get("paths", {}))
         app.openapi_schema = schema
         return schema
 

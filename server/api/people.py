@@ -169,4 +169,7 @@ async def confirm_import(
     transaction, or none (409: not the checked file; 422: a row is wrong now)."""
     require_admin(caller.user, site_id)
     data = await read_body(request, imports.MAX_IMPORT_BYTES)
-    return imports.confirm_import(storage, caller.user, site_id, kind, data, token, _now())
+    limiter = request.app.state.hash_limiter
+    return await imports.confirm_import_off_loop(
+        storage, caller.user, site_id, kind, data, token, _now(), limiter
+    )

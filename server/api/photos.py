@@ -7,15 +7,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from server.api.deps import AppSettings, Blobs, CurrentCaller, Store, read_body, require_site
-from server.blobs import sha256_hex
-from server.images import (
-    IMAGE_MIMES,
-    SERVED_IMAGE_HEADERS,
-    ImageRejected,
-    inspect_image,
-    perceptual_hash,
-    served_image,
-)
+from server.images import IMAGE_MIMES, SERVED_IMAGE_HEADERS, served_image
+from server.photos import PhotoRejected, store_photo
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["photos"])
 
@@ -49,26 +42,24 @@ async def upload_photo(
     require_site(caller, site_id)
     data = await read_body(request, settings.max_photo_bytes)
     try:
-        info = inspect_image(data, settings.max_photo_pixels)
-    except ImageRejected as exc:
-        raise HTTPException(415, str(exc)) from exc
-    sha = sha256_hex(data)
-    expected = request.headers.get("x-content-sha256")
-    if expected and expected.lower() != sha:
-        raise HTTPException(400, "photo arrived damaged: its SHA-256 does not match")
-    blobs.put(data)
-    storage.add_photo(
-        sha=sha,
-        site_id=site_id,
-        mime=info.mime,
-        size=len(data),
-        width=info.width,
-        height=info.height,
-        uploaded_by=caller.user.id,
-        at=datetime.now(UTC),
-        phash=perceptual_hash(data),
-    )
-    return {"sha256": sha, "mime": info.mime, "width": info.width, "height": info.height}
+        stored = store_photo(
+            storage,
+            blobs,
+            settings,
+            site_id=site_id,
+            user_id=caller.user.id,
+            data=data,
+            at=datetime.now(UTC),
+            expected_sha=request.headers.get("x-content-sha256"),
+        )
+    except PhotoRejected as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return {
+        "sha256": stored.sha256,
+        "mime": stored.mime,
+        "width": stored.width,
+        "height": stored.height,
+    }
 
 
 @router.get("/photos/{sha}", response_class=Response, responses={200: _IMAGE})

@@ -35,6 +35,9 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
     403: {"description": "your role cannot do this"},
     404: {"description": "no such site or rectification"},
 }
+_STEP_REFUSED: dict[int | str, dict[str, Any]] = _REFUSED | {
+    409: {"description": "the rectification's state refuses this step (e.g. closing it twice)"},
+}
 
 
 @router.get("", responses=_REFUSED)
@@ -42,7 +45,9 @@ async def followup_list(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,
-    state: Literal["active", "open", "fixed", "overdue", "escalated", "closed", "all"] = "active",
+    state: Literal[
+        "active", "open", "fixed", "overdue", "escalated", "closed", "void", "all"
+    ] = "active",
     assignee_id: Annotated[str | None, Query(pattern=_ID)] = None,
     days: Annotated[int, Query(ge=1, le=366)] = 60,
 ) -> dict[str, Any]:
@@ -68,7 +73,7 @@ async def followup_detail(
     return found
 
 
-@router.post("/{inspection_id}/{item}/events", status_code=201, responses=_REFUSED)
+@router.post("/{inspection_id}/{item}/events", status_code=201, responses=_STEP_REFUSED)
 async def followup_event(
     site_id: str,
     inspection_id: InspectionId,

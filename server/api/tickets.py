@@ -33,6 +33,9 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
     403: {"description": "your role cannot do this"},
     404: {"description": "no such site or ticket"},
 }
+_STEP_REFUSED: dict[int | str, dict[str, Any]] = _REFUSED | {
+    409: {"description": "the ticket's state refuses this step (e.g. closing it twice)"},
+}
 
 
 def _field_role(caller: Any) -> bool:
@@ -45,7 +48,7 @@ async def ticket_list(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,
-    status: Literal["open", "in_progress", "closed", "active", "all"] = "active",
+    status: Literal["open", "in_progress", "closed", "void", "active", "all"] = "active",
     assignee_id: Annotated[str | None, Query(pattern=_ID)] = None,
     overdue: bool | None = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
@@ -89,7 +92,7 @@ async def ticket_detail(
     return found
 
 
-@router.post("/{ticket_id}/events", status_code=201, responses=_REFUSED)
+@router.post("/{ticket_id}/events", status_code=201, responses=_STEP_REFUSED)
 async def ticket_event(
     site_id: str, ticket_id: TicketId, body: TicketEventIn, caller: CurrentCaller, storage: Store
 ) -> dict[str, Any]:

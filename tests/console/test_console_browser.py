@@ -17,8 +17,8 @@ from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
 from domain.models import Schedule, TargetKind
-from domain.presence import MapStatus
-from server.plan_render import GAP_COLOURS, LEGEND_HEIGHT, STATUS_COLOURS
+from domain.presence import ShareBand
+from server.plan_render import BAND_COLOURS, GAP_COLOURS, LEGEND_HEIGHT
 from server.serve import ServerThread
 from tests.client.browser import ARTEFACTS, CHROMIUM, launch_args
 from tests.console.conftest import Live
@@ -130,14 +130,15 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
         page.get_by_role("button", name="张伟", exact=True).last.click()
         page.wait_for_timeout(2500)
         screen = c.shot("console-02-coverage-last-week")
+        # A week: each marker by the share of its visits covered (his one visit of each)
         expected = {
-            "c01": MapStatus.ON_TIME,
-            "c04": MapStatus.LATE,
-            "c05": MapStatus.PENDING,
-            "c06": MapStatus.MISSED,
+            "c01": ShareBand.ALL_ON_TIME,
+            "c04": ShareBand.COVERED,  # met, late
+            "c05": ShareBand.PENDING,  # only a held scan would meet it
+            "c06": ShareBand.POOR,  # missed
         }
-        for point, status in expected.items():
-            assert c.marker_pixel(screen, point) == rgb(STATUS_COLOURS[status]), point
+        for point, band in expected.items():
+            assert c.marker_pixel(screen, point) == rgb(BAND_COLOURS[band]), point
 
         # Who missed c06: tap it.
         page.get_by_text("marker c06 ").first.click()
@@ -151,8 +152,8 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
             "/api/v1/sites/alpha/coverage-map.png",
             params={"period": "week", "date": live.scenario.day.isoformat(), "person": "u-guard"},
         ).content
-        for point, status in expected.items():
-            assert png_pixel(png, *POSITIONS[point]) == rgb(STATUS_COLOURS[status]), point
+        for point, band in expected.items():
+            assert png_pixel(png, *POSITIONS[point]) == rgb(BAND_COLOURS[band]), point
 
         # Gap view: nobody saw any of them for more than 12 hours that week.
         page.get_by_role("switch", name="空档视图").click()

@@ -4,17 +4,25 @@ at the points' positions, and the API route with its permission checks."""
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image
 
 from domain.models import PointKind
-from domain.presence import MapStatus
+from domain.presence import MapStatus, ShareBand
 from domain.trust import Standing
 from server.blobs import LocalBlobStore
 from server.console.models.period import Period
 from server.coverage_map import MapFilter, coverage_map, point_detail
-from server.plan_render import GAP_COLOURS, LEGEND_HEIGHT, STATUS_COLOURS, coverage_map_png
+from server.plan_render import (
+    BAND_COLOURS,
+    GAP_COLOURS,
+    LEGEND_HEIGHT,
+    STATUS_COLOURS,
+    coverage_map_png,
+)
+from server.storage import StoredRecord
 from tests.console.scenario import AREA_POSITION, POSITIONS, TZ, Scenario, build
 
 
@@ -124,6 +132,97 @@ def test_the_png_has_each_marker_in_its_colour_at_its_position(scenario):
     gaps = coverage_map_png(cmap, LocalBlobStore(scenario.settings.blob_dir), gaps=True)
     assert pixel(gaps, *POSITIONS["c06"]) == rgb(GAP_COLOURS[2])  # 12 h with nobody
     assert pixel(gaps, *AREA_POSITION) == rgb(GAP_COLOURS[2])  # 09:05 → 20:00, 8-12 h
+
+
+def _free_scan(s: Scenario, point: str, at: datetime) -> StoredRecord:
+    return StoredRecord(
+        uuid.uuid4().hex,
+        "scan",
+        "alpha",
+        "u-guard",
+        "d-guard",
+        at,
+        at,
+        point,
+        None,
+        {"method": "qr", "payload": "x", "gps": None, "round_id": None},
+        [],
+        [],
+    )
+
+
+def test_a_day_colours_each_marker_by_the_share_of_its_visits_covered(scenario):
+    """Over a day (or week, month) one miss no longer paints a point red: the colour is
+    the share of its visits met (green all on time, light green >= 90 %, amber down to
+    the site's threshold, red below), pending review and not yet due kept."""
+    s = scenario
+    storage = s.storage()
+    storage.insert_records(
+        [
+            _free_scan(s, "c01", s.local(20, 5)),  # on time: both of c01's rounds
+            _free_scan(s, "c04", s.local(20, 5)),  # late at 08:00, on time at 20:00
+            _free_scan(s, "c02", s.local(21, 10)),  # late for the 20:00 round
+        ]
+    )
+    day = Period("day", s.day).bounds(datetime.now(UTC), TZ)
+    cmap = coverage_map(storage, "alpha", *day, datetime.now(UTC))
+    by_id = {m.point_id: m for m in cmap.markers}
+    assert cmap.by_share and cmap.threshold == 0.7
+    bands = {pid: m.band for pid, m in by_id.items()}
+    assert bands == {
+        "c01": ShareBand.ALL_ON_TIME,
+        "c02": ShareBand.COVERED,  # both met, one late
+        "c03": ShareBand.POOR,  # 1 of 2: below 70 %
+        "c04": ShareBand.COVERED,
+        "c05": ShareBand.POOR,  # its held 08:00 visit waits; the 20:00 one was missed
+        "c06": ShareBand.POOR,
+        "c99": ShareBand.NONE,
+        "a01": ShareBand.ALL_ON_TIME,
+    }
+    assert by_id["c03"].status is MapStatus.MISSED  # the detail still says what was missed
+    png = coverage_map_png(cmap, LocalBlobStore(s.settings.blob_dir))
+    for m in cmap.placed:
+        assert pixel(png, m.x, m.y) == rgb(BAND_COLOURS[m.band]), m.point_id
+    assert pixel(png, *POSITIONS["c01"]) == rgb("#2E7D32")  # green
+    assert pixel(png, *POSITIONS["c04"]) == rgb("#9CCC65")  # light green
+    assert pixel(png, *POSITIONS["c06"]) == rgb("#D32F2F")  # red
+    # the legend shows the bands (its first dot is all on time's green)
+    legend = Image.open(io.BytesIO(png)).convert("RGB")
+    assert legend.getpixel((32, legend.height - LEGEND_HEIGHT + 64)) == rgb("#2E7D32")
+    # the site's own threshold: at 40 % half covered is amber, no longer red
+    storage.update_site("alpha", {"settings": {"completion_threshold": 0.4}})
+    cmap = coverage_map(storage, "alpha", *day, datetime.now(UTC))
+    c03 = next(m for m in cmap.markers if m.point_id == "c03")
+    assert c03.band is ShareBand.SHORT
+    png = coverage_map_png(cmap, LocalBlobStore(s.settings.blob_dir))
+    assert pixel(png, *POSITIONS["c03"]) == rgb("#FFB300")  # amber
+    # a shift keeps the per-visit status colours
+    shift = coverage_map(storage, "alpha", *day_shift(s), datetime.now(UTC))
+    assert not shift.by_share and all(m.band is None for m in shift.markers)
+
+
+def test_a_week_with_few_misses_is_not_all_red(scenario):
+    s = scenario
+    storage = s.storage()
+    week = Period("week", s.day).bounds(datetime.now(UTC), TZ)
+    start, end = week
+    scans, day = [], start
+    while day < end:  # every round of the week walked on time, bar c06 on Wednesday 20:00
+        local = day.astimezone(TZ)
+        for hour in (8, 20):
+            at = local.replace(hour=hour, minute=10)
+            for pid in POSITIONS:
+                if not (pid == "c06" and at.date() == s.day and hour == 20):
+                    scans.append(_free_scan(s, pid, at))
+        day += timedelta(days=1)
+    storage.insert_records(scans)
+    cmap = coverage_map(storage, "alpha", start, end, datetime.now(UTC))
+    by_id = {m.point_id: m for m in cmap.markers}
+    assert by_id["c01"].band is ShareBand.ALL_ON_TIME
+    assert by_id["c06"].missed == 1 and by_id["c06"].band is ShareBand.COVERED  # 13 of 14
+    assert by_id["c06"].status is MapStatus.MISSED
+    png = coverage_map_png(cmap, LocalBlobStore(s.settings.blob_dir))
+    assert pixel(png, *POSITIONS["c06"]) == rgb("#9CCC65")
 
 
 def test_a_site_without_a_plan_still_renders(tmp_path):

@@ -15,7 +15,7 @@ from typing import ClassVar
 import pytest
 
 from domain.coverage import RoundState
-from server.alert_push import AlertPusher
+from server.alert_push import AlertPusher, backoff_delays
 from server.live import AlertKind, acknowledge, completion_threshold, live_view, webhook_url
 from server.serve import free_port
 
@@ -125,11 +125,17 @@ def test_the_api_lists_alerts_and_takes_acknowledgements(live):
 class _Robot(BaseHTTPRequestHandler):
     received: ClassVar[list[dict]] = []
     status: ClassVar[int] = 200
+    fail_first: ClassVar[int] = 0  # answer 500 to this many posts first
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(json.loads(body))
-        self.send_response(type(self).status)
+        cls = type(self)
+        cls.received.append(json.loads(body))
+        status = cls.status
+        if cls.fail_first > 0:
+            cls.fail_first -= 1
+            status = 500
+        self.send_response(status)
         self.end_headers()
         self.wfile.write(b'{"errcode":0}')
 
@@ -139,7 +145,7 @@ class _Robot(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def robot() -> Iterator[tuple[str, type[_Robot]]]:
-    handler = type("Robot", (_Robot,), {"received": [], "status": 200})
+    handler = type("Robot", (_Robot,), {"received": [], "status": 200, "fail_first": 0})
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -147,56 +153,83 @@ def robot() -> Iterator[tuple[str, type[_Robot]]]:
     server.shutdown()
 
 
-def test_new_alerts_are_pushed_once_to_the_group_robot(scenario, robot):
-    url, handler = robot
-    storage = scenario.storage()
-    pusher = AlertPusher(
-        lambda: storage, url_of=lambda site: url if site["id"] == "alpha" else None
-    )
+def pushed_rows(scenario) -> list[tuple[str, str]]:
+    with sqlite3.connect(scenario.settings.db_path) as db:
+        return db.execute("select site_id, alert_key from alert_pushes order by 2").fetchall()
 
-    async def rounds() -> list[int]:
-        started = [pusher.tick(scenario.local(21, 0))]
-        await pusher.drain()
-        started.append(pusher.tick(scenario.local(21, 1)))  # nothing new
-        await pusher.drain()
+
+def test_new_alerts_are_pushed_once_even_across_a_restart(scenario, robot):
+    url, handler = robot
+    only_alpha = {"url_of": lambda site: url if site["id"] == "alpha" else None}
+    pusher = AlertPusher(scenario.storage, **only_alpha)
+
+    async def rounds(pusher: AlertPusher, at: list[datetime]) -> list[int]:
+        started = []
+        for now in at:
+            started.append(pusher.tick(now))
+            await pusher.drain()
         return started
 
-    assert asyncio.run(rounds()) == [1, 0]
+    at = [scenario.local(21, 0), scenario.local(21, 1)]
+    assert asyncio.run(rounds(pusher, at)) == [1, 0]  # nothing new the second time
     (message,) = handler.received
     assert message["msgtype"] == "text"
     text = message["text"]["content"]
     assert "湖畔花园" in text and "未按时开始巡更：周界巡逻" in text and "（张伟）" in text
+    rows = pushed_rows(scenario)
+    assert rows and {site for site, _ in rows} == {"alpha"}
+    # A restart (a new pusher over a new connection) remembers what was pushed.
+    again = AlertPusher(scenario.storage, **only_alpha)
+    assert asyncio.run(rounds(again, [scenario.local(21, 2)])) == [0]
+    assert len(handler.received) == 1
+    with sqlite3.connect(scenario.settings.db_path) as db, pytest.raises(sqlite3.DatabaseError):
+        db.execute("delete from alert_pushes")  # a push cannot be unsent
 
 
-def test_a_failed_push_is_retried_and_never_holds_anything_up(scenario, robot):
+def test_a_failed_push_is_retried_with_backoff_and_not_posted_twice(scenario, robot):
     url, handler = robot
-    handler.status = 500
-    storage = scenario.storage()
-    pusher = AlertPusher(lambda: storage, url_of=lambda site: url, timeout=2)
+    handler.fail_first = 2
+    pusher = AlertPusher(scenario.storage, url_of=lambda site: url, timeout=2, backoff=0.2)
+    assert backoff_delays(4, 0.2, 0.3) == [0.2, 0.3, 0.3]
 
-    async def rounds() -> list[int]:
-        first = pusher.tick(scenario.local(21, 0))
+    async def rounds() -> tuple[list[int], float]:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        first = pusher.tick(scenario.local(21, 0))  # returns at once, posts in the background
+        took = loop.time() - start
+        await asyncio.sleep(0.05)  # the first post failed; its retry waits 0.2 s
+        during = pusher.tick(
+            scenario.local(
+                21,
+                0,
+            )
+        )  # claimed: not posted a second time
         await pusher.drain()
-        handler.status = 200
-        second = pusher.tick(scenario.local(21, 1))
-        await pusher.drain()
-        return [first, second]
+        return [first, during], took
 
-    assert asyncio.run(rounds()) == [1, 1]
-    assert len(handler.received) == 2
+    started, took = asyncio.run(rounds())
+    assert started == [1, 0] and took < 0.5
+    assert len(handler.received) == 3  # two failures, then 2xx
+    assert len({json.dumps(m, sort_keys=True) for m in handler.received}) == 1
+    assert pushed_rows(scenario)
+    assert pusher.claimed["alpha"] == set()
 
 
-def test_an_unreachable_robot_times_out(scenario):
-    storage = scenario.storage()
+def test_an_unreachable_robot_times_out_then_the_site_waits_out_a_backoff(scenario):
     dead = f"http://127.0.0.1:{free_port()}/send"
-    pusher = AlertPusher(lambda: storage, url_of=lambda site: dead, timeout=0.5)
+    pusher = AlertPusher(
+        scenario.storage, url_of=lambda site: dead, timeout=0.5, attempts=2, backoff=0.05
+    )
 
-    async def once() -> float:
+    async def once() -> tuple[float, int]:
         start = asyncio.get_running_loop().time()
         assert pusher.tick(scenario.local(21, 0)) == 1  # starts the post, returns at once
         took = asyncio.get_running_loop().time() - start
         await asyncio.wait_for(pusher.drain(), timeout=5)
-        return took
+        return took, pusher.tick(scenario.local(21, 0))
 
-    assert asyncio.run(once()) < 0.5
-    assert pusher.pushed["alpha"] == set()  # not pushed: tried again next round
+    took, next_round = asyncio.run(once())
+    assert took < 0.5
+    assert next_round == 0  # the site backs off before trying again
+    assert pusher.claimed["alpha"] == set() and pusher.failures["alpha"] == 1
+    assert pushed_rows(scenario) == []  # nothing counts as pushed

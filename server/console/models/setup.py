@@ -31,6 +31,7 @@ __all__ = [
     "move",
     "parse_times",
     "plan_fraction",
+    "reorder",
 ]
 
 
@@ -49,6 +50,17 @@ def move(ids: list[str], index: int, delta: int) -> list[str]:
     target = min(max(index + delta, 0), len(ids) - 1)
     out = list(ids)
     out.insert(target, out.pop(index))
+    return out
+
+
+def reorder(items: list[Any], old_index: int, new_index: int) -> list[Any]:
+    """`items` with the one at `old_index` moved to `new_index` (its final position, as
+    the web client's ReorderableListView reports it); out-of-range indexes change
+    nothing."""
+    if not (0 <= old_index < len(items) and 0 <= new_index < len(items)):
+        return list(items)
+    out = list(items)
+    out.insert(new_index, out.pop(old_index))
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from server import access, rectification_followup, tickets
 from server.console.models.session import ConsoleSession
+from server.photos import PhotoRejected, store_photo
 
 __all__ = [
     "load_rectification",
@@ -18,6 +19,7 @@ __all__ = [
     "rectification_step",
     "site_people",
     "ticket_step",
+    "upload_closing_photo",
 ]
 
 DAYS = 60
@@ -54,8 +56,10 @@ def ticket_step(
     action: str,
     note: str = "",
     assignee_id: str | None = None,
+    photo: str | None = None,
 ) -> dict[str, Any]:
-    """KeyError for no such ticket on the site; tickets.TicketRefused says why not."""
+    """KeyError for no such ticket on the site; tickets.TicketRefused says why not.
+    `photo` (closing a ticket) is the SHA-256 `upload_closing_photo` returned."""
     site_id = _write(session)
     return tickets.add_ticket_event(
         session.storage,
@@ -66,7 +70,30 @@ def ticket_step(
         now=session.now(),
         note=note,
         assignee_id=assignee_id,
+        photo=photo,
     )
+
+
+def upload_closing_photo(session: ConsoleSession, data: bytes | None) -> str:
+    """Keep a ticket's closing photo picked in the browser, through the API's upload
+    path (`server.photos.store_photo`: size limit, image types, bomb and hidden-data
+    checks), after the same permission check as a follow-up step; returns its SHA-256.
+    Raises PhotoRejected (the message says why) and AccessDenied."""
+    site_id = _write(session)
+    if session.blobs is None:
+        raise PhotoRejected("photo storage is not available", 503)
+    if not data:
+        raise PhotoRejected("the file is empty", 415)
+    stored = store_photo(
+        session.storage,
+        session.blobs,
+        session.settings,
+        site_id=site_id,
+        user_id=session.user().id,
+        data=data,
+        at=session.now(),
+    )
+    return stored.sha256
 
 
 def load_rectifications(

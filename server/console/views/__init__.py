@@ -20,6 +20,7 @@ from server.console.views.review import ReviewScreen
 from server.console.views.setup_people import AuditScreen, PeopleScreen
 from server.console.views.setup_places import PlacesScreen
 from server.console.views.setup_routes import RoutesScreen
+from server.console.views.setup_templates import TemplatesScreen
 from server.console.views.tickets import TicketsScreen
 
 __all__ = ["SCREENS"]
@@ -76,6 +77,15 @@ SCREENS: list[Screen] = [
         ft.Icons.ROUTE,
         RoutesScreen,
         allowed=lambda role: role.administers,
+        uses_period=False,
+    ),
+    Screen(
+        "templates",
+        "screen_templates",
+        ft.Icons.CHECKLIST,
+        TemplatesScreen,
+        # Site admins edit their site's; the quality department keeps the company's.
+        allowed=lambda role: role.administers or role is Role.QUALITY,
         uses_period=False,
     ),
     Screen(

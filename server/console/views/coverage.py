@@ -1,5 +1,6 @@
 """Coverage map: the site plan with every checkpoint and area coloured by its status for
-the period (or, in the gap view, by its longest stretch with nobody there). Tap a marker
+a shift, by the share of its visits covered for a day or longer (`ShareBand`), or, in the
+gap view, by its longest stretch with nobody there. Tap a marker
 for its visits, the scans that met them, who, when, photos and flags."""
 
 from __future__ import annotations
@@ -11,13 +12,19 @@ import flet as ft
 
 from domain.coverage import VisitStatus
 from domain.models import PointKind
-from domain.presence import GAP_LEVELS, MapStatus
+from domain.presence import COVERED_SHARE, GAP_LEVELS, MapStatus, ShareBand
 from domain.trust import Standing
 from server.console.i18n import register
 from server.console.models.coverage import load_detail, load_map, plan_image
 from server.console.views.base import BIG, GREY, RED, ScreenView, message
 from server.coverage_map import CoverageMap, MapFilter, Marker, PointDetail
-from server.plan_render import GAP_COLOURS, NO_DATA_COLOUR, STATUS_COLOURS, marker_colour
+from server.plan_render import (
+    BAND_COLOURS,
+    GAP_COLOURS,
+    NO_DATA_COLOUR,
+    STATUS_COLOURS,
+    marker_colour,
+)
 
 __all__ = ["CoverageScreen"]
 
@@ -30,6 +37,15 @@ register(
         "status_on_time": ("准时", "On time"),
         "status_upcoming": ("未到时间", "Not yet due"),
         "status_none": ("无任务", "Nothing due"),
+        "band_all_on_time": ("全部准时", "All on time"),
+        "band_covered": ("完成≥{hi}%", "≥ {hi} % covered"),
+        "band_short": ("完成{lo}–{hi}%", "{lo}–{hi} % covered"),
+        "band_poor": ("完成<{lo}%", "< {lo} % covered"),
+        "band_pending_review": ("待审核", "Pending review"),
+        "band_upcoming": ("未到时间", "Not yet due"),
+        "band_none": ("无任务", "Nothing due"),
+        "band_legend": ("按完成率", "By share covered"),
+        "covered_share": ("完成 {p}%", "{p} % covered"),
         "all": ("全部", "All"),
         "route": ("路线", "Route"),
         "point_kind": ("点位类型", "Kind"),
@@ -197,6 +213,16 @@ class CoverageScreen(ScreenView):
                 items.append(_chip(GAP_COLOURS[i], t("hours_range", a=hours[i], b=hours[i + 1])))
             items.append(_chip(GAP_COLOURS[-1], t("hours_over", h=hours[-1])))
             items.append(_chip(NO_DATA_COLOUR, t("no_gap")))
+        elif cmap.by_share:
+            lo, hi = round(cmap.threshold * 100), round(COVERED_SHARE * 100)
+            items.append(ft.Text(t("band_legend"), weight=ft.FontWeight.BOLD))
+            for band in ShareBand:
+                items.append(
+                    _chip(
+                        BAND_COLOURS[band],
+                        f"{t(f'band_{band.value}', lo=lo, hi=hi)} {cmap.count(band)}",
+                    )
+                )
         else:
             for status in MapStatus:
                 items.append(
@@ -269,6 +295,10 @@ class CoverageScreen(ScreenView):
     def _summary(self, m: Marker) -> str:
         t = self.c.t
         parts = [t(f"status_{m.status.value}"), t("expected_visits", n=m.expected)]
+        judged = m.expected - m.upcoming - m.held
+        if m.band is not None and judged > 0:
+            met = m.on_time + m.late + m.early
+            parts.insert(1, t("covered_share", p=round(100 * met / judged)))
         if m.responsible:
             parts.append(t("missed_by", who="、".join(m.responsible)))
         return " · ".join(parts)

@@ -27,6 +27,7 @@ register(
         "rc_active": ("未关闭", "Not closed"),
         "rc_escalated": ("已升级", "Escalated"),
         "rc_closed": ("已关闭", "Closed"),
+        "rc_void": ("已作废", "Void"),
         "rc_empty": ("没有整改", "No rectifications"),
         "rc_pick": ("在左侧选择一项整改", "Pick a rectification on the left"),
         "rc_counts": (
@@ -40,6 +41,10 @@ register(
         "rc_state_open": ("待整改", "open"),
         "rc_state_fixed": ("待复检", "to re-check"),
         "rc_state_closed": ("已关闭", "closed"),
+        "rc_state_void": (
+            "已作废（检查经审核驳回，仅留作证据）",
+            "void (inspection rejected on review, kept as evidence)",
+        ),
         "rc_overdue": ("超期", "overdue"),
         "rc_escalated_badge": ("已升级至经理", "escalated to manager"),
         "rc_deadline": ("期限 {at}", "due {at}"),
@@ -80,7 +85,7 @@ class RectificationsScreen(ScreenView):
             [
                 big_button(t(f"rc_{s}"), self.c.act(lambda _, s=s: self._state(s)),
                            filled=self.state == s)
-                for s in ("active", "escalated", "closed")
+                for s in ("active", "escalated", "closed", "void")
             ]
             + [ft.Text(t("rc_counts", **page["counts"]), size=16)],
             wrap=True,
@@ -194,7 +199,7 @@ class RectificationsScreen(ScreenView):
             return self.c.act(run)
 
         buttons: list[ft.Control] = [big_button(t("rc_comment"), step("comment"), filled=False)]
-        if item["state"] != "closed":
+        if item["state"] not in ("closed", "void"):
             buttons.append(big_button(t("rc_assign"), step("assign"), filled=False))
         if item["state"] == "fixed":
             buttons.append(

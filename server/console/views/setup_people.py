@@ -119,12 +119,12 @@ class PeopleScreen(ScreenView):
         self.upload = ImportDraft(kind, data, files[0].name)
         self.upload.report = imports.check_import(storage, user, site_id, _kind(kind), data)
 
-    def _confirm(self, _: Any) -> None:
+    async def _confirm(self, _: Any) -> None:
         report = self.upload.report
         if not report or not report["token"]:
             return
         storage, user, site_id = self._ctx()
-        done = imports.confirm_import(
+        done = await imports.confirm_import_off_loop(
             storage,
             user,
             site_id,
@@ -132,6 +132,7 @@ class PeopleScreen(ScreenView):
             self.upload.data,
             report["token"],
             self._now(),
+            self.c.state.hash_limiter,
         )
         for made in done["created"]:
             if made.get("one_time_password"):

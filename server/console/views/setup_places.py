@@ -22,7 +22,15 @@ from server import admin
 from server.access import AccessDenied
 from server.console.i18n import register
 from server.console.models.setup import PlacedPoint, label_sheet_link, labels_for, plan_fraction
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+from server.console.views.base import (
+    BIG,
+    GREY,
+    RED,
+    TALL_SEGMENTS,
+    ScreenView,
+    big_button,
+    message,
+)
 
 if TYPE_CHECKING:
     from server.console.views.shell import Console
@@ -68,6 +76,8 @@ register(
         "radius": ("GPS 半径（米）", "GPS radius (m)"),
         "threshold": ("完成率达标线（0-1）", "Completion threshold (0-1)"),
         "deadline": ("整改期限（小时）", "Rectification deadline (hours)"),
+        "response_hours": ("异常响应时限（小时）", "Anomaly response (hours)"),
+        "escalate_hours": ("整改超期升级（小时）", "Escalate overdue rectification (hours)"),
     }
 )
 
@@ -377,6 +387,7 @@ class PlacesScreen(ScreenView):
                     ft.Segment(value="area", label=ft.Text(self.c.t("setup_kind_area"))),
                 ],
                 show_selected_icon=False,
+                style=TALL_SEGMENTS,
                 on_change=self.c.act(set_kind),
             ),
             _field(self.c.t("zone"), p.zone, lambda v: setattr(p, "zone", v)),
@@ -479,6 +490,18 @@ class PlacesScreen(ScreenView):
                             self.c.t("deadline"),
                             current["rectification_deadline_hours"],
                             number("rectification_deadline_hours", int),
+                            180,
+                        ),
+                        _field(
+                            self.c.t("response_hours"),
+                            current["anomaly_response_hours"],
+                            number("anomaly_response_hours", int),
+                            180,
+                        ),
+                        _field(
+                            self.c.t("escalate_hours"),
+                            current["rectification_escalate_hours"],
+                            number("rectification_escalate_hours", int),
                             180,
                         ),
                         big_button(self.c.t("save"), guarded(self.c, save), filled=False),

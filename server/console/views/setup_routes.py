@@ -1,6 +1,7 @@
-"""Admin screen "Routes & schedules": build a route (add checkpoints, order them with
-up/down buttons, any order or in order), and a schedule with its preview (visits per day
-and warnings) shown before it can be saved.
+"""Admin screen "Routes & schedules": build a route (add checkpoints, order them by
+dragging or with up/down buttons, any order or in order; each save is a new version),
+and a schedule with its preview (visits per day and warnings) shown before it can be
+saved.
 
 Thin over `server.admin` and `server.console.models.setup`.
 """
@@ -14,8 +15,8 @@ import flet as ft
 
 from server import admin
 from server.console.i18n import register
-from server.console.models.setup import RouteDraft, ScheduleDraft, move
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button
+from server.console.models.setup import RouteDraft, ScheduleDraft, move, reorder
+from server.console.views.base import BIG, GREY, RED, TALL_SEGMENTS, ScreenView, big_button
 from server.console.views.setup_places import _field, guarded
 
 if TYPE_CHECKING:
@@ -178,6 +179,10 @@ class RoutesScreen(ScreenView):
             chosen.append(
                 ft.Row(
                     [
+                        ft.ReorderableDragHandle(
+                            content=ft.Icon(ft.Icons.DRAG_INDICATOR),
+                            mouse_cursor=ft.MouseCursor.GRAB,
+                        ),
                         ft.Text(f"{i + 1}. {names.get(pid, pid)}", expand=True, size=15),
                         self._icon(ft.Icons.ARROW_UPWARD, "up", lambda e, i=i: self._move(i, -1)),
                         self._icon(
@@ -190,6 +195,7 @@ class RoutesScreen(ScreenView):
                         ),
                     ],
                     spacing=0,
+                    key=f"route-point-{pid}",
                 )
             )
         available: list[ft.Control] = [
@@ -207,7 +213,14 @@ class RoutesScreen(ScreenView):
                 ft.Row(chips, wrap=True),
                 _field(self.c.t("route_name"), r.name, lambda v: setattr(r, "name", v), 360),
                 ft.Text(self.c.t("route_points"), color=GREY),
-                ft.Column(chosen, spacing=0),
+                # Drag a point by its handle; the up/down buttons do the same without
+                # a pointer (keyboard, screen reader, unsteady hands).
+                ft.ReorderableListView(
+                    controls=chosen,
+                    show_default_drag_handles=False,
+                    on_reorder=self.c.act(self._dragged),
+                    height=min(52 * max(len(chosen), 1), 520),
+                ),
                 ft.Row(available, wrap=True, spacing=4, run_spacing=4),
                 ft.Checkbox(
                     label=self.c.t("in_order"),
@@ -220,6 +233,12 @@ class RoutesScreen(ScreenView):
             ],
             spacing=8,
         )
+
+    def _dragged(self, event: Any) -> None:
+        if event.old_index is not None and event.new_index is not None:
+            self.route.checkpoint_ids = reorder(
+                self.route.checkpoint_ids, event.old_index, event.new_index
+            )
 
     def _move(self, index: int, delta: int) -> None:
         self.route.checkpoint_ids = move(self.route.checkpoint_ids, index, delta)
@@ -247,6 +266,7 @@ class RoutesScreen(ScreenView):
                 ft.Segment(value="every", label=ft.Text(self.c.t("mode_every"))),
             ],
             show_selected_icon=False,
+            style=TALL_SEGMENTS,
             on_change=self.c.act(
                 lambda e: setattr(s, "mode", (list(e.control.selected) or ["fixed"])[0])
             ),
