@@ -391,6 +391,9 @@ def test_site_settings_change_only_what_is_given_and_keep_every_limit():
     assert got.appraisal_weights == W | {"coverage": 50, "punctuality": 20}
     assert got.alert_webhook_url == ""
     assert settings_from_dict({"appraisal_weights": W | {"coverage": 0, "punctuality": 70}})
+    # None (the default) means the company's weights; {} clears a site's own back to None.
+    assert settings_from_dict({}).appraisal_weights is None
+    assert settings_from_dict({"appraisal_weights": {}}, got).appraisal_weights is None
 
 
 @pytest.mark.parametrize(
@@ -423,7 +426,7 @@ def test_site_settings_change_only_what_is_given_and_keep_every_limit():
         ({"alert_webhook_url": "https://a b"}, [HOOK]),
         ({"alert_webhook_url": "https://" + "x" * 493},
          [HOOK]),
-        ({"grace": 1, "early_minutes": -1, "appraisal_weights": {}},
+        ({"grace": 1, "early_minutes": -1, "appraisal_weights": {"coverage": 100}},
          ["unknown setting 'grace'", "early_minutes must be between 0 and 240",
           "appraisal_weights must give exactly coverage, punctuality, inspection, rectification"]),
     ],
