@@ -270,7 +270,7 @@ def test_a_months_figures_read_out_under_their_names():
 
     figures = Figures(items_passed=9, items_applicable=12, inspections=2, rectifications=4,
                       rect_decided=4, rect_on_time=3, rect_open=1, reopened=1, anomalies=5,
-                      anomalies_closed=4, fraud_confirmed=1)  # fmt: skip
+                      anomalies_closed=4, anomaly_hours=10.0, fraud_confirmed=1)  # fmt: skip
     got = figures.as_dict()
     assert {k: v for k, v in got.items() if k != "visits"} == {
         "coverage": None,
@@ -287,6 +287,7 @@ def test_a_months_figures_read_out_under_their_names():
         "reopened": 1,
         "anomalies_reported": 5,
         "anomalies_closed": 4,
+        "anomaly_hours_to_close": 2.5,  # mean over the closed ones
         "fraud_confirmed": 1,
     }
 
