@@ -301,3 +301,41 @@ def test_site_weights_from_site_settings_score_that_site(server: str) -> None:
         other.put("/api/v1/sites/tiny/settings", json={"appraisal_weights": weights}).status_code
         == 404
     )
+
+
+def test_m013_clears_only_auto_stored_default_site_weights(tmp_path: Path) -> None:
+    storage = build(Settings(data_dir=tmp_path))
+    auto = {"coverage": 40, "punctuality": 30, "inspection": 20, "rectification": 10}
+    own = {"coverage": 70, "punctuality": 30, "inspection": 0, "rectification": 0}
+    storage.update_site("tiny", {"settings": {"grace_minutes": 5, "appraisal_weights": auto}})
+    storage.update_site("other", {"settings": {"appraisal_weights": own}})
+    storage.db.execute("delete from _sqlite_migrations where name = 'm013_site_weights_unset'")
+    storage.db.conn.commit()
+    storage.close()
+    storage = Storage(Settings(data_dir=tmp_path).db_path)  # applies m013 again
+    assert storage.site_settings_json("tiny") == {"grace_minutes": 5, "appraisal_weights": None}
+    assert storage.site_settings_json("other")["appraisal_weights"] == own
+    storage.close()
+
+
+def test_console_lists_the_tickets_behind_anomalies_closed(tiny: Storage) -> None:
+    from server.console.models import reports as vm
+
+    (anomaly,) = tiny.records("tiny", ["anomaly"], MONTH.start, MONTH.end)
+    tiny.add_ticket_event(
+        site_id="tiny",
+        target_kind="anomaly",
+        target_id=anomaly.id,
+        action="close",
+        actor_id="mgr",
+        at=local(1, 9, 45),
+        note="已更换",
+    )
+    mgr = tiny.user("mgr")
+    assert mgr is not None
+    count, lines = vm.fact_lines(
+        tiny, mgr, "tiny", "2026-03", datetime.now(UTC), "g1", "anomalies", "zh"
+    )
+    assert count == 1
+    assert lines[0].text == "03-01 08:15  东门  消防  已关闭" and not lines[0].bad
+    assert lines[0].detail == "03-01 09:45 MGR 1.5 h"
