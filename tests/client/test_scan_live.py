@@ -47,16 +47,24 @@ def difference(seen: Image.Image, scene: Image.Image, part: float) -> tuple[floa
 
 def picture_in(screen: Image.Image) -> Image.Image:
     """The camera's preview on the scanner screen: the box under the header that differs
-    from the page's background."""
-    band = screen.crop((0, 100, screen.width, 460))
+    from the page's background, wherever the screen's layout put it."""
+    band = screen.crop((0, 100, screen.width, screen.height - 100))
     background = Image.new("RGB", band.size, band.getpixel((2, 2)))
     mask = (
         ImageChops.difference(band, background).convert("L").point(lambda v: 255 if v > 24 else 0)
     )
     # The preview's rows and columns are mostly "different"; a line of header text is not.
+    # The preview is the longest run of such rows (a text box's border is one row).
     rows = [y for y in range(mask.height) if _share(mask.crop((0, y, mask.width, y + 1))) > 0.5]
     assert rows, "no camera preview on screen"
-    top, bottom = rows[0], rows[-1] + 1
+    runs: list[list[int]] = []
+    for y in rows:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    longest = max(runs, key=len)
+    top, bottom = longest[0], longest[-1] + 1
     strip = mask.crop((0, top, mask.width, bottom))
     columns = [
         x for x in range(strip.width) if _share(strip.crop((x, 0, x + 1, strip.height))) > 0.5
