@@ -16,6 +16,7 @@ if __package__ in (None, ""):  # run as a script by `flet build` / `flet run`
 
 import flet as ft
 
+from app.late_results import survive_late_method_results
 from app.state import FieldApp
 from app.store import LocalStore
 from app.views import run_view
@@ -29,6 +30,8 @@ def data_dir() -> Path:
 
 
 def make_main(field_app: FieldApp, default_server: str):
+    survive_late_method_results()
+
     async def main(page: ft.Page) -> None:
         await run_view(page, field_app, default_server)
 
