@@ -195,8 +195,10 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
         page.wait_for_timeout(2000)
         c.sees("王建国 已于")
         c.shot("console-07-live-acknowledged")
-        acks = manager.get("/api/v1/sites/alpha/live").json()["alerts"]
-        (alert,) = [a for a in acks if a["kind"] == "not_started"]
+        alerts = manager.get("/api/v1/sites/alpha/live").json()["alerts"]
+        # The route's own 08:00/20:00 round may also be late at the hour this runs; the
+        # lead acknowledged exactly one of them.
+        (alert,) = [a for a in alerts if a["kind"] == "not_started" and a["ack"]]
         assert alert["ack"]["by"] == "王建国" and alert["ack"]["comment"] == "已电话联系，马上开始"
 
         # English, then a guard is sent to the phone app.
