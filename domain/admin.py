@@ -133,9 +133,8 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
     """`base` (defaults if None) changed by what `data` gives; SetupError if any is wrong.
     Unknown keys are refused, so a typo never silently does nothing."""
     base = base or SiteSettings()
-    problems: list[str] = []
     known = set(SiteSettings.__dataclass_fields__)
-    problems += [f"unknown setting {k!r}" for k in data if k not in known]
+    problems = [f"unknown setting {k!r}" for k in data if k not in known]
     grace = _number(data, "grace_minutes", 0, 240, base.grace_minutes, problems)
     early = _number(data, "early_minutes", 0, 240, base.early_minutes, problems)
     radius = _number(data, "gps_radius_m", 5, 2000, base.gps_radius_m, problems)
@@ -159,15 +158,12 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
         weights = None  # the company's weights
     elif not isinstance(weights, Mapping) or set(weights) != set(DEFAULT_WEIGHTS):
         problems.append(f"appraisal_weights must give exactly {', '.join(DEFAULT_WEIGHTS)}")
-        weights = base.appraisal_weights
     elif not all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in weights.values()
     ):
         problems.append("appraisal weights must be whole numbers, 0 or more")
-        weights = base.appraisal_weights
     elif sum(weights.values()) != 100:
         problems.append(f"appraisal weights must add up to 100, not {sum(weights.values())}")
-        weights = base.appraisal_weights
     webhook = data.get("alert_webhook_url", base.alert_webhook_url)
     if (
         not isinstance(webhook, str)
@@ -175,7 +171,6 @@ def settings_from_dict(data: Mapping[str, Any], base: SiteSettings | None = None
         or (webhook and not re.fullmatch(r"https?://[^\s]+", webhook))
     ):
         problems.append("alert_webhook_url must be an http(s) URL of at most 500 characters")
-        webhook = base.alert_webhook_url
     if problems:
         raise SetupError(problems)
     return SiteSettings(

@@ -263,6 +263,7 @@ class Coverage:
     other_scans: list[ScanFact] = field(default_factory=list)
 
     def tally_by(self, key: Callable[[Visit], str | None]) -> dict[str, Tally]:
+        """A tally per key (sorted), of the visits whose key is not None."""
         # counted as (key, status) pairs in one C-level pass, then a Tally per key
         pairs = Counter((key(v), v.status) for v in self.visits)
         tallies: dict[str, Tally] = defaultdict(Tally)
@@ -304,12 +305,7 @@ class Coverage:
 
     def by_person(self) -> dict[str, Tally]:
         """Visits met, per person who made the scan (a missed visit has no one to credit)."""
-        pairs = Counter((v.scan.user_id if v.scan else None, v.status) for v in self.visits)
-        tallies: dict[str, Tally] = defaultdict(Tally)
-        for (k, status), n in pairs.items():
-            if k is not None:
-                tallies[k].add(status, n)
-        return dict(sorted(tallies.items()))
+        return self.tally_by(lambda v: v.scan.user_id if v.scan else None)
 
 
 def _local_date(at: datetime, tz: ZoneInfo) -> date:

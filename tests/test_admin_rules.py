@@ -10,6 +10,7 @@ import pytest
 
 from domain.admin import SetupError, SiteSettings, check_schedule, check_template
 from domain.models import Schedule, TargetKind, Template, TemplateItem
+from domain.tickets import MAX_HOURS
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -376,9 +377,12 @@ def test_site_settings_change_only_what_is_given_and_keep_every_limit():
     base = SiteSettings(grace_minutes=5, alert_webhook_url="https://hook.example/a")
     assert settings_from_dict({}, base) == base
     low = {"grace_minutes": 0, "early_minutes": 0, "gps_radius_m": 5,
-           "completion_threshold": 0, "rectification_deadline_hours": 1}  # fmt: skip
+           "completion_threshold": 0, "rectification_deadline_hours": 1,
+           "anomaly_response_hours": 1, "rectification_escalate_hours": 1}  # fmt: skip
     high = {"grace_minutes": 240, "early_minutes": 240, "gps_radius_m": 2000,
-            "completion_threshold": 1, "rectification_deadline_hours": 720}  # fmt: skip
+            "completion_threshold": 1, "rectification_deadline_hours": 720,
+            "anomaly_response_hours": MAX_HOURS,
+            "rectification_escalate_hours": MAX_HOURS}  # fmt: skip
     for limits in (low, high):
         got = settings_from_dict(limits, base)
         assert [getattr(got, k) for k in limits] == list(limits.values())
@@ -408,6 +412,13 @@ def test_site_settings_change_only_what_is_given_and_keep_every_limit():
         ({"completion_threshold": 1.01}, ["completion_threshold must be between 0 and 1"]),
         ({"rectification_deadline_hours": 0}, [DEADLINE]),
         ({"rectification_deadline_hours": 721}, [DEADLINE]),
+        ({"anomaly_response_hours": 0},
+         [f"anomaly_response_hours must be between 1 and {MAX_HOURS}"]),
+        ({"anomaly_response_hours": MAX_HOURS + 1},
+         [f"anomaly_response_hours must be between 1 and {MAX_HOURS}"]),
+        ({"rectification_escalate_hours": 0.5},
+         [f"rectification_escalate_hours must be between 1 and {MAX_HOURS}"]),
+        ({"rectification_escalate_hours": "2"}, ["rectification_escalate_hours must be a number"]),
         ({"appraisal_weights": [40, 30, 20, 10]},
          ["appraisal_weights must give exactly coverage, punctuality, inspection, rectification"]),
         ({"appraisal_weights": {"coverage": 100}},
@@ -432,6 +443,17 @@ def test_each_bad_site_setting_is_named(data, problems):
     from domain.admin import settings_from_dict
 
     assert _problems(settings_from_dict, data) == problems
+
+
+def test_a_sites_own_weights_are_kept_until_cleared():
+    from domain.admin import settings_from_dict
+
+    own = W | {"coverage": 50, "punctuality": 20}
+    base = settings_from_dict({"appraisal_weights": own})
+    assert settings_from_dict({"grace_minutes": 3}, base).appraisal_weights == own
+    assert settings_from_dict({"appraisal_weights": {}}, base).appraisal_weights is None
+    assert settings_from_dict({"appraisal_weights": None}, base).appraisal_weights is None
+    assert SiteSettings().appraisal_weights is None  # the company's weights by default
 
 
 def test_a_webhook_url_of_500_characters_and_http_pass():

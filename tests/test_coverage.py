@@ -482,3 +482,60 @@ def test_a_round_walked_past_its_grace_counts_late_and_stays_open():
     )
     assert done.rounds[0].state is RoundState.INCOMPLETE
     assert [v.status for v in done.visits][2] is VisitStatus.MISSED
+
+
+def test_tallies_per_target_person_and_day_add_up():
+    """A route of two checkpoints at 09:00 and an area at 10:00 and 15:00: p1 on time by
+    guard b, p2 late by guard a, the area's morning visit by cleaner c, the rest missed."""
+    schedules = [
+        daily("09:00"),
+        daily("10:00", "15:00", sid="a", target="z9", kind=TargetKind.AREA, window=30),
+    ]
+    cov = run(
+        schedules,
+        {"r": [route("p1", "p2")]},
+        *DAY,
+        [
+            scan("p1", local(2026, 3, 2, 9, 5), "s1", "b"),
+            scan("p2", local(2026, 3, 2, 10, 5), "s2", "a"),
+            scan("z9", local(2026, 3, 2, 10, 1), "s3", "c"),
+        ],
+    )
+    targets = cov.by_target()
+    assert targets.total.as_dict() == cov.total().as_dict()
+    assert (targets.total.expected, targets.total.on_time, targets.total.late) == (4, 2, 1)
+    assert list(targets.by_route) == ["r"] and targets.by_route["r"].expected == 2
+    assert {p: (t.on_time, t.late) for p, t in targets.by_checkpoint.items()} == {
+        "p1": (1, 0),
+        "p2": (0, 1),
+    }
+    assert {p: (t.on_time, t.missed) for p, t in targets.by_area.items()} == {"z9": (1, 1)}
+    people = cov.by_person()
+    assert list(people) == ["a", "b", "c"]  # sorted; the missed visit credits no one
+    assert [(t.expected, t.on_time, t.late) for t in people.values()] == [
+        (1, 0, 1),
+        (1, 1, 0),
+        (1, 1, 0),
+    ]
+    assert {d: t.expected for d, t in cov.by_day(TZ).items()} == {"2026-03-02": 4}
+    by_point = cov.tally_by(lambda v: v.point_id if v.route_id is None else None)
+    assert list(by_point) == ["z9"] and by_point["z9"].missed == 1
+
+
+@pytest.mark.parametrize(
+    ("minutes", "status"),
+    [
+        (-1, VisitStatus.EARLY),
+        (0, VisitStatus.ON_TIME),
+        (59, VisitStatus.ON_TIME),
+        (60, VisitStatus.LATE),  # the window closes at 60 minutes
+        (75 + 12 * 60, VisitStatus.LATE),  # the last instant the round is open
+        (75 + 12 * 60 + 1, None),
+    ],
+)
+def test_a_scan_in_its_started_round_is_early_on_time_or_late_until_the_round_closes(
+    minutes, status
+):
+    due = local(2026, 3, 2, 9)
+    (visit, *_), _ = expected_visits([daily("09:00")], {"r": [route("p1", "p2")]}, TZ, *DAY)
+    assert visit.classify_in_round(due + timedelta(minutes=minutes)) == status

@@ -224,3 +224,37 @@ def test_points_left_are_counted_on_the_rounds_own_route_version(live_server):
     assert finish_after(2, "c01", "c02", "c03", other_round=True) == (
         "a round finished with 3 points left needs a reason"
     )
+
+
+def test_a_fix_and_its_recheck_in_one_batch_are_judged_in_order(live_server):
+    """The re-check sees the fix sent before it in the same batch: the supervisor who
+    fixed an unassigned item cannot pass it in the same sync, and a second fix is refused."""
+    insp = _failed_inspection(live_server)
+    fix = _fix(insp)
+    recheck = {
+        "id": new_id(),
+        "kind": "rectification",
+        "site_id": "alpha",
+        "device_time": now_iso(),
+        "inspection_id": insp["id"],
+        "item": "floor",
+        "action": "rechecked",
+        "passed": True,
+    }
+    again = _fix(insp)
+    fixed, rechecked, second = _result(live_server.login("super"), fix, recheck, again)
+    assert fixed["status"] == "accepted"
+    assert rechecked["reason"] == (
+        "the re-check must be done by someone other than the person who fixed it"
+    )
+    assert second["reason"] == "rectification is waiting for its re-check, not a fix"
+
+
+def test_a_rectification_must_name_an_inspection_of_this_site(live_server):
+    guard = live_server.login("guard")
+    stored = scan("c01")
+    assert _result(guard, stored)[0]["status"] == "accepted"
+    fake = {"id": stored["id"], "after": None}
+    cleaner = live_server.login("cleaner")
+    [result] = _result(cleaner, _fix(fake) | {"photos": [upload(cleaner, jpeg((1, 2, 3)))]})
+    assert result["reason"] == f"inspection not found: {stored['id']}"

@@ -145,3 +145,67 @@ def test_an_anomaly_needs_any_one_of_a_photo_a_note_or_a_type_and_keeps_them_all
     assert (full.point_id, full.refers_to, full.photos) == ("c01", "s1", (SHA,))
     bare = parse_record(rec(kind="anomaly", note="x"))
     assert (bare.point_id, bare.refers_to, bare.body["gps"]) == (None, None, None)
+
+
+def _inspection(**kw):
+    base = {"kind": "inspection", "point_id": "a", "template_id": "t", "template_version": 1}
+    return rec(**(base | {"results": {"floor": "pass"}} | kw))
+
+
+def _refusal(raw) -> str | None:
+    try:
+        parse_record(raw)
+    except WireError as exc:
+        return str(exc)
+    return None
+
+
+RESULTS = "results must map each template item to pass, fail or na"
+KEYS = "results must be keyed by the template's item keys"
+OBJECTS = "item_photos and item_notes must be objects keyed by item"
+DEADLINE = "deadline_hours must be a whole number from 1 to 720"
+
+
+@pytest.mark.parametrize(
+    ("fields", "refusal"),
+    [
+        ({"results": {}}, RESULTS),
+        ({"results": {f"i{n}": "pass" for n in range(60)}}, None),
+        ({"results": {f"i{n}": "pass" for n in range(61)}}, RESULTS),
+        ({"results": {"x": "pass"}, "item_photos": [SHA]}, OBJECTS),
+        ({"results": {"x": "pass"}, "item_notes": ["a"]}, OBJECTS),
+        ({"results": {"x": "pass"}, "item_notes": {"y": "a"}}, "item 'y' is not among the results"),
+        ({"results": {"": "pass"}}, KEYS),
+        ({"results": {"k": "pass"}}, None),
+        ({"results": {"k" * 64: "pass"}}, None),
+        ({"results": {"k" * 65: "pass"}}, KEYS),
+        ({"results": {"k" * 40: "maybe"}}, f"item {'k' * 30!r}: result must be pass, fail or na"),
+        ({"results": {"a": "pass", "b": "na"}, "item_notes": {"a": "n" * 2000}}, None),
+        ({"results": {f"i{n}": "pass" for n in range(10)},
+          "item_notes": {f"i{n}": "n" * 2000 for n in range(10)}}, None),
+        ({"results": {f"i{n}": "pass" for n in range(11)},
+          "item_notes": {f"i{n}": "n" * 2000 if n < 10 else "n" for n in range(11)}},
+         "item notes together are longer than 20000"),
+        ({"template_version": 0}, "template_version must be a positive integer"),
+        ({"deadline_hours": 1}, None),
+        ({"deadline_hours": 720}, None),
+        ({"deadline_hours": 0}, DEADLINE),
+        ({"deadline_hours": 721}, DEADLINE),
+    ],
+)  # fmt: skip
+def test_an_inspections_every_bound_holds_to_the_unit_and_says_why(fields, refusal):
+    assert _refusal(_inspection(**fields)) == refusal
+
+
+def test_an_inspection_keeps_its_notes_and_leaves_the_unnoted_items_without():
+    r = parse_record(
+        _inspection(
+            results={"floor": "fail", "walls": "pass"},
+            item_photos={"floor": [SHA]},
+            item_notes={"floor": "水渍"},
+            assignee_id="u-cleaner",
+        )
+    )
+    assert r.body["item_notes"] == {"floor": "水渍"}
+    assert r.body["assignee_id"] == "u-cleaner"
+    assert parse_record(_inspection()).body["assignee_id"] is None
