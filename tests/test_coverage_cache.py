@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from bench.coverage_month import TZ, build
+from bench.coverage_month import TZ
 from domain.models import Schedule, TargetKind
 from domain.trust import HOLDING_FLAGS
 from server import coverage_days
 from server.coverage_map import coverage_map, marker_json
 from server.reports import _judge, cache_clear, coverage_report
 from server.storage import Storage, StoredRecord
+from tests import big_site
 
 START = datetime(2026, 10, 1, tzinfo=TZ).astimezone(UTC)
 END = datetime(2026, 10, 5, tzinfo=TZ).astimezone(UTC)
@@ -27,21 +28,13 @@ NOW = END + timedelta(days=2)  # every day of the period closed
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cache") / "seed.db"
-    storage = Storage(path)
-    build(storage, START, END)
-    storage.close()
-    return path
+    return big_site.seed(tmp_path_factory, START, END)
 
 
 @pytest.fixture
 def storage(seeded: Path, tmp_path: Path) -> Any:
-    copy = tmp_path / "site.db"
-    copy.write_bytes(seeded.read_bytes())
-    cache_clear()
-    opened = Storage(copy)
-    yield opened
-    opened.close()
+    with big_site.fresh_copy(seeded, tmp_path) as opened:
+        yield opened
 
 
 def _cold(storage: Storage, now: datetime = NOW) -> dict[str, Any]:

@@ -19,17 +19,21 @@ def _failed_inspection(live_server, **kw) -> dict:
     return insp | {"after": after}
 
 
-def _fix(insp: dict) -> dict:
+def _rectification(insp: dict, action: str, **kw) -> dict:
     return {
-        "photos": [insp["after"]],
         "id": new_id(),
         "kind": "rectification",
         "site_id": "alpha",
         "device_time": now_iso(),
         "inspection_id": insp["id"],
         "item": "floor",
-        "action": "fixed",
+        "action": action,
+        **kw,
     }
+
+
+def _fix(insp: dict) -> dict:
+    return _rectification(insp, "fixed", photos=[insp["after"]])
 
 
 def _result(client, *records) -> list[dict]:
@@ -231,16 +235,7 @@ def test_a_fix_and_its_recheck_in_one_batch_are_judged_in_order(live_server):
     fixed an unassigned item cannot pass it in the same sync, and a second fix is refused."""
     insp = _failed_inspection(live_server)
     fix = _fix(insp)
-    recheck = {
-        "id": new_id(),
-        "kind": "rectification",
-        "site_id": "alpha",
-        "device_time": now_iso(),
-        "inspection_id": insp["id"],
-        "item": "floor",
-        "action": "rechecked",
-        "passed": True,
-    }
+    recheck = _rectification(insp, "rechecked", passed=True)
     again = _fix(insp)
     fixed, rechecked, second = _result(live_server.login("super"), fix, recheck, again)
     assert fixed["status"] == "accepted"

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from bench.coverage_month import TZ, build
+from bench.coverage_month import TZ
 from domain.models import Schedule, TargetKind
 from domain.trust import HOLDING_FLAGS
 from server.reports import cache_clear, coverage_report
 from server.storage import Storage, StoredRecord
+from tests import big_site
 
 START = datetime(2026, 10, 2, tzinfo=TZ).astimezone(UTC)
 END = START + timedelta(days=1)
@@ -23,21 +24,13 @@ END = START + timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("reports") / "seed.db"
-    storage = Storage(path)
-    build(storage, START - timedelta(days=1), END + timedelta(days=1))
-    storage.close()
-    return path
+    return big_site.seed(tmp_path_factory, START - timedelta(days=1), END + timedelta(days=1))
 
 
 @pytest.fixture
 def storage(seeded: Path, tmp_path: Path) -> Any:
-    copy = tmp_path / "site.db"
-    copy.write_bytes(seeded.read_bytes())
-    cache_clear()
-    opened = Storage(copy)
-    yield opened
-    opened.close()
+    with big_site.fresh_copy(seeded, tmp_path) as opened:
+        yield opened
 
 
 def _fresh(storage: Storage, now: datetime) -> dict[str, Any]:
