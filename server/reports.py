@@ -43,10 +43,12 @@ __all__ = [
 
 DAY = timedelta(days=1)  # a longer period is judged day by day
 
-# Reports kept while they hold (see `server.steady_cache`): the screens of many managers
-# reading the same site and day. Only reports of up to this many visits are kept.
-_REPORTS: SteadyCache[dict[str, Any]] = SteadyCache(entries=256)
-_REPORT_VISITS_KEPT = 5_000
+# Reports of up to a day kept while they hold (see `server.steady_cache`): the screens of
+# many managers reading the same site and day (longer periods reuse the days kept by
+# `server.coverage_days`). Sized by their visits and rounds (~1 KB each as JSON-ready
+# dicts): at most ~40 MB, and no single report of more than 5,000.
+_REPORTS: SteadyCache[dict[str, Any]] = SteadyCache(capacity=40_000)
+_REPORT_SIZE_KEPT = 5_000
 
 
 def site_coverage(
@@ -155,11 +157,10 @@ def coverage_report(
     kept = _REPORTS.get(key, now)
     if kept is not None:
         return {**kept, "as_of": now.isoformat()}
-    report, holds_until, visits = _coverage_report(
-        storage, site_id, start, end, now, include_visits
-    )
-    if visits <= _REPORT_VISITS_KEPT:
-        _REPORTS.put(key, report, now, holds_until)
+    report, holds_until = _coverage_report(storage, site_id, start, end, now, include_visits)
+    size = len(report.get("visits", ())) + len(report["rounds"]) + 1
+    if end - start <= DAY and size <= _REPORT_SIZE_KEPT:
+        _REPORTS.put(key, report, now, holds_until, size)
     return report
 
 
@@ -195,8 +196,8 @@ def _coverage_report(
     end: datetime,
     now: datetime,
     include_visits: bool,
-) -> tuple[dict[str, Any], datetime, int]:
-    """The report, the instant until which it holds, and its number of visits."""
+) -> tuple[dict[str, Any], datetime]:
+    """The report, and the instant until which it holds."""
     judged = _judge(storage, site_id, start, end, now)
     coverage, tz = judged.coverage, judged.tz
     names = storage.point_names_at(site_id, end)  # as they were: later renames change nothing
@@ -270,7 +271,7 @@ def _coverage_report(
     }
     if include_visits:
         report["visits"] = [_visit_json(v, names, held_visits.get(id(v))) for v in coverage.visits]
-    return report, next_change(coverage, now), len(coverage.visits)
+    return report, next_change(coverage, now)
 
 
 def _held_json(

@@ -22,11 +22,13 @@ T = TypeVar("T")
 
 
 class SteadyCache(Generic[T]):
-    """At most `entries` results, least recently used dropped first; thread-safe."""
+    """Results of a total `size` up to `capacity` (each put says its size), least recently
+    used dropped first; thread-safe."""
 
-    def __init__(self, entries: int) -> None:
-        self.entries = entries
-        self._found: OrderedDict[Hashable, tuple[T, datetime, datetime]] = OrderedDict()
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._found: OrderedDict[Hashable, tuple[T, datetime, datetime, int]] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, now: datetime) -> T | None:
@@ -35,22 +37,25 @@ class SteadyCache(Generic[T]):
             found = self._found.get(key)
             if found is None:
                 return None
-            value, since, until = found
+            value, since, until, _ = found
             if not since <= now < until:
                 return None
             self._found.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value: T, since: datetime, until: datetime) -> None:
+    def put(self, key: Hashable, value: T, since: datetime, until: datetime, size: int) -> None:
         """Keep `value`, which holds for any time in [since, until)."""
-        if not since < until:
+        if not since < until or size > self.capacity:
             return
         with self._lock:
-            self._found[key] = (value, since, until)
-            self._found.move_to_end(key)
-            while len(self._found) > self.entries:
-                self._found.popitem(last=False)
+            old = self._found.pop(key, None)
+            self._size += size - (old[3] if old else 0)
+            self._found[key] = (value, since, until, size)
+            while self._size > self.capacity:
+                _, dropped = self._found.popitem(last=False)
+                self._size -= dropped[3]
 
     def clear(self) -> None:
         with self._lock:
             self._found.clear()
+            self._size = 0

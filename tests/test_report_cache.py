@@ -15,6 +15,7 @@ from bench.coverage_month import TZ
 from domain.models import Schedule, TargetKind
 from domain.trust import HOLDING_FLAGS
 from server.reports import cache_clear, coverage_report
+from server.steady_cache import SteadyCache
 from server.storage import Storage, StoredRecord
 from tests import big_site
 
@@ -136,3 +137,16 @@ def test_a_schedule_change_is_seen_at_once(storage: Storage) -> None:
     report = coverage_report(storage, "big", START, END, now)
     assert report["totals"]["total"]["expected"] == before["totals"]["total"]["expected"] - 1
     assert report == _fresh(storage, now)
+
+
+def test_the_kept_reports_stay_within_their_capacity() -> None:
+    kept: SteadyCache[str] = SteadyCache(capacity=10)
+    since, until = START, END
+    kept.put("a", "A", since, until, size=6)
+    kept.put("b", "B", since, until, size=4)
+    assert kept.get("a", since) == "A"  # now the most recently used
+    kept.put("c", "C", since, until, size=3)  # over 10: the least recently used goes
+    assert (kept.get("a", since), kept.get("b", since), kept.get("c", since)) == ("A", None, "C")
+    kept.put("d", "D", since, until, size=11)  # larger than the whole: not kept
+    assert kept.get("d", since) is None and kept.get("a", since) == "A"
+    assert kept.get("a", until) is None and kept.get("a", since - timedelta(seconds=1)) is None
