@@ -82,5 +82,5 @@ def test_manager_appraisal_dashboard_export_company(console_page) -> None:
     _shot(page, "exports")
 
     _open(page, "公司总览")
-    _find(page, "项目自检 vs 公司抽检").wait_for(timeout=60_000)
+    _find(page, "项目自检与公司抽检对比").wait_for(timeout=60_000)
     _shot(page, "company")

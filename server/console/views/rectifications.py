@@ -16,7 +16,7 @@ from server.console.models.tickets import (
     rectification_step,
     site_people,
 )
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+from server.console.views.base import GREY, RED, ScreenView, big_button, message
 from server.rectification_followup import FollowUpRefused
 
 __all__ = ["RectificationsScreen"]
@@ -29,7 +29,7 @@ register(
         "rc_closed": ("已关闭", "Closed"),
         "rc_void": ("已作废", "Void"),
         "rc_empty": ("没有整改", "No rectifications"),
-        "rc_pick": ("在左侧选择一项整改", "Pick a rectification on the left"),
+        "rc_pick": ("选择一项整改查看详情", "Pick a rectification to see it"),
         "rc_counts": (
             "待整改 {open} · 待复检 {fixed} · 超期 {overdue} · 已升级 {escalated}",
             "Open {open} · To re-check {fixed} · Overdue {overdue} · Escalated {escalated}",
@@ -139,7 +139,6 @@ class RectificationsScreen(ScreenView):
             key=f"rect-{item['id']}",
             padding=10,
             border_radius=8,
-            height=max(BIG, 64),
             bgcolor=ft.Colors.RED_50 if item["escalated"] else (
                 ft.Colors.BLUE_50 if item["id"] == self.selected else None),
             on_click=self.c.act(lambda _, i=item["id"]: setattr(self, "selected", i)),

@@ -15,7 +15,7 @@ from server.console.models.tickets import (
     ticket_step,
     upload_closing_photo,
 )
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+from server.console.views.base import GREY, RED, ScreenView, big_button, message
 from server.photos import PhotoRejected
 from server.tickets import TicketRefused
 
@@ -28,7 +28,7 @@ register(
         "tk_closed": ("已关闭", "Closed"),
         "tk_void": ("已作废", "Void"),
         "tk_empty": ("没有异常工单", "No anomaly tickets"),
-        "tk_pick": ("在左侧选择一个工单", "Pick a ticket on the left"),
+        "tk_pick": ("选择一个工单查看详情", "Pick a ticket to see it"),
         "tk_status_open": ("待处理", "open"),
         "tk_status_in_progress": ("处理中", "in progress"),
         "tk_status_closed": ("已关闭", "closed"),
@@ -153,7 +153,6 @@ class TicketsScreen(ScreenView):
             key=f"ticket-{item['id']}",
             padding=10,
             border_radius=8,
-            height=max(BIG, 64),
             bgcolor=ft.Colors.BLUE_50 if item["id"] == self.selected else None,
             on_click=self.c.act(lambda _, i=item["id"]: self._select(i)),
         )  # fmt: skip
