@@ -16,13 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from server.serve import ServerThread
-from tests.client.browser import CHROMIUM, launch_args
 from tests.console.scenario import Scenario
 from tests.console.test_console_browser import Console
 from tests.console.tickets_data import add_anomalies
+from tests.driver import chromium
 
 pytestmark = pytest.mark.browser
 
@@ -133,8 +132,7 @@ def site(scenario: Scenario) -> Iterator[str]:
 def test_every_screen_fits_a_phone_with_big_enough_targets(site: str) -> None:
     report = os.environ.get("PHONE_WALK_REPORT") == "1"
     problems: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+    with chromium() as browser:
         page = browser.new_context(viewport=PHONE).new_page()
         c = Console(page, f"{site}/console/")
         c.sign_in("admin")
@@ -176,5 +174,4 @@ def test_every_screen_fits_a_phone_with_big_enough_targets(site: str) -> None:
                 problems.append(f"{name}: {shown!r} is nowhere on the phone")
             page.mouse.wheel(0, -PHONE["height"] * 4)  # back to the top for the menu
             page.wait_for_timeout(200)
-        browser.close()
     assert not problems, "\n".join(problems)

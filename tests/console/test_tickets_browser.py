@@ -10,14 +10,13 @@ import hashlib
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import sync_playwright
 
 from server.serve import ServerThread
 from server.storage import Storage
-from tests.client.browser import CHROMIUM, launch_args
 from tests.console.scenario import Scenario
 from tests.console.test_console_browser import WIDE, Console
 from tests.console.tickets_data import add_anomalies
+from tests.driver import chromium
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +30,7 @@ def test_manager_follows_a_rectification_and_closes_a_ticket(scenario: Scenario,
     sha = hashlib.sha256(jpeg.read_bytes()).hexdigest()
     server = ServerThread(scenario.settings).start()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+        with chromium() as browser:
             page = browser.new_page(viewport=WIDE)
             console = Console(page, f"{server.url}/console/")
             console.sign_in("manager")
@@ -54,7 +52,6 @@ def test_manager_follows_a_rectification_and_closes_a_ticket(scenario: Scenario,
             page.wait_for_timeout(2500)
             console.sees("已清理通道")
             console.shot("console-tickets")
-            browser.close()
     finally:
         server.stop()
     storage = Storage(scenario.settings.db_path)
