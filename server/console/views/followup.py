@@ -195,10 +195,14 @@ class FollowUpScreen(ScreenView):
             if files[0].size > self.c.session.settings.max_photo_bytes:
                 self.c.toast(t("fu_photo_bad", why=t("fu_photo_too_big")), error=True)
                 return
+            caught: tuple[type[Exception], ...] = (PhotoRejected, *self.refused)
             try:
                 self.photo = upload(files[0].bytes)
-            except PhotoRejected as rejected:
+            except caught as rejected:
                 self.c.toast(t("fu_photo_bad", why=str(rejected)), error=True)
+                return
+            except KeyError:
+                self.c.toast(self.c.t("not_found"), error=True)
                 return
             self.c.toast(ready)
 

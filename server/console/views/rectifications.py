@@ -22,6 +22,7 @@ from server.console.models.tickets import (
     load_rectifications,
     rectification_step,
     site_people,
+    upload_recheck_photo,
 )
 from server.console.views.base import RED, big_button
 from server.console.views.followup import FollowUpScreen
@@ -70,6 +71,13 @@ register(
         "rc_pass": ("复检合格并关闭", "Passed: close"),
         "rc_send_back": ("退回重做", "Send back"),
         "rc_saved": ("已记录", "Recorded"),
+        "rc_add_photo": ("添加复检照片", "Add re-check photo"),
+        "rc_change_photo": ("更换复检照片", "Change re-check photo"),
+        "rc_photo_ready": (
+            "复检照片已上传，复检时一并记录",
+            "Photo uploaded: it is recorded with the re-check",
+        ),
+        "rc_recheck_photo": ("复检照片", "Re-check photo"),
     }
 )
 
@@ -128,17 +136,27 @@ class RectificationsScreen(FollowUpScreen):
 
         def step(action: str, passed: bool | None = None) -> Any:
             def run() -> None:
+                photo = self.photo if action == "recheck" else None
                 rectification_step(
-                    self.c.session, item["id"], action, note.value or "", who.value, passed
+                    self.c.session, item["id"], action, note.value or "", who.value, passed, photo
                 )
+                if action == "recheck":
+                    self.photo = None
 
             return self.step(run, t("rc_saved"))
 
         buttons: list[ft.Control] = [big_button(t("rc_comment"), step("comment"), filled=False)]
         if item["state"] not in ("closed", "void"):
             buttons.append(big_button(t("rc_assign"), step("assign"), filled=False))
+        parts: list[ft.Control] = [note, who]
         if item["state"] == "fixed":
+            label = t("rc_change_photo" if self.photo else "rc_add_photo")
+            buttons.append(self.photo_button(
+                label, lambda data: upload_recheck_photo(self.c.session, item["id"], data),
+                t("rc_photo_ready")))  # fmt: skip
+            parts += self.pending_photo(t("rc_recheck_photo"))
             buttons.append(big_button(t("rc_pass"), step("recheck", True), icon=ft.Icons.CHECK,
                                       colour=ft.Colors.GREEN_700, key="rect-pass"))  # fmt: skip
             buttons.append(big_button(t("rc_send_back"), step("recheck", False), colour=RED))
-        return ft.Column([note, who, ft.Row(buttons, wrap=True, spacing=12)], spacing=8)
+        parts.append(ft.Row(buttons, wrap=True, spacing=12))
+        return ft.Column(parts, spacing=8)
