@@ -206,7 +206,7 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
             c.sees("张三 (g1)", timeout=30_000)  # five passwords hashed meanwhile
             c.shot("admin-05-people")
             c.tap_until("站点与点位", "打印二维码标签")
-            c.tap_until("打印二维码标签", "重新打印")
+            c.tap_until("打印二维码标签", "重印全部标签")
             page.wait_for_timeout(2500)
             c.shot("admin-06-labels")
             c.tap("关闭", exact=True)
