@@ -93,6 +93,13 @@ class FlutterPage:
             self.shot(self.failure_shot)
             raise
 
+    def upload(self, button: str, path: Path) -> None:
+        """Tap `button` and give the browser's file chooser `path` (Flet's FilePicker)."""
+        with self.page.expect_file_chooser(timeout=20_000) as chooser:
+            self.page.get_by_role("button", name=button).first.click()
+        chooser.value.set_files(str(path))
+        self.page.wait_for_timeout(2500)
+
     def shot(self, name: str) -> bytes:
         """A screenshot kept as test-artifacts/screens/<name>.png; its PNG bytes."""
         ARTEFACTS.mkdir(parents=True, exist_ok=True)

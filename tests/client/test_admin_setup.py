@@ -106,12 +106,6 @@ class Console(FlutterPage):
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(text, delay=15)
 
-    def upload(self, button: str, path: Path) -> None:
-        with self.page.expect_file_chooser(timeout=15_000) as chooser:
-            self.page.get_by_role("button", name=button).first.click()
-        chooser.value.set_files(str(path))
-        self.page.wait_for_timeout(2500)
-
 
 def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: Path):
     settings = Settings(data_dir=tmp_path / "server")

@@ -46,9 +46,7 @@ def test_manager_rechecks_a_rectification_and_closes_a_ticket(scenario: Scenario
             console.sees("超期升级至经理")
             page.get_by_role("textbox", name="备注 / 复检意见").first.click()
             page.keyboard.type("地面已干净")
-            with page.expect_file_chooser(timeout=20_000) as chooser:
-                page.get_by_role("button", name="添加复检照片").first.click()
-            chooser.value.set_files(str(recheck_jpeg))
+            console.upload("添加复检照片", recheck_jpeg)
             console.sees("更换复检照片", timeout=20_000)
             console.shot("console-rectifications")
             page.get_by_role("button", name="复检合格并关闭").first.click()
@@ -58,9 +56,7 @@ def test_manager_rechecks_a_rectification_and_closes_a_ticket(scenario: Scenario
             console.tap_text("消防通道堵塞", exact=False)
             page.get_by_role("textbox", name="备注").first.click()
             page.keyboard.type("已清理通道")
-            with page.expect_file_chooser(timeout=20_000) as chooser:
-                page.get_by_role("button", name="添加完工照片").first.click()
-            chooser.value.set_files(str(jpeg))
+            console.upload("添加完工照片", jpeg)
             console.sees("更换完工照片", timeout=20_000)
             page.get_by_role("button", name="关闭工单").first.click()
             page.wait_for_timeout(2500)
