@@ -48,6 +48,7 @@ __all__ = [
     "VisitStatus",
     "expected_visits",
     "judge",
+    "next_change",
     "pending_matches",
     "round_key",
     "route_version_at",
@@ -512,6 +513,23 @@ def judge(
         (f for f in round_facts.values() if f.key is None), key=lambda f: f.started_at
     )
     return coverage
+
+
+def next_change(coverage: Coverage, now: datetime) -> datetime:
+    """The earliest instant at or after `now` at which `judge`, over the same visits, rounds
+    and scans, could give another result; `datetime.max` (UTC) if none.
+
+    `judge` reads the time only to compare it with each visit's grace end and each
+    round's due time, due + grace, grace end and grace end + `OPEN_ROUND`: between two
+    such instants every status stays as it is, so a result judged at `now` holds for any
+    time in [now, next_change). An instant equal to `now` is returned as is (the result
+    may change just after it: nothing holds).
+    """
+    instants = [v.grace_end for v in coverage.visits]
+    for r in coverage.rounds:
+        grace = r.grace_end - r.closes
+        instants += (r.due, r.due + grace, r.grace_end, r.grace_end + OPEN_ROUND)
+    return min((t for t in instants if t >= now), default=datetime.max.replace(tzinfo=UTC))
 
 
 def pending_matches(

@@ -58,6 +58,7 @@ __all__ = [
     "day_pieces",
     "judge_by_day",
     "round_facts",
+    "storage_token",
 ]
 
 # The cache holds at most this many visits (LRU by site-day): ~0.45 KB each with their
@@ -151,10 +152,9 @@ def _whole_day(lo: datetime, hi: datetime, tz: ZoneInfo) -> bool:
 _cache: OrderedDict[Hashable, _Piece] = OrderedDict()
 _lock = threading.Lock()
 _stats = {"hits": 0, "misses": 0, "visits": 0}
-_tokens: dict[int, str] = {}
 
 
-def _token(storage: Storage) -> str:
+def storage_token(storage: Storage) -> str:
     """Tells Storage objects apart for the life of the process (a new file at the same
     path, in a test, must not meet an old one's entries)."""
     token = storage.__dict__.get("_coverage_token")
@@ -263,7 +263,7 @@ def judge_by_day(
     pieces = day_pieces(start, end, setup.tz)
     marks = storage.coverage_marks(site_id, start - ctx - b - a, end + ctx + a)
     config = setup.key()
-    token = _token(storage)
+    token = storage_token(storage)
     found: dict[int, _Piece] = {}
     keys: dict[int, Hashable] = {}
     for i, (lo, hi) in enumerate(pieces):

@@ -17,6 +17,7 @@ from domain.coverage import (
     VisitStatus,
     expected_visits,
     judge,
+    next_change,
     pending_matches,
 )
 from domain.scoring import inspection_score, rectification_state
@@ -25,12 +26,14 @@ from domain.wire import RecordKind
 from server import coverage_days
 from server.coverage_days import round_facts
 from server.ingest import rectification_events
+from server.steady_cache import SteadyCache
 from server.storage import Storage, StoredRecord
 from server.storage_trust import ScanStandings
 
 __all__ = [
     "VOID",
     "JudgedPeriod",
+    "cache_clear",
     "coverage_report",
     "judged_period",
     "rectifications",
@@ -39,6 +42,11 @@ __all__ = [
 ]
 
 DAY = timedelta(days=1)  # a longer period is judged day by day
+
+# Reports kept while they hold (see `server.steady_cache`): the screens of many managers
+# reading the same site and day. Only reports of up to this many visits are kept.
+_REPORTS: SteadyCache[dict[str, Any]] = SteadyCache(entries=256)
+_REPORT_VISITS_KEPT = 5_000
 
 
 def site_coverage(
@@ -127,6 +135,12 @@ def _visit_json(
     }
 
 
+def cache_clear() -> None:
+    """Forget every kept result: reports and the days `server.coverage_days` keeps."""
+    _REPORTS.clear()
+    coverage_days.cache_clear()
+
+
 def coverage_report(
     storage: Storage,
     site_id: str,
@@ -135,6 +149,54 @@ def coverage_report(
     now: datetime,
     include_visits: bool = True,
 ) -> dict[str, Any]:
+    """The period's coverage as of `now`: the same report a fresh judgement gives, taken
+    from `_REPORTS` when one made earlier still holds."""
+    key = _report_key(storage, site_id, start, end, include_visits)
+    kept = _REPORTS.get(key, now)
+    if kept is not None:
+        return {**kept, "as_of": now.isoformat()}
+    report, holds_until, visits = _coverage_report(
+        storage, site_id, start, end, now, include_visits
+    )
+    if visits <= _REPORT_VISITS_KEPT:
+        _REPORTS.put(key, report, now, holds_until)
+    return report
+
+
+def _report_key(
+    storage: Storage, site_id: str, start: datetime, end: datetime, include_visits: bool
+) -> tuple[Any, ...]:
+    """What a coverage report depends on besides `now`: the storage's generation (set-up,
+    points, reviews' set-asides: any write but a record insert) and the change marks of
+    every day whose records the report reads (scans, rounds, reviews)."""
+    site = storage.site(site_id)
+    if site is None:
+        raise KeyError(site_id)
+    tz = ZoneInfo(site["tz"])
+    setup = storage.cached(("coverage setup", site_id), lambda: _setup(storage, site_id, tz))
+    reach = setup.context + setup.before + setup.after
+    marks = storage.coverage_marks(site_id, start - reach, end + reach)
+    return (
+        coverage_days.storage_token(storage),
+        storage.generation(),
+        site_id,
+        site["tz"],
+        start,
+        end,
+        include_visits,
+        tuple(sorted(marks.items())),
+    )
+
+
+def _coverage_report(
+    storage: Storage,
+    site_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    include_visits: bool,
+) -> tuple[dict[str, Any], datetime, int]:
+    """The report, the instant until which it holds, and its number of visits."""
     judged = _judge(storage, site_id, start, end, now)
     coverage, tz = judged.coverage, judged.tz
     names = storage.point_names_at(site_id, end)  # as they were: later renames change nothing
@@ -208,7 +270,7 @@ def coverage_report(
     }
     if include_visits:
         report["visits"] = [_visit_json(v, names, held_visits.get(id(v))) for v in coverage.visits]
-    return report
+    return report, next_change(coverage, now), len(coverage.visits)
 
 
 def _held_json(

@@ -755,7 +755,7 @@ class Storage(
         chain heads read by the one writer: an id another connection stored meanwhile is
         not inserted but returned, for the caller to answer as a duplicate.
         """
-        received = {r.received_at: iso(r.received_at) for r in records}  # one per batch
+        received = {at: iso(at) for at in {r.received_at for r in records}}  # one a batch
         rows = [
             (
                 r.id,

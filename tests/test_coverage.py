@@ -16,6 +16,7 @@ from domain.coverage import (
     VisitStatus,
     expected_visits,
     judge,
+    next_change,
     round_key,
 )
 from domain.models import RouteVersion, Schedule, TargetKind
@@ -298,6 +299,53 @@ def test_round_states(scanned, facts, minutes_from_due, state, alert):
     assert summary.state == state
     assert summary.not_started_alert == alert
     assert summary.done == len(scanned)
+
+
+def _states(cov):
+    return [(v.round_key, v.point_id, v.status) for v in cov.visits], [
+        (r.key, r.state, r.not_started_alert) for r in cov.rounds
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scanned=st.sampled_from([[], ["p1"], ["p1", "p2"]]),
+    facts=st.sampled_from([False, True, "finished"]),
+    minutes_from_due=st.integers(-120, 15 * 60),
+    share=st.floats(0, 1, exclude_max=True),
+)
+def test_a_judgement_holds_until_its_next_change(scanned, facts, minutes_from_due, share):
+    """What `judge` says at `now` it says at any time before `next_change`: the report
+    cache (server.steady_cache) keeps results on that promise."""
+    due = local(2026, 3, 2, 9)
+    rf = round_facts(due, finished=facts == "finished", reason="blocked") if facts else {}
+    scans = [
+        scan(p, due + timedelta(minutes=i + 1), f"x{i}", round_id="rid" if rf else None)
+        for i, p in enumerate(scanned)
+    ]
+    schedules = [daily("09:00"), daily("10:00", sid="a", target="p3", kind=TargetKind.AREA)]
+
+    def at(now):
+        return run(schedules, {"r": [route("p1", "p2")]}, *DAY, scans, rf, now=now)
+
+    now = due + timedelta(minutes=minutes_from_due)
+    judged = at(now)
+    until = min(next_change(judged, now), now + timedelta(days=2))
+    assert until >= now
+    later = min(now + (until - now) * share, until - timedelta(microseconds=1))  # rounding
+    later = max(later, now)
+    assert _states(at(later)) == _states(judged)
+
+
+def test_next_change_is_the_first_instant_a_status_can_turn():
+    due = local(2026, 3, 2, 9)
+    cov = run([daily("09:00")], {"r": [route("p1", "p2")]}, *DAY, now=due)
+    # grace 15 min: the round is "not started" from 09:00, alerted after 09:15
+    assert next_change(cov, due + timedelta(minutes=1)) == due + timedelta(minutes=15)
+    # window 60 + grace 15: visits and round missed after 10:15
+    assert next_change(cov, due + timedelta(minutes=16)) == due + timedelta(minutes=75)
+    assert next_change(cov, due + timedelta(minutes=75)) == due + timedelta(minutes=75)
+    assert next_change(cov, due + timedelta(days=1)).year == 9999
 
 
 def test_ordered_route_flags_scans_out_of_sequence_but_counts_them():

@@ -17,7 +17,7 @@ from domain.models import Schedule, TargetKind
 from domain.trust import HOLDING_FLAGS
 from server import coverage_days
 from server.coverage_map import coverage_map, marker_json
-from server.reports import _judge, coverage_report
+from server.reports import _judge, cache_clear, coverage_report
 from server.storage import Storage, StoredRecord
 
 START = datetime(2026, 10, 1, tzinfo=TZ).astimezone(UTC)
@@ -38,14 +38,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def storage(seeded: Path, tmp_path: Path) -> Any:
     copy = tmp_path / "site.db"
     copy.write_bytes(seeded.read_bytes())
-    coverage_days.cache_clear()
+    cache_clear()
     opened = Storage(copy)
     yield opened
     opened.close()
 
 
 def _cold(storage: Storage, now: datetime = NOW) -> dict[str, Any]:
-    coverage_days.cache_clear()
+    cache_clear()
     return coverage_report(storage, "big", START, END, now)
 
 
