@@ -11,6 +11,7 @@ permissions first (`server.access`).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -25,6 +26,8 @@ from server.access import AccessDenied
 from server.ingest import INSPECTORS, rectification_events
 from server.storage import Storage, StoredRecord, UserRow
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
 __all__ = [
     "FOLLOW_UP_ACTIONS",
     "FollowUpRefused",
@@ -32,6 +35,8 @@ __all__ = [
     "follow_up",
     "followup_detail",
     "followup_list",
+    "may_recheck",
+    "recheck_check",
     "split_id",
 ]
 
@@ -264,6 +269,7 @@ def follow_up(
     assignee_id: str | None = None,
     passed: bool | None = None,
     device_id: str = "console",
+    photo: str | None = None,
 ) -> dict[str, Any]:
     """Record one follow-up step and return the rectification as it now stands.
 
@@ -271,7 +277,8 @@ def follow_up(
     - `comment`: a note on its history.
     - `recheck`: the re-check (复检) of a fix, `passed` or sent back (with a note saying
       why), by a cleaning supervisor, manager or admin other than who fixed it; stored as
-      a new `rectification` record.
+      a new `rectification` record, with `photo` (the SHA-256 of a photo already uploaded
+      to the site: the area as the re-check found it) if given.
 
     Raises KeyError when the site has no such rectification, AccessDenied(403) for a
     re-check by a role that may not, FollowUpRefused (the message says why) when the step
@@ -290,6 +297,8 @@ def follow_up(
         raise FollowUpRefused(
             "the inspection was rejected on review: this rectification is void", 409
         )
+    if photo is not None and action != "recheck":
+        raise FollowUpRefused("only a re-check takes a photo")
     if action == "assign":
         if current.state == "closed":
             raise FollowUpRefused("the rectification is closed", 409)
@@ -323,7 +332,34 @@ def follow_up(
             note=note,
         )
     elif action == "recheck":
-        _recheck(storage, site_id, inspection, item, actor, current, passed, note, now, device_id)
+        _require_inspector(actor)
+        if not isinstance(passed, bool):
+            raise FollowUpRefused("a re-check needs passed: true or false")
+        if not passed and not note:
+            raise FollowUpRefused("say why the fix is sent back")
+        recheck_check(actor, current)
+        if photo is not None and (
+            not _SHA256.match(photo) or not storage.photos_on_site(site_id, [photo])
+        ):
+            raise FollowUpRefused("upload the re-check photo to this site first")
+        storage.insert_records(
+            [
+                StoredRecord(
+                    uuid.uuid4().hex,
+                    RecordKind.RECTIFICATION.value,
+                    site_id,
+                    actor.id,
+                    device_id,
+                    now,
+                    now,
+                    None,
+                    inspection.id,
+                    {"action": "rechecked", "item": item, "passed": passed, "note": note},
+                    [photo] if photo else [],
+                    [],
+                )
+            ]
+        )
     else:
         raise FollowUpRefused("action must be assign, comment or recheck")
     detail = followup_detail(storage, site_id, rect_id, now)
@@ -331,46 +367,36 @@ def follow_up(
     return detail
 
 
-def _recheck(
-    storage: Storage,
-    site_id: str,
-    inspection: StoredRecord,
-    item: str,
-    actor: UserRow,
-    current: Any,
-    passed: bool | None,
-    note: str,
-    now: datetime,
-    device_id: str,
-) -> None:
+def _require_inspector(actor: UserRow) -> None:
     try:
         role = Role(actor.role)
     except ValueError:
         role = None
     if role not in INSPECTORS:
         raise AccessDenied(403, "only a cleaning supervisor or manager can re-check")
-    if not isinstance(passed, bool):
-        raise FollowUpRefused("a re-check needs passed: true or false")
-    if not passed and not note:
-        raise FollowUpRefused("say why the fix is sent back")
+
+
+def recheck_check(actor: UserRow, current: Any) -> None:
+    """May `actor` re-check this rectification (`current`: its state) now? Only a
+    cleaning supervisor, manager or admin (AccessDenied 403), only a fixed one, and not
+    who fixed it (FollowUpRefused 409)."""
+    _require_inspector(actor)
     refusal = recheck_refusal(current, "rechecked", actor.id)
     if refusal:
         raise FollowUpRefused(refusal, 409)
-    storage.insert_records(
-        [
-            StoredRecord(
-                uuid.uuid4().hex,
-                RecordKind.RECTIFICATION.value,
-                site_id,
-                actor.id,
-                device_id,
-                now,
-                now,
-                None,
-                inspection.id,
-                {"action": "rechecked", "item": item, "passed": passed, "note": note},
-                [],
-                [],
-            )
-        ]
-    )
+
+
+def may_recheck(
+    storage: Storage, site_id: str, rect_id: str, actor: UserRow, now: datetime
+) -> None:
+    """The re-check's permission rule alone (as `follow_up` applies it), checked before
+    a re-check photo is kept. KeyError for no such rectification on the site."""
+    inspection, item = _inspection(storage, site_id, rect_id)
+    deadline = inspection.device_time + timedelta(hours=inspection.body["deadline_hours"])
+    history = storage.records_referring_to([inspection.id])
+    current = rectification_state(rect_id, deadline, rectification_events(history, item), now)
+    if inspection.id in reports.rejected_ids(storage, site_id, [inspection]):
+        raise FollowUpRefused(
+            "the inspection was rejected on review: this rectification is void", 409
+        )
+    recheck_check(actor, current)

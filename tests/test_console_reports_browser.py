@@ -10,34 +10,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from server.demo import DEMO_PASSWORD, build_demo
 from server.serve import ServerThread
 from server.settings import Settings
-from tests.client.browser import ARTEFACTS, CHROMIUM, launch_args
+from tests.driver import ARTEFACTS, FlutterPage, chromium
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def console_page(tmp_path: Path) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
+def console_page(tmp_path: Path) -> Iterator[Page]:
     settings = Settings(data_dir=tmp_path / "server")
     build_demo(settings, days=10)
     server = ServerThread(settings).start()
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{server.url}/console/")
-    page.wait_for_selector("#loading", state="detached", timeout=90_000)
-    page.wait_for_timeout(2500)
-    page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
-    page.wait_for_timeout(500)
-    yield page
-    browser.close()
-    playwright.stop()
-    server.stop()
+    try:
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            yield FlutterPage(page, f"{server.url}/console/").page
+    finally:
+        server.stop()
 
 
 def _find(page, text: str):  # type: ignore[no-untyped-def]
@@ -82,5 +75,5 @@ def test_manager_appraisal_dashboard_export_company(console_page) -> None:
     _shot(page, "exports")
 
     _open(page, "公司总览")
-    _find(page, "项目自检 vs 公司抽检").wait_for(timeout=60_000)
+    _find(page, "项目自检与公司抽检对比").wait_for(timeout=60_000)
     _shot(page, "company")

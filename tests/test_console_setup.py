@@ -66,6 +66,11 @@ def test_an_audit_line_names_what_changed():
         }
     )
     assert line == "point.update c01: name: 'A' → 'B'"
+    worded = audit_line(
+        {"action": "point.retire", "target": "c02", "before": None, "after": {"retired": True}},
+        lambda action: {"point.retire": "停用点位"}[action],
+    )
+    assert worded == "停用点位 c02: {'retired': True}"
 
 
 def test_labels_print_only_for_admins_of_the_site(tmp_path: Path):

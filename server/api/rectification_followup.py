@@ -23,12 +23,14 @@ Item = Annotated[str, Path(pattern=r"^[^/]{1,64}$")]
 
 class FollowUpIn(BaseModel):
     """`assign` (with `assignee_id`), `comment` (with `note`), or `recheck` (with `passed`;
-    sending a fix back needs a `note` saying why)."""
+    sending a fix back needs a `note` saying why; `photo`, optional, is the SHA-256 of a
+    photo uploaded to the site with POST /sites/{site_id}/photos)."""
 
     action: Literal["assign", "comment", "recheck"]
     note: Annotated[str, Field(max_length=MAX_TICKET_NOTE_CHARS)] = ""
     assignee_id: Annotated[str | None, Field(pattern=_ID)] = None
     passed: bool | None = None
+    photo: Annotated[str | None, Field(pattern=r"^[0-9a-f]{64}$")] = None
 
 
 _REFUSED: dict[int | str, dict[str, Any]] = {
@@ -99,6 +101,7 @@ async def followup_event(
             assignee_id=body.assignee_id,
             passed=body.passed,
             device_id=caller.device_id,
+            photo=body.photo,
         )
     except KeyError as exc:
         raise HTTPException(404, "rectification not found") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import socket
@@ -12,14 +11,22 @@ import time
 from pathlib import Path
 
 from PIL import Image
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from server.serve import free_port
+from tests.driver import ARTEFACTS, CHROMIUM, FlutterPage, chromium, launch_args
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTEFACTS = ROOT / "test-artifacts" / "screens"
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 412, "height": 915}
+__all__ = [
+    "ARTEFACTS",
+    "CHROMIUM",
+    "PHONE",
+    "Phone",
+    "WebClient",
+    "chromium",
+    "launch_args",
+    "y4m_from_png",
+]
 
 
 def y4m_from_png(png: bytes, path: Path, size: tuple[int, int] = (640, 480)) -> Path:
@@ -34,22 +41,6 @@ def y4m_from_png(png: bytes, path: Path, size: tuple[int, int] = (640, 480)) -> 
     header = f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode()
     path.write_bytes(header + (b"FRAME\n" + data) * 2)
     return path
-
-
-def launch_args(camera_file: Path | None) -> list[str]:
-    args = [
-        "--no-sandbox",
-        "--enable-unsafe-swiftshader",
-        "--use-angle=swiftshader",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-    ]
-    if camera_file is not None:
-        args.append(f"--use-file-for-fake-video-capture={camera_file}")
-    return args
 
 
 CONTROLS_JS = """
@@ -128,45 +119,17 @@ class WebClient:
         self.log.close()
 
 
-class Phone:
-    """A page of the web client with Flutter's semantics on, so roles and names work."""
-
-    def __init__(self, page, url: str) -> None:
-        self.page = page
-        page.goto(url)
-        page.wait_for_selector("#loading", state="detached", timeout=60_000)
-        page.wait_for_timeout(2500)
-        page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
-        page.wait_for_timeout(500)
+class Phone(FlutterPage):
+    """The field app in a page, at phone size."""
 
     def tap(self, name: str, exact: bool = False) -> None:
         self.page.get_by_role("button", name=name, exact=exact).first.click()
         self.page.wait_for_timeout(700)
 
-    def tap_until(self, name: str, shown: str, exact: bool = False, tries: int = 3) -> None:
-        """Tap, then wait for `shown`; tap again if it did not come. On a loaded machine a
-        tap while the screen still settles can be lost, and the test should not flake."""
-        target = self.page.get_by_text(shown).or_(self.page.get_by_label(shown)).first
-        for _ in range(tries):
-            with contextlib.suppress(PlaywrightTimeout):
-                self.page.get_by_role("button", name=name, exact=exact).first.click(timeout=5000)
-            with contextlib.suppress(PlaywrightTimeout):
-                target.wait_for(timeout=8000)
-                return
-        self.sees(shown)
-
     def type_into(self, label: str, text: str) -> None:
         self.page.get_by_role("textbox", name=label).click()
         self.page.wait_for_timeout(300)
         self.page.keyboard.type(text, delay=30)
-
-    def sees(self, text: str, timeout: float = 10_000) -> None:
-        try:
-            found = self.page.get_by_text(text).or_(self.page.get_by_label(text))
-            found.first.wait_for(timeout=timeout)
-        except Exception:
-            self.shot(f"failed-waiting-for-{text}")
-            raise
 
     def controls(self) -> list[dict]:
         """Every control a finger can use on screen, from Flutter's semantics tree: role,
@@ -176,10 +139,3 @@ class Phone:
     def visible_text(self) -> str:
         """All words on screen, as assistive technology reads them."""
         return self.page.evaluate(TEXT_JS)
-
-    def shot(self, name: str) -> Path:
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTEFACTS / f"{name}.png"
-        self.page.wait_for_timeout(600)
-        self.page.screenshot(path=str(path))
-        return path

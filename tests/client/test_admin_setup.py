@@ -28,7 +28,8 @@ from server.bootstrap import create_admin
 from server.serve import ServerThread
 from server.settings import Settings
 from server.storage import Storage
-from tests.client.browser import ARTEFACTS, CHROMIUM, PHONE, Phone, WebClient, launch_args
+from tests.client.browser import PHONE, Phone, WebClient
+from tests.driver import FlutterPage, chromium
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1400, "height": 1200}  # the admin's navigation rail has 14 screens
@@ -71,14 +72,9 @@ def _people(path: Path) -> Path:
     return path
 
 
-class Console:
-    def __init__(self, page, url: str) -> None:
-        self.page = page
-        page.goto(url)
-        page.wait_for_selector("#loading", state="detached", timeout=60_000)
-        page.wait_for_timeout(2500)
-        page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
-        page.wait_for_timeout(500)
+class Console(FlutterPage):
+    failure_shot = "admin-failed"
+    wait_ms = 15_000
 
     def tap(self, name: str, exact: bool = False) -> None:
         try:
@@ -87,23 +83,6 @@ class Console:
             self.shot("admin-failed")
             raise
         self.page.wait_for_timeout(900)
-
-    def tap_until(
-        self, name: str, shown: str, exact: bool = False, tries: int = 3, nth: int = 0
-    ) -> None:
-        """Tap, then wait for `shown`; tap again if it did not come (for taps that are
-        harmless twice: navigation, choosing, previewing)."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-        target = self.page.get_by_text(shown).or_(self.page.get_by_label(shown)).first
-        for _ in range(tries):
-            with contextlib.suppress(PlaywrightTimeout):
-                button = self.page.get_by_role("button", name=name, exact=exact).nth(nth)
-                button.click(timeout=8000)
-            with contextlib.suppress(PlaywrightTimeout):
-                target.wait_for(timeout=10_000)
-                return
-        self.sees(shown)
 
     def tap_once(self, name: str, done: Callable[[], bool], exact: bool = False) -> None:
         """Tap a button that stores something, until the server has it (`done`): tapped
@@ -127,30 +106,8 @@ class Console:
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(text, delay=15)
 
-    def sees(self, text: str, timeout: float = 15_000) -> None:
-        try:
-            self.page.get_by_text(text).or_(self.page.get_by_label(text)).first.wait_for(
-                timeout=timeout
-            )
-        except Exception:
-            self.shot("admin-failed")
-            raise
-
-    def shot(self, name: str) -> None:
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.wait_for_timeout(600)
-        self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
-
-    def upload(self, button: str, path: Path) -> None:
-        with self.page.expect_file_chooser(timeout=15_000) as chooser:
-            self.page.get_by_role("button", name=button).first.click()
-        chooser.value.set_files(str(path))
-        self.page.wait_for_timeout(2500)
-
 
 def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
     settings = Settings(data_dir=tmp_path / "server")
     settings.data_dir.mkdir(parents=True)
     storage = Storage(settings.db_path)
@@ -158,8 +115,7 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
     storage.close()
     server = ServerThread(settings).start()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+        with chromium() as browser:
             page = browser.new_page(viewport=WIDE)
             c = Console(page, f"{server.url}/console/")
             c.type_into("用户名", "boss")
@@ -244,14 +200,13 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
             c.sees("张三 (g1)", timeout=30_000)  # five passwords hashed meanwhile
             c.shot("admin-05-people")
             c.tap_until("站点与点位", "打印二维码标签")
-            c.tap_until("打印二维码标签", "OK")
+            c.tap_until("打印二维码标签", "重印全部标签")
             page.wait_for_timeout(2500)
             c.shot("admin-06-labels")
-            c.tap("OK", exact=True)
-            c.tap_until("操作日志", "import.people")
-            c.sees("template.publish")
+            c.tap("关闭", exact=True)
+            c.tap_until("操作日志", "发布模板")
+            c.sees("导入人员")  # the people screen is gone: this is the log
             c.shot("admin-07-audit")
-            browser.close()
         # The imported guard walks the new route on the field app, typing the codes
         # printed under the labels.
         guard = httpx.post(
@@ -269,8 +224,7 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
         route = site["routes"][0]["checkpoint_ids"]
         client = WebClient(tmp_path / "phone", server.url)
         try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+            with chromium() as browser:
                 context = browser.new_context(viewport=PHONE, permissions=["camera"])
                 phone = Phone(context.new_page(), client.url)
                 phone.type_into("用户名", "g1")
@@ -308,7 +262,6 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
                 except Exception:
                     phone.shot("admin-failed-phone")
                     raise
-                browser.close()
         finally:
             client.stop()
         deadline = time.monotonic() + 20

@@ -7,15 +7,15 @@ screen are kept in test-artifacts/screens/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, launch_args, y4m_from_png
+from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, chromium, y4m_from_png
 from tests.client.helpers import camera_photo, label_image
 from tests.conftest import ALL_PASS, batch, inspection
 from tests.factory import PASSWORD
@@ -28,26 +28,21 @@ pytestmark = [
 
 @pytest.fixture
 def phone_for(live_server, tmp_path):
-    opened = []
+    with contextlib.ExitStack() as opened:
 
-    def open_phone(camera_label: str):
-        camera = y4m_from_png(label_image("alpha", camera_label), tmp_path / "camera.y4m")
-        client = WebClient(tmp_path / "phone", live_server.url)
-        playwright = sync_playwright().start()
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=launch_args(camera))
-        context = browser.new_context(
-            viewport=PHONE,
-            permissions=["camera", "geolocation"],
-            geolocation={"latitude": 31.2002, "longitude": 121.4},  # beside checkpoint c01
-        )
-        opened.append((client, playwright, browser))
-        return Phone(context.new_page(), client.url)
+        def open_phone(camera_label: str):
+            camera = y4m_from_png(label_image("alpha", camera_label), tmp_path / "camera.y4m")
+            client = WebClient(tmp_path / "phone", live_server.url)
+            opened.callback(client.stop)  # after the browser closes
+            browser = opened.enter_context(chromium(camera))
+            context = browser.new_context(
+                viewport=PHONE,
+                permissions=["camera", "geolocation"],
+                geolocation={"latitude": 31.2002, "longitude": 121.4},  # beside checkpoint c01
+            )
+            return Phone(context.new_page(), client.url)
 
-    yield open_phone
-    for client, playwright, browser in opened:
-        browser.close()
-        playwright.stop()
-        client.stop()
+        yield open_phone
 
 
 def sign_in(phone: Phone, username: str) -> None:

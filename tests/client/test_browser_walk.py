@@ -16,11 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
 from app.i18n import _TEXT, ANOMALY_TYPES
 from server.serve import ServerThread
-from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, launch_args
+from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, chromium
 from tests.client.helpers import camera_photo
 from tests.conftest import ALL_PASS, LiveServer, batch, inspection, new_id, now_iso
 from tests.factory import PASSWORD
@@ -142,9 +141,10 @@ def test_every_screen_in_chinese_is_translated_touchable_and_named(settings, tmp
     live = LiveServer(server.url, settings)
     seed_rectifications(live)
     client = WebClient(tmp_path / "phone", server.url)
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(server.stop)
+        stack.callback(client.stop)
+        browser = stack.enter_context(chromium())
         context = browser.new_context(
             viewport=PHONE,
             permissions=["camera", "geolocation"],
@@ -235,8 +235,3 @@ def test_every_screen_in_chinese_is_translated_touchable_and_named(settings, tmp
         for problem in walk.problems:
             print(problem)
         assert walk.problems == []
-    finally:
-        browser.close()
-        playwright.stop()
-        client.stop()
-        server.stop()

@@ -8,16 +8,16 @@ bare wall in front of the camera, then puts the label there by rewriting the fil
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageOps, ImageStat
-from playwright.sync_api import sync_playwright
 
 from app.store import LocalStore
-from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, launch_args, y4m_from_png
+from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, chromium, y4m_from_png
 from tests.client.helpers import camera_photo, label_image
 from tests.factory import PASSWORD
 
@@ -80,9 +80,9 @@ def _share(line: Image.Image) -> float:
 def test_a_label_in_front_of_the_camera_is_saved_in_about_a_second(live_server, tmp_path):
     camera = y4m_from_png(wall(), tmp_path / "camera.y4m")
     client = WebClient(tmp_path / "phone", live_server.url)
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=launch_args(camera))
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(client.stop)
+        browser = stack.enter_context(chromium(camera))
         context = browser.new_context(
             viewport=PHONE,
             permissions=["camera", "geolocation"],
@@ -98,7 +98,7 @@ def test_a_label_in_front_of_the_camera_is_saved_in_about_a_second(live_server, 
         phone.tap("扫码")
         phone.sees("将二维码标签放入取景框，自动识别")
         phone.page.wait_for_timeout(3000)  # the camera runs, frames of a bare wall are read
-        preview = Image.open(phone.shot("30-live-scanner")).convert("RGB")
+        preview = Image.open(io.BytesIO(phone.shot("30-live-scanner"))).convert("RGB")
         scene = Image.open(io.BytesIO(wall())).convert("RGB")
         straight, mirrored = difference(picture_in(preview), scene, 1.0)
         print(f"preview vs the scene: {straight:.1f}, vs the scene mirrored: {mirrored:.1f}")
@@ -123,10 +123,6 @@ def test_a_label_in_front_of_the_camera_is_saved_in_about_a_second(live_server, 
         phone.page.wait_for_timeout(2500)
         phone.tap("拍照")
         phone.sees("重拍")
-    finally:
-        browser.close()
-        playwright.stop()
-        client.stop()
 
     store = LocalStore(tmp_path / "phone")
     photos = sorted(store.photo_dir.rglob("*.jpg"), key=lambda p: p.stat().st_size)

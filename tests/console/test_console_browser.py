@@ -14,15 +14,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from domain.models import Schedule, TargetKind
 from domain.presence import ShareBand
 from server.plan_render import BAND_COLOURS, GAP_COLOURS, LEGEND_HEIGHT
 from server.serve import ServerThread
-from tests.client.browser import ARTEFACTS, CHROMIUM, launch_args
 from tests.console.conftest import Live
 from tests.console.scenario import PASSWORD, POSITIONS, TZ
+from tests.driver import FlutterPage, chromium
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +34,13 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
 
 
-class Console:
+class Console(FlutterPage):
+    """The console in a page."""
+
+    failure_shot = "console-failed"
+
     def __init__(self, page: Page, url: str) -> None:
-        self.page = page
-        page.goto(url)
-        page.wait_for_selector("#loading", state="detached", timeout=60_000)
-        page.wait_for_timeout(2000)
-        page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
-        page.wait_for_timeout(500)
+        super().__init__(page, url, settle_ms=2000)
 
     def sign_in(self, username: str) -> None:
         self.page.get_by_role("textbox", name="用户名").click()
@@ -58,18 +57,6 @@ class Console:
     def nav(self, name: str) -> None:
         self.page.get_by_role("button", name=name).first.click()
         self.page.wait_for_timeout(2000)
-
-    def sees(self, text: str, timeout: float = 10_000) -> None:
-        try:
-            self.page.get_by_text(text).first.wait_for(timeout=timeout)
-        except Exception:
-            self.shot("console-failed")
-            raise
-
-    def shot(self, name: str) -> bytes:
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.wait_for_timeout(500)
-        return self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
 
     def marker_pixel(self, screen: bytes, point_id: str) -> tuple[int, int, int]:
         box = self.page.get_by_text(f"点位 {point_id} ").first.bounding_box()
@@ -113,8 +100,7 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
     console_live,
 ):
     live = console_live
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=launch_args(None))
+    with chromium() as browser:
         page = browser.new_context(viewport=WIDE).new_page()
         c = Console(page, f"{live.url}/console/")
         c.shot("console-01-sign-in")
@@ -221,4 +207,3 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
         phone.mouse.click(30, 28)  # the menu button, top left
         phone.wait_for_timeout(1200)
         p.shot("console-11-phone-menu")
-        browser.close()

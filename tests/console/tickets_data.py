@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from server.blobs import LocalBlobStore
 from tests.console.scenario import Scenario, photo, send
 
-__all__ = ["Anomalies", "add_anomalies"]
+__all__ = ["Anomalies", "add_anomalies", "fix_rectification"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +61,23 @@ def add_anomalies(scenario: Scenario) -> Anomalies:
         closing,
         f"{inspection.id}/floor",
     )
+
+
+def fix_rectification(scenario: Scenario, data: Anomalies) -> None:
+    """The cleaner it is assigned to sends the fix from the phone, with an after photo."""
+    inspection, item = data.rectification.split("/")
+    storage = scenario.storage()
+    try:
+        fix = {
+            "id": uuid.uuid4().hex,
+            "kind": "rectification",
+            "site_id": "alpha",
+            "device_time": datetime.now(UTC).isoformat(),
+            "action": "fixed",
+            "inspection_id": inspection,
+            "item": item,
+            "photos": [data.closing_photo],
+        }
+        send(storage, "cleaner", [fix])
+    finally:
+        storage.close()

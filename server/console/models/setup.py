@@ -9,6 +9,7 @@ an import waiting for confirmation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -188,8 +189,9 @@ class ImportDraft:
     created: list[dict[str, Any]] = field(default_factory=list)
 
 
-def audit_line(entry: dict[str, Any]) -> str:
-    """One audit entry as a line: what changed, from → to (changed fields only)."""
+def audit_line(entry: dict[str, Any], action_name: Callable[[str], str] = str) -> str:
+    """One audit entry as a line: what changed, from → to (changed fields only).
+    `action_name` words the action (e.g. "point.create" → "新增点位")."""
     before, after = entry.get("before"), entry.get("after")
     if isinstance(before, dict) and isinstance(after, dict):
         keys = [k for k in after if before.get(k) != after.get(k)]
@@ -198,7 +200,7 @@ def audit_line(entry: dict[str, Any]) -> str:
         change = str(after)[:200]
     else:
         change = f"{str(before)[:160]} → —"
-    return f"{entry['action']} {entry['target']}: {change}"
+    return f"{action_name(entry['action'])} {entry['target']}: {change}"
 
 
 def labels_for(storage: Storage, user: UserRow, site_id: str) -> list[tuple[str, bytes]]:

@@ -20,6 +20,7 @@ __all__ = [
     "site_people",
     "ticket_step",
     "upload_closing_photo",
+    "upload_recheck_photo",
 ]
 
 DAYS = 60
@@ -79,7 +80,22 @@ def upload_closing_photo(session: ConsoleSession, data: bytes | None) -> str:
     path (`server.photos.store_photo`: size limit, image types, bomb and hidden-data
     checks), after the same permission check as a follow-up step; returns its SHA-256.
     Raises PhotoRejected (the message says why) and AccessDenied."""
+    return _keep_photo(session, _write(session), data)
+
+
+def upload_recheck_photo(session: ConsoleSession, rect_id: str, data: bytes | None) -> str:
+    """Keep a re-check's photo picked in the browser, as `upload_closing_photo` does, but
+    only for who may re-check this rectification now (the API's rule: a cleaning
+    supervisor, manager or admin, not who fixed it, and only once it is fixed). Raises
+    AccessDenied, FollowUpRefused, KeyError (no such rectification) and PhotoRejected."""
     site_id = _write(session)
+    rectification_followup.may_recheck(
+        session.storage, site_id, rect_id, session.user(), session.now()
+    )
+    return _keep_photo(session, site_id, data)
+
+
+def _keep_photo(session: ConsoleSession, site_id: str, data: bytes | None) -> str:
     if session.blobs is None:
         raise PhotoRejected("photo storage is not available", 503)
     if not data:
@@ -117,7 +133,10 @@ def rectification_step(
     note: str = "",
     assignee_id: str | None = None,
     passed: bool | None = None,
+    photo: str | None = None,
 ) -> dict[str, Any]:
+    """KeyError for no such rectification on the site; FollowUpRefused says why not.
+    `photo` (a re-check) is the SHA-256 `upload_recheck_photo` returned."""
     site_id = _write(session)
     return rectification_followup.follow_up(
         session.storage,
@@ -129,6 +148,7 @@ def rectification_step(
         note=note,
         assignee_id=assignee_id,
         passed=passed,
+        photo=photo,
     )
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "big_button",
     "message",
     "toggle",
+    "two_panes",
 ]
 
 FONT = "NotoSansSC"  # bundled (app/assets/fonts): offline, the web client has no CJK font
@@ -127,6 +128,32 @@ def message(text: str, *, error: bool = False, icon: ft.IconData | None = None) 
         ),
         padding=24,
     )
+
+
+def two_panes(
+    wide: bool,
+    first: ft.Control,
+    second: ft.Control,
+    *,
+    first_width: float,
+    key: str | None = None,
+) -> ft.Control:
+    """Two parts of a screen (a list and its detail, a plan and its form): side by side on
+    a wide screen, each scrolling on its own, `first` at `first_width`; on a phone one
+    under the other in one scrolling column, so neither is squeezed to nothing. The
+    parts must not `expand` themselves (a phone's column has no height to share)."""
+    if wide:
+        return ft.Row(
+            [
+                ft.Column([first], width=first_width, scroll=ft.ScrollMode.AUTO),
+                ft.VerticalDivider(width=1),
+                ft.Column([second], expand=True, scroll=ft.ScrollMode.AUTO),
+            ],
+            expand=True,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            key=key,
+        )
+    return ft.Column([first, ft.Divider(), second], scroll=ft.ScrollMode.AUTO, expand=True, key=key)
 
 
 def toggle(

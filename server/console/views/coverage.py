@@ -178,7 +178,7 @@ class CoverageScreen(ScreenView):
             )
 
         kinds = {k.value: t(f"kind_{k.value}") for k in PointKind}
-        return ft.Row(
+        row = ft.Row(
             [
                 dropdown("route", t("route"), self.flt.route_id, cmap.routes),
                 dropdown(
@@ -195,6 +195,8 @@ class CoverageScreen(ScreenView):
             spacing=8,
             run_spacing=8,
         )
+        # Room above for the first field's floating label, or the scroller cuts it.
+        return ft.Container(row, padding=ft.Padding.only(top=8))
 
     def _toggle_gaps(self, on: bool) -> None:
         self.gaps = on

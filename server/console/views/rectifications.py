@@ -10,13 +10,22 @@ import flet as ft
 
 from domain.models import Role
 from server.console.i18n import register
+from server.console.models.followup import (
+    RECTIFICATION_STATES,
+    ListRow,
+    rectification_item,
+    rectification_row,
+    rectification_status,
+)
 from server.console.models.tickets import (
     load_rectification,
     load_rectifications,
     rectification_step,
     site_people,
+    upload_recheck_photo,
 )
-from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
+from server.console.views.base import RED, big_button
+from server.console.views.followup import FollowUpScreen
 from server.rectification_followup import FollowUpRefused
 
 __all__ = ["RectificationsScreen"]
@@ -29,7 +38,7 @@ register(
         "rc_closed": ("已关闭", "Closed"),
         "rc_void": ("已作废", "Void"),
         "rc_empty": ("没有整改", "No rectifications"),
-        "rc_pick": ("在左侧选择一项整改", "Pick a rectification on the left"),
+        "rc_pick": ("选择一项整改查看详情", "Pick a rectification to see it"),
         "rc_counts": (
             "待整改 {open} · 待复检 {fixed} · 超期 {overdue} · 已升级 {escalated}",
             "Open {open} · To re-check {fixed} · Overdue {overdue} · Escalated {escalated}",
@@ -62,101 +71,48 @@ register(
         "rc_pass": ("复检合格并关闭", "Passed: close"),
         "rc_send_back": ("退回重做", "Send back"),
         "rc_saved": ("已记录", "Recorded"),
+        "rc_add_photo": ("添加复检照片", "Add re-check photo"),
+        "rc_change_photo": ("更换复检照片", "Change re-check photo"),
+        "rc_photo_ready": (
+            "复检照片已上传，复检时一并记录",
+            "Photo uploaded: it is recorded with the re-check",
+        ),
+        "rc_recheck_photo": ("复检照片", "Re-check photo"),
     }
 )
 
 
-class RectificationsScreen(ScreenView):
-    def __init__(self, console: Any) -> None:
-        super().__init__(console)
-        self.state = "active"
-        self.selected: str | None = None
+class RectificationsScreen(FollowUpScreen):
+    states = RECTIFICATION_STATES
+    key = "rect"
+    list_width = 440
+    words = "rc_"
+    refused = (FollowUpRefused,)
 
-    def build(self) -> ft.Control:
+    def load(self) -> dict[str, Any]:
+        return load_rectifications(self.c.session, self.state)  # type: ignore[arg-type]
+
+    def row(self, item: dict[str, Any]) -> ListRow:
+        return rectification_row(item, self.c.t, self.local_time, self.c.session.lang)
+
+    def head(self, page: dict[str, Any]) -> list[ft.Control]:
+        escalated = page["counts"]["escalated"]
+        if self.c.role() not in (Role.MANAGER, Role.ADMIN) or not escalated:
+            return []
+        return [
+            ft.Text(self.c.t("rc_escalated_to_you", n=escalated), color=RED, size=18,
+                    weight=ft.FontWeight.BOLD)
+        ]  # fmt: skip
+
+    def detail(self, item_id: str) -> list[ft.Control] | None:
         t = self.c.t
-        page = load_rectifications(self.c.session, self.state)  # type: ignore[arg-type]
-        head: list[ft.Control] = []
-        if self.c.role() in (Role.MANAGER, Role.ADMIN) and page["counts"]["escalated"]:
-            head.append(
-                ft.Text(t("rc_escalated_to_you", n=page["counts"]["escalated"]), color=RED,
-                        size=18, weight=ft.FontWeight.BOLD)
-            )  # fmt: skip
-        tabs = ft.Row(
-            [
-                big_button(t(f"rc_{s}"), self.c.act(lambda _, s=s: self._state(s)),
-                           filled=self.state == s)
-                for s in ("active", "escalated", "closed", "void")
-            ]
-            + [ft.Text(t("rc_counts", **page["counts"]), size=16)],
-            wrap=True,
-        )  # fmt: skip
-        rows: list[ft.Control] = [self._row(i) for i in page["data"]]
-        if not rows:
-            rows.append(message(t("rc_empty"), icon=ft.Icons.CHECK_CIRCLE_OUTLINE))
-        listing = ft.Column(rows, scroll=ft.ScrollMode.AUTO, spacing=4)
-        detail = self._detail()
-        if self.c.wide:
-            body: ft.Control = ft.Row(
-                [ft.Container(listing, width=440), ft.VerticalDivider(width=1),
-                 ft.Container(detail, expand=True)],
-                expand=True, vertical_alignment=ft.CrossAxisAlignment.START,
-            )  # fmt: skip
-        else:
-            body = ft.Column(
-                [listing, ft.Divider(), detail], scroll=ft.ScrollMode.AUTO, expand=True
-            )
-        return ft.Column([*head, tabs, body], expand=True, spacing=8)
-
-    def _state(self, state: str) -> None:
-        self.state, self.selected = state, None
-
-    def _item(self, item: dict[str, Any]) -> str:
-        return item["item_zh"] if self.c.session.lang == "zh" else item["item_en"]
-
-    def _status(self, item: dict[str, Any]) -> tuple[str, bool]:
-        t = self.c.t
-        parts = [t("rc_state_" + item["state"])]
-        late = item["overdue"] and item["state"] != "closed"
-        if late:
-            parts.append(t("rc_overdue"))
-        if item["escalated"]:
-            parts.append(t("rc_escalated_badge"))
-        return " · ".join(parts), late
-
-    def _row(self, item: dict[str, Any]) -> ft.Control:
-        status, late = self._status(item)
-        return ft.Container(
-            ft.Column(
-                [
-                    ft.Text(f"{item['point_name']} · {self._item(item)}",
-                            weight=ft.FontWeight.BOLD),
-                    ft.Text(f"{status} · {item['assignee_name'] or ''} · "
-                            f"{self.c.t('rc_deadline', at=self.local_time(item['deadline']))}",
-                            color=RED if late else GREY),
-                ],
-                spacing=2,
-            ),
-            key=f"rect-{item['id']}",
-            padding=10,
-            border_radius=8,
-            height=max(BIG, 64),
-            bgcolor=ft.Colors.RED_50 if item["escalated"] else (
-                ft.Colors.BLUE_50 if item["id"] == self.selected else None),
-            on_click=self.c.act(lambda _, i=item["id"]: setattr(self, "selected", i)),
-        )  # fmt: skip
-
-    def _detail(self) -> ft.Control:
-        t = self.c.t
-        if self.selected is None:
-            return ft.Container(ft.Text(t("rc_pick"), color=GREY, size=16), padding=16)
-        item = load_rectification(self.c.session, self.selected)
+        item = load_rectification(self.c.session, item_id)
         if item is None:
-            self.selected = None
-            return message(t("not_found"), error=True)
-        status, late = self._status(item)
+            return None
+        status, late = rectification_status(item, t)
+        what = rectification_item(item, self.c.session.lang)
         rows: list[ft.Control] = [
-            ft.Text(f"{item['point_name']} · {self._item(item)}", size=20,
-                    weight=ft.FontWeight.BOLD),
+            ft.Text(f"{item['point_name']} · {what}", size=20, weight=ft.FontWeight.BOLD),
             ft.Text(f"{status} · {t('rc_deadline', at=self.local_time(item['deadline']))}",
                     color=RED if late else None, size=16),
         ]  # fmt: skip
@@ -167,49 +123,40 @@ class RectificationsScreen(ScreenView):
                 ft.Text(f"{self.local_time(h['at'])} {h['by_name']} {what} {h['note']}",
                         color=colour, size=15)
             )  # fmt: skip
-            thumbs = self.thumbnails(h.get("photos") or [], 140)
+            thumbs = self.history_photos(h.get("photos") or [])
             if thumbs is not None:
                 rows.append(thumbs)
         rows.append(self._form(item))
-        return ft.Column(rows, scroll=ft.ScrollMode.AUTO, spacing=6, key="rect-detail")
+        return rows
 
     def _form(self, item: dict[str, Any]) -> ft.Control:
         t = self.c.t
-        note = ft.TextField(label=t("rc_note"), max_length=1000, multiline=True, key="rect-note")
-        who = ft.Dropdown(
-            label=t("rc_assignee"),
-            options=[
-                ft.dropdown.Option(key=p["id"], text=p["name"]) for p in site_people(self.c.session)
-            ],
-            width=220,
-        )
+        note = self.note_field(t("rc_note"))
+        who = self.assignee_field(t("rc_assignee"), site_people(self.c.session))
 
         def step(action: str, passed: bool | None = None) -> Any:
-            def run(_: Any) -> None:
-                try:
-                    rectification_step(
-                        self.c.session, item["id"], action, note.value or "", who.value, passed
-                    )
-                    self.c.toast(t("rc_saved"))
-                except FollowUpRefused as refused:
-                    self.c.toast(str(refused), error=True)
-                except KeyError:
-                    self.c.toast(t("not_found"), error=True)
+            def run() -> None:
+                photo = self.photo if action == "recheck" else None
+                rectification_step(
+                    self.c.session, item["id"], action, note.value or "", who.value, passed, photo
+                )
+                if action == "recheck":
+                    self.photo = None
 
-            return self.c.act(run)
+            return self.step(run, t("rc_saved"))
 
         buttons: list[ft.Control] = [big_button(t("rc_comment"), step("comment"), filled=False)]
         if item["state"] not in ("closed", "void"):
             buttons.append(big_button(t("rc_assign"), step("assign"), filled=False))
+        parts: list[ft.Control] = [note, who]
         if item["state"] == "fixed":
-            buttons.append(
-                big_button(
-                    t("rc_pass"),
-                    step("recheck", True),
-                    icon=ft.Icons.CHECK,
-                    colour=ft.Colors.GREEN_700,
-                    key="rect-pass",
-                )
-            )
+            label = t("rc_change_photo" if self.photo else "rc_add_photo")
+            buttons.append(self.photo_button(
+                label, lambda data: upload_recheck_photo(self.c.session, item["id"], data),
+                t("rc_photo_ready")))  # fmt: skip
+            parts += self.pending_photo(t("rc_recheck_photo"))
+            buttons.append(big_button(t("rc_pass"), step("recheck", True), icon=ft.Icons.CHECK,
+                                      colour=ft.Colors.GREEN_700, key="rect-pass"))  # fmt: skip
             buttons.append(big_button(t("rc_send_back"), step("recheck", False), colour=RED))
-        return ft.Column([note, who, ft.Row(buttons, wrap=True, spacing=12)], spacing=8)
+        parts.append(ft.Row(buttons, wrap=True, spacing=12))
+        return ft.Column(parts, spacing=8)

@@ -63,7 +63,10 @@ register(
             "所选时段没有应到的巡更或保洁",
             "No visits were due in this period",
         ),
-        "rep_self_vs_company": ("项目自检 vs 公司抽检", "Site self-checks vs company spot checks"),
+        "rep_self_vs_company": (
+            "项目自检与公司抽检对比",
+            "Self-checks vs spot checks",
+        ),
         "rep_pareto": ("各项目不合格项排行", "Failing items across sites"),
         "rep_col_overdue": ("超期整改", "Overdue rectifications"),
         "rep_col_flagged": ("待审核", "Flagged"),

@@ -34,7 +34,7 @@ register(
         "queue_metres": ("{m} 米", "{m} m"),
         "held_only": ("只看未计入覆盖的", "Only those held out of coverage"),
         "queue_empty": ("没有需要审核的记录", "Nothing waits for review"),
-        "pick_record": ("在左侧选择一条记录查看证据", "Pick a record on the left for its evidence"),
+        "pick_record": ("选择一条记录查看证据", "Pick a record to see its evidence"),
         "flag_clock_skew": ("手机时间偏差", "phone clock off"),
         "flag_future_device_time": ("时间在未来", "time in the future"),
         "flag_far_from_point": ("距离点位过远", "far from the point"),

@@ -16,7 +16,16 @@ from domain.models import Role
 from server import admin, imports, people
 from server.console.i18n import register
 from server.console.models.setup import ImportDraft, audit_line
-from server.console.views.base import BIG, GREEN, GREY, RED, ScreenView, big_button
+from server.console.views.base import (
+    BIG,
+    GREEN,
+    GREY,
+    RED,
+    ScreenView,
+    big_button,
+    message,
+    two_panes,
+)
 from server.console.views.setup_places import _field, guarded
 
 if TYPE_CHECKING:
@@ -28,6 +37,28 @@ register(
     {
         "screen_people": ("账号管理", "Accounts"),
         "screen_audit": ("操作日志", "Audit log"),
+        "audit_empty": ("还没有设置变更记录", "No set-up changes recorded yet"),
+        "audit_site_create": ("新建项目", "site created"),
+        "audit_site_update": ("修改项目", "site changed"),
+        "audit_settings_update": ("修改项目设置", "settings changed"),
+        "audit_plan_upload": ("上传平面图", "plan uploaded"),
+        "audit_point_create": ("新增点位", "point added"),
+        "audit_point_update": ("修改点位", "point changed"),
+        "audit_point_delete": ("删除点位", "point deleted"),
+        "audit_point_retire": ("停用点位", "point retired"),
+        "audit_route_create": ("新建路线", "route created"),
+        "audit_route_update": ("修改路线", "route changed"),
+        "audit_schedule_create": ("新建排班", "schedule created"),
+        "audit_schedule_update": ("修改排班", "schedule changed"),
+        "audit_schedule_end": ("结束排班", "schedule ended"),
+        "audit_template_publish": ("发布模板", "template published"),
+        "audit_person_create": ("新增人员", "person added"),
+        "audit_person_update": ("修改人员", "person changed"),
+        "audit_person_password": ("重置密码", "password reset"),
+        "audit_person_deactivate": ("停用账号", "account deactivated"),
+        "audit_device_sign_out": ("退出设备", "device signed out"),
+        "audit_import_points": ("导入点位", "points imported"),
+        "audit_import_people": ("导入人员", "people imported"),
         "new_person": ("新增人员", "New person"),
         "login_name": ("登录名", "Username"),
         "person_name": ("姓名", "Name"),
@@ -147,19 +178,10 @@ class PeopleScreen(ScreenView):
     def build(self) -> ft.Control:
         storage, user, site_id = self._ctx()
         everyone = people.list_people(storage, user, site_id)
-        return ft.Row(
-            [
-                ft.Column([self._list(everyone)], width=560, scroll=ft.ScrollMode.AUTO),
-                ft.VerticalDivider(width=1),
-                ft.Column(
-                    [self._secrets(), self._form(), ft.Divider(), self._import()],
-                    expand=True,
-                    scroll=ft.ScrollMode.AUTO,
-                ),
-            ],
-            vertical_alignment=ft.CrossAxisAlignment.START,
-            expand=True,
-        )
+        forms = ft.Column([self._secrets(), self._form(), ft.Divider(), self._import()])
+        if not self.c.wide:  # a phone: add and import first, the list below
+            return two_panes(False, forms, self._list(everyone), first_width=0)
+        return two_panes(True, self._list(everyone), forms, first_width=560)
 
     def _secrets(self) -> ft.Control:
         return ft.Column(
@@ -286,7 +308,11 @@ class PeopleScreen(ScreenView):
     def _import(self) -> ft.Control:
         controls: list[ft.Control] = []
         for kind, key in (("people", "import_people"), ("points", "import_points")):
-            cols = " · ".join(c for c, *_ in imports.COLUMNS[kind])
+            # The header row's first word names the column, as in the template's "username 登录名".
+            cols = " · ".join(
+                f"{c} {zh.split()[0]}" if self.c.session.lang == "zh" else c
+                for c, zh, _ in imports.COLUMNS[kind]
+            )
             controls += [
                 big_button(
                     self.c.t(key),
@@ -326,22 +352,38 @@ class PeopleScreen(ScreenView):
 
 
 class AuditScreen(ScreenView):
+    def _action(self, action: str) -> str:
+        """An audit action in the console's language ("point.create" → "新增点位")."""
+        key = "audit_" + action.replace(".", "_")
+        text = self.c.t(key)
+        return action if text == key else text
+
     def build(self) -> ft.Control:
         entries = admin.audit_log(
             self.c.session.storage, self.c.session.user(), self.c.site_id, 300
         )
-        rows: list[ft.Control] = [
-            ft.Row(
-                [
-                    ft.Text(e["at"][:19].replace("T", " "), width=170, color=GREY),
-                    ft.Text(e["user_name"], width=120),
-                    ft.Text(audit_line(e), expand=True),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.START,
-            )
-            for e in entries
-        ]
-        return ft.Column(rows, scroll=ft.ScrollMode.AUTO, expand=True, spacing=4)
+        if not entries:
+            return message(self.c.t("audit_empty"), icon=ft.Icons.HISTORY)
+        rows: list[ft.Control] = []
+        for e in entries:
+            at, who = e["at"][:19].replace("T", " "), e["user_name"]
+            what = audit_line(e, self._action)
+            if self.c.wide:
+                rows.append(
+                    ft.Row(
+                        [
+                            ft.Text(at, width=170, color=GREY),
+                            ft.Text(who, width=120),
+                            ft.Text(what, expand=True),
+                        ],
+                        vertical_alignment=ft.CrossAxisAlignment.START,
+                    )
+                )
+            else:  # a phone: when and who above, what below, all the width
+                rows.append(
+                    ft.Column([ft.Text(f"{at} · {who}", color=GREY), ft.Text(what)], spacing=0)
+                )
+        return ft.Column(rows, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8)
 
 
 def _kind(kind: str) -> imports.ImportKind:

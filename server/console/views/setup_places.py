@@ -212,7 +212,7 @@ class PlacesScreen(ScreenView):
                 title=ft.Text(self.c.t("print_labels")),
                 content=ft.Container(
                     ft.Row(tiles, wrap=True, spacing=8, run_spacing=8, scroll=ft.ScrollMode.AUTO),
-                    width=860,
+                    width=min(860, (self.c.page.width or 900) - 80),
                     height=560,
                 ),
                 actions=[
@@ -225,7 +225,9 @@ class PlacesScreen(ScreenView):
                     ft.TextButton(
                         self.c.t("reprint_labels"), height=BIG, on_click=guarded(self.c, reprint)
                     ),
-                    ft.TextButton("OK", height=BIG, on_click=lambda e: self.c.page.pop_dialog()),
+                    ft.TextButton(
+                        self.c.t("close"), height=BIG, on_click=lambda e: self.c.page.pop_dialog()
+                    ),
                 ],
             )
         )
@@ -237,6 +239,19 @@ class PlacesScreen(ScreenView):
         site_id = self.c.site_id
         points = admin.list_points(storage, user, site_id)
         site = storage.site(site_id) or {}
+        if not self.c.wide:  # a phone: one column, the plan as wide as the screen
+            return ft.Column(
+                [
+                    self._site_row(site),
+                    self._plan(site, points),
+                    self._point_form(),
+                    ft.Divider(),
+                    self._point_list(points),
+                    self._settings_row(),
+                ],
+                scroll=ft.ScrollMode.AUTO,
+                expand=True,
+            )
         return ft.Column(
             [
                 self._site_row(site),
@@ -275,7 +290,7 @@ class PlacesScreen(ScreenView):
             )
             self.c.session.site_id = made["id"]
 
-        return ft.Row(
+        row = ft.Row(
             [
                 _field(
                     self.c.t("site_name"), site.get("name"), lambda v: draft.__setitem__("name", v)
@@ -307,6 +322,8 @@ class PlacesScreen(ScreenView):
             wrap=True,
             spacing=8,
         )
+        # Room above for the first field's floating label, or the scroller cuts it.
+        return ft.Container(row, padding=ft.Padding.only(top=8))
 
     def _plan(self, site: dict[str, Any], points: list[dict[str, Any]]) -> ft.Control:
         sha = str(site.get("plan_sha") or "")
@@ -317,7 +334,10 @@ class PlacesScreen(ScreenView):
             with Image.open(io.BytesIO(data)) as img:
                 self._plan_size[sha] = img.size
         w, h = self._plan_size[sha]
-        width, height = PLAN_WIDTH, round(PLAN_WIDTH * h / w)
+        width = (
+            PLAN_WIDTH if self.c.wide else max(240, min(PLAN_WIDTH, (self.c.page.width or 0) - 32))
+        )
+        height = round(width * h / w)
         marks: list[ft.Control] = [
             ft.Image(
                 src=data,

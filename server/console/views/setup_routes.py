@@ -17,7 +17,16 @@ import flet as ft
 from server import admin
 from server.console.i18n import register
 from server.console.models.setup import RouteDraft, ScheduleDraft, move, reorder
-from server.console.views.base import BIG, GREY, RED, TALL_SEGMENTS, ScreenView, big_button, toggle
+from server.console.views.base import (
+    BIG,
+    GREY,
+    RED,
+    TALL_SEGMENTS,
+    ScreenView,
+    big_button,
+    toggle,
+    two_panes,
+)
 from server.console.views.setup_places import _field, guarded
 
 if TYPE_CHECKING:
@@ -144,16 +153,11 @@ class RoutesScreen(ScreenView):
         storage, user, site_id = self.c.session.storage, self.c.session.user(), self.c.site_id
         routes = admin.list_routes(storage, user, site_id)
         points = admin.list_points(storage, user, site_id)
-        return ft.Row(
-            [
-                ft.Column([self._routes(routes, points)], width=520, scroll=ft.ScrollMode.AUTO),
-                ft.VerticalDivider(width=1),
-                ft.Column(
-                    [self._schedules(routes, points)], expand=True, scroll=ft.ScrollMode.AUTO
-                ),
-            ],
-            vertical_alignment=ft.CrossAxisAlignment.START,
-            expand=True,
+        return two_panes(
+            self.c.wide,
+            self._routes(routes, points),
+            self._schedules(routes, points),
+            first_width=520,
         )
 
     def _routes(self, routes: list[dict[str, Any]], points: list[dict[str, Any]]) -> ft.Control:

@@ -15,7 +15,7 @@ import flet as ft
 
 from server.console.i18n import register
 from server.console.models import templates as vm
-from server.console.views.base import BIG, GREY, ScreenView, big_button
+from server.console.views.base import BIG, GREY, ScreenView, big_button, two_panes
 from server.console.views.setup_places import _field, guarded
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ register(
         "add_item": ("添加检查项", "Add item"),
         "publish_version": ("发布新版本", "Publish new version"),
         "published": ("已发布第 {n} 版，以往检查记录保持原版本", "Published version {n}"),
-        "pick_template": ("请选择左侧的模板进行编辑", "Pick a template on the left to edit"),
+        "pick_template": ("请选择一个模板进行编辑", "Pick a template to edit"),
         "company_read_only": (
             "公司模板由品质部维护：复制到本项目后可修改",
             "Company templates are kept by the quality department: copy one to change it",
@@ -102,15 +102,7 @@ class TemplatesScreen(ScreenView):
             lists.append(self._company_list(vm.load_company_templates(storage, user)))
         else:
             lists.append(self._site_list(vm.load_site_templates(storage, user, site_id)))
-        return ft.Row(
-            [
-                ft.Column(lists, width=420, scroll=ft.ScrollMode.AUTO),
-                ft.VerticalDivider(width=1),
-                ft.Column([self._editor()], expand=True, scroll=ft.ScrollMode.AUTO),
-            ],
-            vertical_alignment=ft.CrossAxisAlignment.START,
-            expand=True,
-        )
+        return two_panes(self.c.wide, ft.Column(lists), self._editor(), first_width=420)
 
     def _label(self, t: dict[str, Any]) -> str:
         scope = self.c.t(f"scope_{t.get('scope', 'company')}")

@@ -193,9 +193,21 @@ class Console:
                     padding=ft.Padding.symmetric(horizontal=28, vertical=8),
                 ),
             ],
-            on_change=self.act(lambda e: self._go(screens, e.control.selected_index)),
+            on_change=self._drawer_go(screens),
         )
         return main
+
+    def _drawer_go(self, screens: list[Screen]) -> Callable[[Any], Awaitable[None]]:
+        """A phone's menu: open the chosen screen and close the drawer (Flutter leaves it
+        open over the screen otherwise, and the user has to tap beside it)."""
+
+        async def go(event: Any) -> None:
+            self._go(screens, event.control.selected_index)
+            with contextlib.suppress(ValueError, RuntimeError):
+                await self.page.close_drawer()
+            self.render()
+
+        return go
 
     def _go(self, screens: list[Screen], index: int | None) -> None:
         if index is not None and 0 <= index < len(screens):
@@ -362,6 +374,7 @@ class Console:
 
     def _switch_language(self, _: Any) -> None:
         self.session.lang = "en" if self.session.lang == "zh" else "zh"
+        set_locale(self.page, self.session.lang)
 
     def _sign_out(self, _: Any) -> None:
         self.session.sign_out()
@@ -477,8 +490,21 @@ class Console:
                     self.render()
 
 
+LOCALES = {"zh": ft.Locale("zh", "CN"), "en": ft.Locale("en", "US")}
+
+
+def set_locale(page: ft.Page, lang: str) -> None:
+    """Flutter's own words (the menu's "Tab 1 of 14", "Dismiss", the date picker) and the
+    browser tab's title in the console's language: without this they are English in the
+    Chinese UI."""
+    page.title = t("app_title", lang)
+    page.locale_configuration = ft.LocaleConfiguration(
+        supported_locales=list(LOCALES.values()),
+        current_locale=LOCALES.get(lang, LOCALES["zh"]),
+    )
+
+
 async def run_console(page: ft.Page, state: Any, screens: list[Screen]) -> Console:
-    page.title = "Rounds console"
     page.fonts = {FONT: "fonts/NotoSansSC-Regular.ttf"}
     # Standard density: the web default on a desktop is compact, which shrinks buttons,
     # checkboxes and switches below the 48 px touch target.
@@ -489,6 +515,7 @@ async def run_console(page: ft.Page, state: Any, screens: list[Screen]) -> Conso
     )
     page.padding = 0
     console = Console(page, state, screens)
+    set_locale(page, console.session.lang)
     page.on_resize = console.on_resize
     console.render()
     page.run_task(console.ticker)
