@@ -5,6 +5,7 @@ progress, dashboards with charts, and the company view. Thin over
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import flet as ft
@@ -133,6 +134,42 @@ def _bars(items: list[tuple[str, float | None]], max_y: float = 1.0) -> ft.Contr
     )
 
 
+def _person_card(
+    name: str, team: str, score: ft.Control, labels: list[str], figures: Sequence[ft.Control]
+) -> ft.Control:
+    """One person's (or team's) appraisal on a phone: the score beside the name, each
+    figure under its label, wrapping to the screen's width instead of scrolling sideways."""
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Row(
+                    [
+                        ft.Column(
+                            [ft.Text(name, weight=ft.FontWeight.BOLD), ft.Text(team, color=GREY)],
+                            spacing=0,
+                            expand=True,
+                        ),
+                        score,
+                    ]
+                ),
+                ft.Row(
+                    [
+                        ft.Column([ft.Text(label, size=12, color=GREY), figure], spacing=0)
+                        for label, figure in zip(labels, figures, strict=True)
+                    ],
+                    wrap=True,
+                    spacing=16,
+                    run_spacing=4,
+                ),
+            ],
+            spacing=4,
+        ),
+        padding=12,
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        border_radius=8,
+    )
+
+
 class AppraisalScreen(ScreenView):
     def __init__(self, console: Any) -> None:
         super().__init__(console)
@@ -163,46 +200,49 @@ class AppraisalScreen(ScreenView):
                 "rep_col_score",
             )
         ]
-        rows = []
+        rows, cards = [], []
         for p in [*data["people"], *data["teams"]]:
             f = p["figures"]
-            rows.append(
-                [
-                    ft.Text(
-                        t("rep_unassigned")
-                        if p["id"] == UNASSIGNED
-                        else team_label(p["id"], s.lang)
-                        if p["id"].startswith(TEAM_PREFIX)
-                        else p["name"]
-                    ),
-                    ft.Text(team_label(p["team"], s.lang)),
-                    ft.Text(str(f["visits"]["expected"])),
-                    ft.TextButton(
-                        str(f["visits"]["missed"]),
-                        key=f"missed-{p['id']}",
-                        height=BIG,
-                        on_click=self.c.act(self._show(p["id"], "coverage")),
-                    ),
-                    ft.Text(_pct(f["coverage"]), color=_level(f["coverage"])),
-                    ft.Text(_pct(f["punctuality"])),
-                    ft.Text(_pct(f["pass_rate"])),
-                    ft.TextButton(
-                        f"{f['anomalies_closed']}/{f['anomalies_reported']}",
-                        key=f"anomalies-{p['id']}",
-                        height=BIG,
-                        on_click=self.c.act(self._show(p["id"], "anomalies")),
-                    ),
-                    ft.Text(str(f["fraud_confirmed"]), color=RED if f["fraud_confirmed"] else None),
-                    ft.TextButton(
-                        f"{p['score']['total']:.1f}",
-                        key=f"score-{p['id']}",
-                        height=BIG,
-                        on_click=self.c.act(self._show(p["id"], "visits")),
-                    ),
-                ]
+            name = (
+                t("rep_unassigned")
+                if p["id"] == UNASSIGNED
+                else team_label(p["id"], s.lang)
+                if p["id"].startswith(TEAM_PREFIX)
+                else p["name"]
             )
+            missed = ft.TextButton(
+                str(f["visits"]["missed"]),
+                key=f"missed-{p['id']}",
+                height=BIG,
+                on_click=self.c.act(self._show(p["id"], "coverage")),
+            )
+            anomalies = ft.TextButton(
+                f"{f['anomalies_closed']}/{f['anomalies_reported']}",
+                key=f"anomalies-{p['id']}",
+                height=BIG,
+                on_click=self.c.act(self._show(p["id"], "anomalies")),
+            )
+            score = ft.TextButton(
+                f"{p['score']['total']:.1f}",
+                key=f"score-{p['id']}",
+                height=BIG,
+                on_click=self.c.act(self._show(p["id"], "visits")),
+            )
+            figures = [
+                ft.Text(str(f["visits"]["expected"])),
+                missed,
+                ft.Text(_pct(f["coverage"]), color=_level(f["coverage"])),
+                ft.Text(_pct(f["punctuality"])),
+                ft.Text(_pct(f["pass_rate"])),
+                anomalies,
+                ft.Text(str(f["fraud_confirmed"]), color=RED if f["fraud_confirmed"] else None),
+            ]
+            team = team_label(p["team"], s.lang)
+            rows.append([ft.Text(name), ft.Text(team), *figures, score])
+            cards.append(_person_card(name, team, score, headers[2:-1], figures))
+        shown = _table(headers, rows) if self.c.wide else ft.Column(cards, spacing=8)
         return ft.Column(
-            [ft.Text(t("rep_appraisal_month", month=label), size=20), _table(headers, rows)],
+            [ft.Text(t("rep_appraisal_month", month=label), size=20), shown],
             scroll=ft.ScrollMode.AUTO,
             expand=True,
         )
