@@ -99,6 +99,14 @@ def _judge(
 
 
 def _setup(storage: Storage, site_id: str, tz: ZoneInfo) -> coverage_days.Setup:
+    """The site's schedules and routes with their reach, read again only after a write
+    other than a record insert (`Storage.cached`)."""
+    return storage.cached(
+        ("coverage setup", site_id, tz.key), lambda: _read_setup(storage, site_id, tz)
+    )
+
+
+def _read_setup(storage: Storage, site_id: str, tz: ZoneInfo) -> coverage_days.Setup:
     schedules = storage.schedules(site_id)
     routes = storage.route_versions(site_id)
     before = timedelta(minutes=max((s.early_minutes for s in schedules), default=0))
@@ -174,7 +182,7 @@ def _report_key(
     if site is None:
         raise KeyError(site_id)
     tz = ZoneInfo(site["tz"])
-    setup = storage.cached(("coverage setup", site_id), lambda: _setup(storage, site_id, tz))
+    setup = _setup(storage, site_id, tz)
     reach = setup.context + setup.before + setup.after
     marks = storage.coverage_marks(site_id, start - reach, end + reach)
     return (

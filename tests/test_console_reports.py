@@ -104,6 +104,7 @@ class _Console:
         self.session = ConsoleSession(storage, settings, user_id=user_id, site_id="tiny")
         self.session.period = Period("month", date(2026, 3, 1))
         self.page = None
+        self.wide = True  # a desk's window; False: a phone's
 
     @property
     def site_id(self) -> str:
@@ -148,6 +149,10 @@ def test_screens_build_from_the_view_models(tmp_path: Path) -> None:
     appraisal = AppraisalScreen(console)
     texts = _texts(appraisal.build())
     assert "G1" in texts and "38.1" in texts and "83.3%" in texts
+    console.wide = False  # on a phone: the same figures, each under its label
+    phone = _texts(appraisal.build())
+    assert "G1" in phone and "38.1" in phone and "83.3%" in phone and "覆盖率" in phone
+    console.wide = True
     appraisal.evidence = ("g1", "coverage")  # what a click on G1's score does
     texts = _texts(appraisal.build())
     assert "G1 的明细（6 条）" in texts
