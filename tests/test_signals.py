@@ -159,3 +159,41 @@ def test_standing_and_review_rules():
     assert review_refusal(["clock_skew"], "accept", "") is None
     own = review_refusal(["clock_skew"], "accept", "", reviewer_id="u1", author_id="u1")
     assert own == "nobody reviews their own record"
+
+
+def _lat_at(metres: float) -> float:
+    """A latitude `metres` north of the point at 31.2, 121.4 (by `distance_m` itself)."""
+    return 31.2 + metres / distance_m(31.2, 121.4, 32.2, 121.4)
+
+
+def test_each_signal_holds_to_its_boundary():
+    # seconds apart: under 10 s is rapid, 10 s is not
+    assert flags(previous=LastScan("p0", T0 - timedelta(seconds=10), 31.2, 121.4)) == []
+    near = LastScan("p0", T0 - timedelta(seconds=9.9), 31.2, 121.4)
+    assert flags(previous=near) == [Flag.RAPID_SCANS]
+    # repeats and bursts count scans less than 10 minutes apart
+    ten = [PointScan("u1", T0 - timedelta(minutes=10))]
+    assert point_repeat_flags(T0, "u1", ten) == []
+    three = [PointScan(f"u{i}", T0 - timedelta(minutes=10)) for i in range(3)]
+    assert point_repeat_flags(T0, "u9", three) == []
+    # far: beyond the radius, with no slack when the phone gave no accuracy
+    d = distance_m(31.2015, 121.4, 31.2, 121.4)
+    assert flags(lat=31.2015, radius_m=d) == []
+    assert flags(lat=31.2015, radius_m=d - 0.5) == [Flag.FAR_FROM_POINT]
+    # speed from the points' own positions, which carry no uncertainty: 50.5 m in 1 s
+    there = LastScan("p0", T0 - timedelta(seconds=1), None, None, _lat_at(50.5), 121.4)
+    assert Flag.TOO_FAST in flags(lat=None, lon=None, previous=there)
+    assert there.position() == (there.point_lat, 121.4, 0.0)
+
+
+def test_half_a_position_is_no_position():
+    # a fix without its longitude (or a point without one) is not a place
+    assert flags(lat=31.3, lon=None) == []
+    assert flags(point_lat=31.3, point_lon=None) == []
+    half = LastScan("p0", T0, 31.19, None, 31.2, 121.4)
+    assert half.position() == (31.2, 121.4, 0.0)
+    assert LastScan("p0", T0, None, None, 31.2, None).position() is None
+
+
+def test_an_unknown_label_problem_counts_as_a_bad_signature():
+    assert label_flag("something new") == Flag.BAD_SIGNATURE
