@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image, ImageDraw, ImageFilter
 
 from domain.models import Point, PointKind
+from domain.signals import PHOTO_NEAR_BITS
 from server.blobs import LocalBlobStore
 from server.photo_index import backfill_phashes
 from server.serve import ServerThread
@@ -172,6 +173,31 @@ def test_a_resaved_or_cropped_copy_of_a_used_photo_is_flagged(live_server):
     with sqlite3.connect(live_server.settings.db_path) as db:
         flagged = db.execute("select count(*) from records where flags <> '[]'").fetchone()[0]
     assert flagged == 4
+
+
+def test_photo_reuse_holds_to_its_bit_limit_and_needs_a_hash(live_server):
+    """Near means at most PHOTO_NEAR_BITS of 64 bits apart; a photo with no perceptual hash
+    (stored before hashes were kept, not yet backfilled) is judged by its bytes alone."""
+    guard = live_server.login("guard")
+    shas = []
+    for seed in range(20, 25):
+        data = jpeg(scene(seed, (320, 240)), 80)
+        shas.append(guard.post("/api/v1/sites/alpha/photos", content=data).json()["sha256"])
+    base, other = 0x0F0F0F0F0F0F0F0F, 0xF0F0F0F0F0F0F0F0
+    near, far = (1 << PHOTO_NEAR_BITS) - 1, (1 << (PHOTO_NEAR_BITS + 1)) - 1  # 10, 11 bits
+    hashes = [base, base ^ near, other, other ^ far]
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        for sha, h in zip(shas, [*hashes, None], strict=True):
+            db.execute("update photos set phash = ? where sha = ?", [h and f"{h:016x}", sha])
+
+    def anomaly(sha: str, minutes: int) -> dict[str, object]:
+        at = datetime.now(UTC) - timedelta(hours=2) + timedelta(minutes=minutes)
+        return {"id": new_id(), "kind": "anomaly", "site_id": "alpha",
+                "device_time": at.isoformat(), "note": "灯不亮", "photos": [sha]}  # fmt: skip
+
+    assert push(guard, anomaly(shas[0], 0), anomaly(shas[1], 1)) == [[], ["photo_reused"]]
+    assert push(guard, anomaly(shas[2], 2), anomaly(shas[3], 3)) == [[], []]  # 11 bits apart
+    assert push(guard, anomaly(shas[4], 4)) == [[]]
 
 
 def test_photos_stored_before_hashes_were_kept_are_backfilled(settings):
