@@ -539,3 +539,19 @@ def test_a_scan_in_its_started_round_is_early_on_time_or_late_until_the_round_cl
     due = local(2026, 3, 2, 9)
     (visit, *_), _ = expected_visits([daily("09:00")], {"r": [route("p1", "p2")]}, TZ, *DAY)
     assert visit.classify_in_round(due + timedelta(minutes=minutes)) == status
+
+
+def test_a_second_scan_looks_past_a_taken_visit_to_an_earlier_one_still_open():
+    """08:00 and 09:00 visits of one area (window 60, grace 15): a scan at 09:05 meets the
+    09:00 visit on time; one at 09:10 passes over it (taken) to meet 08:00, late."""
+    s = daily("08:00", "09:00", sid="clean", target="a1", kind=TargetKind.AREA)
+    cov = run(
+        [s],
+        {},
+        *DAY,
+        [scan("a1", local(2026, 3, 2, 9, 5), "s1"), scan("a1", local(2026, 3, 2, 9, 10), "s2")],
+    )
+    assert [(v.scan.id if v.scan else None, v.status) for v in cov.visits] == [
+        ("s2", VisitStatus.LATE),
+        ("s1", VisitStatus.ON_TIME),
+    ]

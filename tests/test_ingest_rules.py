@@ -253,3 +253,18 @@ def test_a_rectification_must_name_an_inspection_of_this_site(live_server):
     cleaner = live_server.login("cleaner")
     [result] = _result(cleaner, _fix(fake) | {"photos": [upload(cleaner, jpeg((1, 2, 3)))]})
     assert result["reason"] == f"inspection not found: {stored['id']}"
+
+
+def test_each_failed_item_of_an_inspection_is_its_own_rectification(live_server):
+    """Fixing the floor leaves the walls open: each item's steps are its own."""
+    sup = live_server.login("super")
+    before = upload(sup, jpeg((10, 10, 10)))
+    insp = inspection(
+        ALL_PASS | {"floor": "fail", "walls": "fail"}, {"floor": [before], "walls": [before]}
+    )
+    assert _result(sup, insp)[0]["status"] == "accepted"
+    cleaner = live_server.login("cleaner")
+    after = upload(cleaner, jpeg((240, 240, 240)))
+    floor = _rectification(insp, "fixed", photos=[after])
+    walls = _rectification(insp, "fixed", photos=[after], item="walls")
+    assert [r["status"] for r in _result(cleaner, floor, walls)] == ["accepted", "accepted"]
