@@ -8,4 +8,4 @@ echo "== ruff, mypy"
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 echo "== pytest"
-.venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@"

@@ -36,18 +36,11 @@ _SERVERS = {"live_server", "server", "slow_login_server"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`scripts/test.sh` runs two workers, `--dist loadgroup`): each
-    file's tests stay together and in order (some share a module-wide server and build on
-    each other), and every browser test runs in one worker, one chromium at a time, while
-    the other worker runs the rest.
-
-    Under mutmut (scripts/mutation.sh), which names the tests to run in no set order:
-    put them back in file order, with the modules whose tests start no server first, since
-    a mutant is killed by its first failing test and the cheap ones are the quickest to
-    fail."""
-    for item in items:
-        group = "browser" if item.get_closest_marker("browser") else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
+    """Under mutmut (scripts/mutation.sh), which names the tests to run in no set order:
+    put them back in file order (some share a module-wide server and build on each other;
+    `scripts/test.sh` keeps each file in one xdist worker for the same reason), with the
+    modules whose tests start no server first, since a mutant is killed by its first
+    failing test and the cheap ones are the quickest to fail."""
     if "MUTANT_UNDER_TEST" in os.environ:
         serving = {
             item.module.__name__
