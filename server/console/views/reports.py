@@ -238,8 +238,10 @@ class AppraisalScreen(ScreenView):
                 ft.Text(str(f["fraud_confirmed"]), color=RED if f["fraud_confirmed"] else None),
             ]
             team = team_label(p["team"], s.lang)
-            rows.append([ft.Text(name), ft.Text(team), *figures, score])
-            cards.append(_person_card(name, team, score, headers[2:-1], figures))
+            if self.c.wide:
+                rows.append([ft.Text(name), ft.Text(team), *figures, score])
+            else:
+                cards.append(_person_card(name, team, score, headers[2:-1], figures))
         shown = _table(headers, rows) if self.c.wide else ft.Column(cards, spacing=8)
         return ft.Column(
             [ft.Text(t("rep_appraisal_month", month=label), size=20), shown],
