@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +55,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             return module in serving, str(item.path), item.location[1] or 0
 
         items.sort(key=place)
+
+
+BROWSER_LOCK = Path(tempfile.gettempdir()) / "rounds-browser-tests.lock"
+
+
+@pytest.fixture(autouse=True)
+def _one_browser_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Browser tests take turns across the xdist workers: two chromiums at once on two
+    cores starve each other's waits. Other tests run beside them as before."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    with BROWSER_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture
