@@ -64,9 +64,10 @@ class SyncLoop:
     async def run(self) -> None:
         assert self._wake is not None
         while True:
+            # Cleared before the attempt: a record saved during it wakes the next one.
+            self._wake.clear()
             await self._attempt(probe_first=True)
             self._notify()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.app.next_sync_in())
 

@@ -48,3 +48,34 @@ def test_records_go_up_within_seconds_of_the_server_coming_back(settings, tmp_pa
     assert app.status().pending == 0 and not app.status().offline
     assert refreshed[-1] == 0  # the screens heard of it with no tap
     assert len(refreshed) >= 3  # and of each probe while offline
+
+
+class SlowApp:
+    """Just what the loop asks of a `FieldApp`: each sync takes a while."""
+
+    signed_in, offline = True, False
+
+    def __init__(self) -> None:
+        self.syncs: list[float] = []
+
+    async def sync(self) -> None:
+        self.syncs.append(time.monotonic())
+        await asyncio.sleep(0.3)
+
+    def next_sync_in(self) -> float:
+        return 30.0
+
+
+def test_a_record_saved_during_a_sync_is_sent_at_once_not_at_the_next_routine_sync():
+    async def scenario() -> list[float]:
+        app = SlowApp()
+        loop = SyncLoop(app)  # type: ignore[arg-type]
+        loop.start()
+        await asyncio.sleep(0.1)  # the first attempt is under way
+        loop.wake()  # a scan saved now
+        await asyncio.sleep(1.0)
+        await loop.stop()
+        return app.syncs
+
+    syncs = asyncio.run(scenario())
+    assert len(syncs) == 2 and syncs[1] - syncs[0] < 1.0
