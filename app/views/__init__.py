@@ -70,5 +70,6 @@ async def run_view(page: ft.Page, app: FieldApp, default_server: str) -> Ui:
     ui.show(ui.restore())
     ui.syncer.start()
     page.on_close = lambda _: ui.syncer.unlisten(ui.on_synced)
+    page.on_connect = lambda _: ui.on_synced()
     page.run_task(ui.watch_position)
     return ui

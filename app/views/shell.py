@@ -177,9 +177,11 @@ class Shell(ABC):
         return status
 
     def on_synced(self) -> None:
-        """After each attempt of the phone's sync loop: this page's status line."""
+        """After each attempt of the phone's sync loop, and when the browser reconnects
+        (updates sent while it was away are dropped): this page's status line."""
         self.refresh_status()
-        self.status_text.update()
+        with contextlib.suppress(RuntimeError):  # not on the page yet: `show` sends it
+            self.status_text.update()
 
     async def watch_position(self) -> None:
         """Feed the position keeper: the device's position stream while moving, and a
