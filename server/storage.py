@@ -299,6 +299,15 @@ def m004_record_chain(db: sqlite_utils.Database) -> None:
     records.create_index(["site_id", "chain_seq"], unique=True)
 
 
+def append_only(db: sqlite_utils.Database, table: str, message: str) -> None:
+    """Triggers that refuse any UPDATE or DELETE of `table`'s rows: they are history."""
+    for event in ("update", "delete"):
+        db.execute(
+            f"create trigger {table}_no_{event} before {event} on {table}"
+            f" begin select raise(abort, '{message}'); end"
+        )
+
+
 @migrations()
 def m005_admin(db: sqlite_utils.Database) -> None:
     """Site set-up without code: a site's address and settings, points' versions and
@@ -338,11 +347,7 @@ def m005_admin(db: sqlite_utils.Database) -> None:
         " before text, after text)"
     )
     db.execute("create index audit_site on audit (site_id, id)")
-    for event in ("update", "delete"):
-        db.execute(
-            f"create trigger audit_no_{event} before {event} on audit"
-            " begin select raise(abort, 'the audit log is append-only'); end"
-        )
+    append_only(db, "audit", "the audit log is append-only")
 
 
 @migrations()
@@ -363,11 +368,7 @@ def m007_alert_acks(db: sqlite_utils.Database) -> None:
         " comment text not null)"
     )
     db.execute("create index alert_acks_site on alert_acks (site_id, alert_key, id)")
-    for event in ("update", "delete"):
-        db.execute(
-            f"create trigger alert_acks_no_{event} before {event} on alert_acks"
-            " begin select raise(abort, 'alert acknowledgements are append-only'); end"
-        )
+    append_only(db, "alert_acks", "alert acknowledgements are append-only")
 
 
 @migrations()

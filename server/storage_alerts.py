@@ -22,11 +22,7 @@ def m010_alert_pushes(db: sqlite_utils.Database) -> None:
         "create table alert_pushes (site_id text not null, alert_key text not null,"
         " pushed_at text not null, primary key (site_id, alert_key))"
     )
-    for event in ("update", "delete"):
-        db.execute(
-            f"create trigger alert_pushes_no_{event} before {event} on alert_pushes"
-            " begin select raise(abort, 'pushed alerts are append-only'); end"
-        )
+    _storage.append_only(db, "alert_pushes", "pushed alerts are append-only")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,11 +34,7 @@ def m009_tickets(db: sqlite_utils.Database) -> None:
     db.execute(
         "create index ticket_events_target on ticket_events (site_id, target_kind, target_id, id)"
     )
-    for event in ("update", "delete"):
-        db.execute(
-            f"create trigger ticket_events_no_{event} before {event} on ticket_events"
-            " begin select raise(abort, 'ticket events are append-only'); end"
-        )
+    _storage.append_only(db, "ticket_events", "ticket events are append-only")
 
 
 @dataclass(frozen=True, slots=True)
