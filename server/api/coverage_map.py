@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from domain.models import PointKind
-from server.api.deps import Blobs, CurrentCaller, Store, require_reports
-from server.api.params import IsoDate, IsoDateTime, IsoTime, resolve_period
+from server.api.deps import Blobs, Store
+from server.api.params import SiteReportPeriod
 from server.coverage_map import MapFilter, coverage_map
 from server.plan_render import coverage_map_png
 
@@ -31,16 +29,9 @@ _ID = r"^[A-Za-z0-9_.:-]{1,64}$"
 )
 async def coverage_map_image(
     site_id: str,
-    caller: CurrentCaller,
     storage: Store,
     blobs: Blobs,
-    period: Literal["day", "shift", "week", "month"] = "day",
-    day: Annotated[
-        IsoDate | None, Query(alias="date", description="local date; today if left out")
-    ] = None,
-    shift_start: Annotated[IsoTime, Query(description="start of the shift, local time")] = time(8),
-    start: IsoDateTime | None = None,
-    end: IsoDateTime | None = None,
+    period: SiteReportPeriod,
     gaps: Annotated[bool, Query(description="colour by longest gap instead of status")] = False,
     route: Annotated[str | None, Query(pattern=_ID)] = None,
     kind: PointKind | None = None,
@@ -51,13 +42,13 @@ async def coverage_map_image(
     """The site plan with each checkpoint and area at its position, coloured by its most
     urgent visit status in the period (or by its longest gap with `gaps=true`), and a
     legend. Same period parameters as `/coverage`."""
-    require_reports(caller, site_id)
-    site = storage.site(site_id)
-    assert site is not None
-    now = datetime.now(UTC)
-    start, end = resolve_period(ZoneInfo(site["tz"]), now, period, day, shift_start, start, end)
     cmap = coverage_map(
-        storage, site_id, start, end, now, MapFilter(route, kind, area_type, person)
+        storage,
+        site_id,
+        period.start,
+        period.end,
+        period.now,
+        MapFilter(route, kind, area_type, person),
     )
     # Drawing is CPU work with no storage access: off the event loop.
     png = await anyio.to_thread.run_sync(

@@ -9,15 +9,17 @@ only (times with a UTC offset) and the years 2020-2099 that records may carry
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException
+from fastapi import Depends, HTTPException, Query
 from pydantic import BeforeValidator, WithJsonSchema
 
 from domain.schedules import period_bounds
 from domain.wire import EARLIEST, LATEST, TimeBounds, WireError, parse_time
+from server.api.deps import CurrentCaller, Store, require_reports
 
 __all__ = [
     "DATETIME_PATTERN",
@@ -122,3 +124,36 @@ def resolve_period(
             raise HTTPException(422, "end must be after start, at most 31 days later")
         return start, end
     return period_bounds(period, day or now.astimezone(tz).date(), tz, shift_start)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPeriod:
+    start: datetime
+    end: datetime
+    now: datetime
+
+
+def _report_period(
+    site_id: str,
+    caller: CurrentCaller,
+    storage: Store,
+    period: Literal["day", "shift", "week", "month"] = "day",
+    day: Annotated[
+        IsoDate | None, Query(alias="date", description="local date; today if left out")
+    ] = None,
+    shift_start: Annotated[IsoTime, Query(description="start of the shift, local time")] = time(8),
+    start: IsoDateTime | None = None,
+    end: IsoDateTime | None = None,
+) -> ReportPeriod:
+    """The period a site's report covers, once the caller may read the site's reports."""
+    require_reports(caller, site_id)
+    site = storage.site(site_id)
+    assert site is not None
+    now = datetime.now(UTC)
+    start, end = resolve_period(ZoneInfo(site["tz"]), now, period, day, shift_start, start, end)
+    return ReportPeriod(start, end, now)
+
+
+SiteReportPeriod = Annotated[ReportPeriod, Depends(_report_period)]
+"""Query parameters shared by every report of a period: either a `period` around `date`
+(site time), or an explicit `start` and `end` (with UTC offsets; at most 31 days)."""

@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from server import reports
-from server.api.deps import CurrentCaller, Store, require_reports, require_site
-from server.api.params import IsoDate, IsoDateTime, IsoTime, resolve_period
+from server.api.deps import CurrentCaller, Store, require_site
+from server.api.params import IsoDateTime, SiteReportPeriod
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["reports"])
 
 
 @router.get("/coverage", responses={403: {"description": "field staff do not read reports"}})
 async def coverage(
-    site_id: str,
-    caller: CurrentCaller,
-    storage: Store,
-    period: Literal["day", "shift", "week", "month"] = "day",
-    day: Annotated[
-        IsoDate | None, Query(alias="date", description="local date; today if left out")
-    ] = None,
-    shift_start: Annotated[IsoTime, Query(description="start of the shift, local time")] = time(8),
-    start: IsoDateTime | None = None,
-    end: IsoDateTime | None = None,
-    visits: bool = True,
+    site_id: str, storage: Store, period: SiteReportPeriod, visits: bool = True
 ) -> dict[str, Any]:
     """Expected visits with their status, rounds with their state, and totals.
 
     Give either a `period` around `date` (site time), or an explicit `start` and `end`
     (with UTC offsets; at most 31 days).
     """
-    require_reports(caller, site_id)
-    site = storage.site(site_id)
-    assert site is not None
-    tz = ZoneInfo(site["tz"])
-    now = datetime.now(UTC)
-    start, end = resolve_period(tz, now, period, day, shift_start, start, end)
-    return reports.coverage_report(storage, site_id, start, end, now, include_visits=visits)
+    return reports.coverage_report(
+        storage, site_id, period.start, period.end, period.now, include_visits=visits
+    )
 
 
 @router.get("/rectifications")
