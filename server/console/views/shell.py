@@ -49,6 +49,7 @@ class Console:
         self.current: str | None = None
         self.views: dict[str, ScreenView] = {}
         self.refusal: str | None = None  # why the signed-in user has no console
+        self.drafts: dict[str, dict[str, Any]] = {}
         self.wide = (page.width or 1280) >= WIDE
         self._tick: asyncio.Task[None] | None = None
 
@@ -64,6 +65,14 @@ class Console:
         site_id = self.session.site_id or ""
         access.require_site(user, site_id)
         return site_id
+
+    def draft(self, form: str, **defaults: Any) -> dict[str, Any]:
+        """What is typed into `form`, kept across redraws (a refused save, a refresh) until
+        `forget_draft(form)` once it is saved."""
+        return self.drafts.setdefault(form, dict(defaults))
+
+    def forget_draft(self, form: str) -> None:
+        self.drafts.pop(form, None)
 
     def toast(self, text: str, error: bool = False) -> None:
         self.page.show_dialog(
