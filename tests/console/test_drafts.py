@@ -22,10 +22,10 @@ class _Page:
     """Just what the console asks of a page: no browser."""
 
     width = 1440
-    controls: list[Any] = []
     drawer = None
 
     def __init__(self) -> None:
+        self.controls: list[Any] = []
         self.toasts: list[str] = []
 
     def update(self) -> None:
