@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["LANGS", "register", "t"]
+__all__ = ["LANGS", "duration", "register", "t"]
 
 LANGS = ("zh", "en")
 
@@ -84,3 +84,29 @@ def t(key: str, lang: str = "zh", **params: object) -> str:
         return key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**params) if params else text
+
+
+_DURATION = {
+    "s": ("{s} 秒", "{s} s"),
+    "m": ("{m} 分钟", "{m} min"),
+    "hm": ("{h} 小时 {m} 分", "{h} h {m} min"),
+    "dh": ("{d} 天 {h} 小时", "{d} d {h} h"),
+}
+
+
+def duration(seconds: float, lang: str = "zh") -> str:
+    """A length of time as people say it: "45 秒", "12 分钟", "2 小时 37 分", "3 天 4 小时"
+    (rounded down to the unit shown; a negative length reads as its size)."""
+    s = int(abs(seconds))
+    m, h, d = s // 60, s // 3600, s // 86_400
+    key, params = (
+        ("s", {"s": s})
+        if s < 60
+        else ("m", {"m": m})
+        if s < 3600
+        else ("hm", {"h": h, "m": m % 60})
+        if s < 2 * 86_400
+        else ("dh", {"d": d, "h": h % 24})
+    )
+    zh, en = _DURATION[key]
+    return (zh if lang == "zh" else en).format(**params)

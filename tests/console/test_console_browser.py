@@ -43,12 +43,16 @@ class Console(FlutterPage):
         super().__init__(page, url, settle_ms=2000)
 
     def sign_in(self, username: str) -> None:
-        self.page.get_by_role("textbox", name="用户名").click()
-        self.page.keyboard.type(username)
-        self.page.get_by_role("textbox", name="密码").click()
-        self.page.keyboard.type(PASSWORD)
-        self.page.get_by_role("button", name="登录").click()
-        self.page.wait_for_timeout(2500)
+        for _ in range(2):  # a key typed while a field takes focus can be lost: again
+            for field, text in (("用户名", username), ("密码", PASSWORD)):
+                self.page.get_by_role("textbox", name=field).click()
+                self.page.wait_for_timeout(300)
+                self.page.keyboard.type(text, delay=20)
+            self.page.get_by_role("button", name="登录").click()
+            self.page.wait_for_timeout(2500)
+            if not self.page.get_by_text("用户名或密码错误").count():
+                return
+            self.reload()  # an empty form
 
     def tap_text(self, text: str, exact: bool = True) -> None:
         self.page.get_by_text(text, exact=exact).first.click()

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.console.i18n import register, t
+from server.console.i18n import duration, register, t
 from server.console.models.period import Period
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -64,3 +64,12 @@ def test_words_in_both_languages_and_screens_bring_their_own():
     with pytest.raises(ValueError, match="already registered"):
         register({"test_words": ("别的", "other")})
     assert t("no_such_key") == "no_such_key"
+
+
+def test_durations_read_as_people_say_them() -> None:
+    assert duration(0) == "0 秒" and duration(59.9) == "59 秒"
+    assert duration(60) == "1 分钟" and duration(3599) == "59 分钟"
+    assert duration(9458) == "2 小时 37 分" and duration(-9458) == "2 小时 37 分"
+    assert duration(2 * 86_400 - 1) == "47 小时 59 分"
+    assert duration(3 * 86_400 + 4 * 3600 + 59) == "3 天 4 小时"
+    assert duration(92_664, "en") == "25 h 44 min"

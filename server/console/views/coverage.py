@@ -14,7 +14,7 @@ from domain.coverage import VisitStatus
 from domain.models import PointKind
 from domain.presence import COVERED_SHARE, GAP_LEVELS, MapStatus, ShareBand
 from domain.trust import Standing
-from server.console.i18n import register
+from server.console.i18n import duration, register
 from server.console.models.coverage import load_detail, load_map, plan_image
 from server.console.views.base import BIG, GREY, RED, ScreenView, message, toggle
 from server.coverage_map import CoverageMap, MapFilter, Marker, PointDetail
@@ -86,7 +86,6 @@ register(
             "Longest gap {len} ({a} – {b})",
         ),
         "no_gap": ("时段尚未开始", "The period has not begun"),
-        "duration": ("{h} 小时 {m} 分", "{h} h {m} min"),
         "held_scan_would_meet": ("有待审核的扫码", "a scan pending review would meet it"),
         "standing_counted": ("已计入", "counted"),
         "standing_pending_review": ("待审核，未计入", "pending review, not counted"),
@@ -396,8 +395,7 @@ class CoverageScreen(ScreenView):
         self.selected = None
 
     def _duration(self, length: timedelta) -> str:
-        minutes = int(length.total_seconds() // 60)
-        return self.c.t("duration", h=minutes // 60, m=minutes % 60)
+        return duration(length.total_seconds(), self.c.session.lang)
 
 
 def _chip(colour: str, text: str) -> ft.Control:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import flet as ft
 
-from server.console.i18n import register
+from server.console.i18n import duration, register
 from server.console.models.coverage import plan_image
 from server.console.models.review import PAGE, decide, load_counts, load_item, load_queue
 from server.console.views.base import (
@@ -35,6 +35,11 @@ register(
         "held_only": ("只看未计入覆盖的", "Only those held out of coverage"),
         "queue_empty": ("没有需要审核的记录", "Nothing waits for review"),
         "pick_record": ("选择一条记录查看证据", "Pick a record to see its evidence"),
+        "back_to_list": ("返回列表", "Back to the list"),
+        "own_record": (
+            "这是您自己的记录：请由其他主管审核",
+            "Your own record: another reviewer decides",
+        ),
         "flag_clock_skew": ("手机时间偏差", "phone clock off"),
         "flag_future_device_time": ("时间在未来", "time in the future"),
         "flag_far_from_point": ("距离点位过远", "far from the point"),
@@ -52,12 +57,13 @@ register(
         "kind_anomaly": ("异常", "anomaly"),
         "held_out": ("未计入覆盖，等待审核", "held out of coverage until reviewed"),
         "device_time": ("手机时间 {at}", "phone time {at}"),
-        "received": ("服务器收到 {at}（晚 {s} 秒）", "received {at} ({s} s later)"),
+        "received": ("服务器收到 {at}（晚 {after}）", "received {at} ({after} later)"),
         "distance": ("距点位 {m} 米（半径 {r} 米）", "{m} m from the point (radius {r} m)"),
         "no_gps": ("没有定位", "no GPS fix"),
         "nearby": ("同一人前后30分钟的扫码", "Same person's scans within 30 min"),
         "no_nearby": ("前后30分钟没有其他扫码", "No other scans within 30 min"),
-        "seconds_from": ("{s:+.0f} 秒", "{s:+.0f} s"),
+        "time_before": ("{d}前", "{d} before"),
+        "time_after": ("{d}后", "{d} after"),
         "reviews": ("审核记录", "Reviews"),
         "verdict_accept": ("通过", "accepted"),
         "verdict_reject": ("驳回", "rejected"),
@@ -138,10 +144,16 @@ class ReviewScreen(ScreenView):
                 expand=True,
                 vertical_alignment=ft.CrossAxisAlignment.START,
             )
-        else:
-            body = ft.Column(
-                [listing, ft.Divider(), detail], scroll=ft.ScrollMode.AUTO, expand=True
+        elif self.selected is not None:  # a phone: the record on its own, then back
+            back = ft.TextButton(
+                t("back_to_list"),
+                icon=ft.Icons.ARROW_BACK,
+                height=BIG,
+                on_click=self.c.act(lambda _: self._select(None)),
             )
+            return ft.Column([back, detail], scroll=ft.ScrollMode.AUTO, expand=True)
+        else:
+            body = ft.Column([listing], scroll=ft.ScrollMode.AUTO, expand=True)
         return ft.Column([header, body], expand=True, spacing=8)
 
     # -- actions -------------------------------------------------------------------------
@@ -159,7 +171,7 @@ class ReviewScreen(ScreenView):
     def _page(self, direction: int) -> None:
         self.offset = max(0, self.offset + direction * PAGE)
 
-    def _select(self, record_id: str) -> None:
+    def _select(self, record_id: str | None) -> None:
         self.selected = record_id
 
     # -- building ------------------------------------------------------------------------
@@ -223,7 +235,7 @@ class ReviewScreen(ScreenView):
                 t(
                     "received",
                     at=self._when(item["received_at"]),
-                    s=round(item.get("received_after_seconds") or 0),
+                    after=duration(item.get("received_after_seconds") or 0, self.c.session.lang),
                 )
             )
         )
@@ -237,19 +249,6 @@ class ReviewScreen(ScreenView):
         thumbs = self.thumbnails(item.get("photos", []), 160)
         if thumbs is not None:
             rows.append(thumbs)
-        rows.append(ft.Text(t("nearby"), size=16, weight=ft.FontWeight.BOLD))
-        if not item.get("nearby_scans"):
-            rows.append(ft.Text(t("no_nearby"), color=GREY))
-        for scan in item.get("nearby_scans", []):
-            extra = f" · {self._flags(scan['flags'])}" if scan.get("flags") else ""
-            far = (
-                f" · {t('queue_metres', m=scan['distance_m'])}"
-                if scan.get("distance_m") is not None
-                else ""
-            )
-            apart = t("seconds_from", s=scan["seconds_from_this"])
-            when = self._when(scan["device_time"])
-            rows.append(ft.Text(f"{when} ({apart}) · {scan['point_name']}{far}{extra}"))
         if item.get("reviews"):
             rows.append(ft.Text(t("reviews"), size=16, weight=ft.FontWeight.BOLD))
             for r in item["reviews"]:
@@ -264,7 +263,24 @@ class ReviewScreen(ScreenView):
                         )
                     )
                 )
-        rows.append(self._verdict_form(item["id"]))
+        rows.append(self._verdict_form(item["id"], item["user_id"] == self.c.session.user_id))
+        rows.append(ft.Text(t("nearby"), size=16, weight=ft.FontWeight.BOLD))
+        if not item.get("nearby_scans"):
+            rows.append(ft.Text(t("no_nearby"), color=GREY))
+        for scan in item.get("nearby_scans", []):
+            extra = f" · {self._flags(scan['flags'])}" if scan.get("flags") else ""
+            far = (
+                f" · {t('queue_metres', m=scan['distance_m'])}"
+                if scan.get("distance_m") is not None
+                else ""
+            )
+            apart_s = scan["seconds_from_this"]
+            apart = t(
+                "time_before" if apart_s < 0 else "time_after",
+                d=duration(apart_s, self.c.session.lang),
+            )
+            when = self._when(scan["device_time"])
+            rows.append(ft.Text(f"{when} ({apart}) · {scan['point_name']}{far}{extra}"))
         return ft.Column(rows, scroll=ft.ScrollMode.AUTO, spacing=6, key="review-detail")
 
     def _position(self, point: dict[str, Any]) -> ft.Control | None:
@@ -300,14 +316,25 @@ class ReviewScreen(ScreenView):
             spacing=4,
         )
 
-    def _verdict_form(self, record_id: str) -> ft.Control:
+    def _verdict_form(self, record_id: str, own: bool) -> ft.Control:
         t = self.c.t
-        reason = ft.TextField(label=t("reason"), max_length=500, multiline=True)
+        if own:  # the rule `decide` enforces, said before anyone taps
+            return ft.Text(t("own_record"), color=GREY, size=16)
+        form = f"review:{record_id}"
+        typed = self.c.draft(form, reason="")
+        reason = ft.TextField(
+            label=t("reason"),
+            value=typed["reason"],
+            max_length=500,
+            multiline=True,
+            on_change=lambda e: typed.__setitem__("reason", e.control.value or ""),
+        )
 
         def verdict(kind: str) -> Any:
             def run(_: Any) -> None:
                 try:
-                    decide(self.c.session, record_id, kind, reason.value or "")
+                    decide(self.c.session, record_id, kind, typed["reason"])
+                    self.c.forget_draft(form)
                     self.c.toast(t("review_saved"))
                 except ReviewRefused as refused:
                     self.c.toast(str(refused), error=True)

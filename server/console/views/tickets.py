@@ -7,7 +7,7 @@ from typing import Any
 
 import flet as ft
 
-from server.console.i18n import register
+from server.console.i18n import duration, register
 from server.console.models.followup import TICKET_STATES, ListRow, ticket_row, ticket_status
 from server.console.models.tickets import (
     load_ticket,
@@ -49,7 +49,7 @@ register(
         "tk_reopen": ("重新打开", "Reopen"),
         "tk_saved": ("已记录", "Recorded"),
         "tk_assignee": ("负责人", "Assignee"),
-        "tk_hours": ("处理用时 {h} 小时", "Closed in {h} h"),
+        "tk_took": ("处理用时 {d}", "Closed in {d}"),
         "tk_action_assign": ("指派给 {who}", "assigned to {who}"),
         "tk_action_comment": ("评论", "comment"),
         "tk_action_close": ("关闭", "closed"),
@@ -92,7 +92,8 @@ class TicketsScreen(FollowUpScreen):
                     color=RED if late else None, size=16),
         ]  # fmt: skip
         if item["hours_to_close"] is not None:
-            rows.append(ft.Text(t("tk_hours", h=item["hours_to_close"])))
+            took = duration(item["hours_to_close"] * 3600, self.c.session.lang)
+            rows.append(ft.Text(t("tk_took", d=took)))
         thumbs = self.thumbnails(list(item["photos"]), 160)
         if thumbs is not None:
             rows.append(thumbs)
