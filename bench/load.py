@@ -44,8 +44,8 @@ import uvloop
 
 from domain.labels import label_payload, public_key_of
 from domain.models import Point, PointKind
-from server.login import hash_token
 from server.ingest import ingest_batch
+from server.login import hash_token
 from server.serve import ServerProcess
 from server.settings import Settings
 from server.storage import Storage
