@@ -14,6 +14,7 @@ import pytest
 from domain.schedules import period_bounds
 from server import admin
 from server.bootstrap import create_admin, main
+from server.console.models.setup import PlacedPoint
 from server.ingest import ingest_batch
 from server.passwords import verify_password
 from server.reports import coverage_report
@@ -140,3 +141,22 @@ def test_bootstrap_makes_the_first_admin_with_a_one_time_password(tmp_path: Path
         create_admin(storage, "boss", "Lake Property")
     storage.close()
     assert main(["--admin", "boss", "--data-dir", str(data)]) == 1
+
+
+def test_the_console_point_form_edits_and_moves_a_point_as_its_next_version(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path)
+    build_company(settings)
+    storage = Storage(settings.db_path)
+    boss = storage.user_by_name("manager")
+    assert boss is not None
+    now = datetime.now(UTC)
+    before = next(p for p in admin.list_points(storage, boss, "alpha") if p["id"] == "c01")
+    form = PlacedPoint.of(before)
+    form.name, form.plan_x, form.plan_y = "东门岗（新）", 0.5, 0.25
+    saved = admin.save_point(storage, boss, "alpha", form.point_id, form.body(), now)
+    assert saved["version"] == 2 and saved["id"] == "c01"
+    assert (saved["name"], saved["plan_x"], saved["plan_y"]) == ("东门岗（新）", 0.5, 0.25)
+    # What the form did not touch is kept: kind, checks, short code, radius.
+    for key in ("kind", "checks", "short_code", "radius_m", "requires_photo"):
+        assert saved[key] == before[key], key
+    storage.close()

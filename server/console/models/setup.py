@@ -9,7 +9,7 @@ an import waiting for confirmation.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -79,8 +79,10 @@ def parse_times(text: str) -> list[str]:
 
 @dataclass(slots=True)
 class PlacedPoint:
-    """The point form: where it was tapped on the plan, and its fields."""
+    """The point form: where it was tapped on the plan, and its fields; `point_id` names
+    the point being edited (None: a new one)."""
 
+    point_id: str | None = None
     plan_x: float | None = None
     plan_y: float | None = None
     name: str = ""
@@ -89,6 +91,21 @@ class PlacedPoint:
     template_id: str = ""
     requires_photo: bool = False
     checks: str = ""
+
+    @classmethod
+    def of(cls, point: Mapping[str, Any]) -> PlacedPoint:
+        """The form filled with a stored point, to edit it or move it on the plan."""
+        return cls(
+            point_id=point["id"],
+            plan_x=point.get("plan_x"),
+            plan_y=point.get("plan_y"),
+            name=point.get("name") or "",
+            kind=point.get("kind") or "checkpoint",
+            zone=point.get("zone") or "",
+            template_id=point.get("template_id") or "",
+            requires_photo=bool(point.get("requires_photo")),
+            checks="；".join(point.get("checks") or []),
+        )
 
     def body(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -63,7 +63,16 @@ register(
         "needs_photo": ("必须拍照（重点部位）", "Photo required (critical)"),
         "checks": ("检查项（用;分隔）", "Checks (separate with ;)"),
         "add_point": ("添加点位", "Add point"),
+        "editing_point": (
+            "修改点位：{name}（点击平面图可移动它）",
+            "Editing {name} (tap the plan to move it)",
+        ),
+        "save_point": ("保存修改", "Save changes"),
+        "cancel_edit": ("取消", "Cancel"),
+        "edit_point": ("修改", "Edit"),
         "retire": ("停用", "Retire"),
+        "confirm_retire": ("确认停用 {name}？", "Retire {name}?"),
+        "retired": ("已停用", "Retired"),
         "points_count": ("{n} 个点位", "{n} points"),
         "print_labels": ("打印二维码标签", "Print QR labels"),
         "label_sheet": ("下载A4标签（PDF）", "A4 label sheet (PDF)"),
@@ -144,6 +153,7 @@ class PlacesScreen(ScreenView):
     def __init__(self, console: Console) -> None:
         super().__init__(console)
         self.placing = PlacedPoint()
+        self.retiring: str | None = None  # the point whose retirement awaits a second tap
         self._plan_size: dict[str, tuple[int, int]] = {}
         self.picker = ft.FilePicker()
 
@@ -179,12 +189,13 @@ class PlacesScreen(ScreenView):
         self.placing.plan_x, self.placing.plan_y = plan_fraction(pos.x, pos.y, width, height)
         self.c.render()
 
-    def _add_point(self, _: Any) -> None:
+    def _save_point(self, _: Any) -> None:
+        """Add the new point, or save the edited one as its next version."""
         admin.save_point(
             self.c.session.storage,
             self.c.session.user(),
             self.c.site_id,
-            None,
+            self.placing.point_id,
             self.placing.body(),
             self._now(),
         )
@@ -192,10 +203,24 @@ class PlacesScreen(ScreenView):
         self.placing = PlacedPoint(kind=keep.kind, zone=keep.zone, template_id=keep.template_id)
         self.c.toast(self.c.t("saved"))
 
+    def _edit(self, point: dict[str, Any]) -> None:
+        self.placing = PlacedPoint.of(point)
+        self.retiring = None
+
+    def _cancel_edit(self, _: Any) -> None:
+        self.placing = PlacedPoint()
+
     def _retire(self, point_id: str) -> None:
+        if self.retiring != point_id:  # the first tap asks; the second retires
+            self.retiring = point_id
+            return
+        self.retiring = None
         admin.retire_point(
             self.c.session.storage, self.c.session.user(), self.c.site_id, point_id, self._now()
         )
+        if self.placing.point_id == point_id:
+            self.placing = PlacedPoint()
+        self.c.toast(self.c.t("retired"))
 
     def _print_labels(self, _: Any) -> None:
         storage, user, site_id = self.c.session.storage, self.c.session.user(), self.c.site_id
@@ -359,8 +384,8 @@ class PlacesScreen(ScreenView):
             )
         ]
         for n, p in enumerate(points, start=1):
-            if p["plan_x"] is None or p["plan_y"] is None:
-                continue
+            if p["plan_x"] is None or p["plan_y"] is None or p["id"] == self.placing.point_id:
+                continue  # the point being edited shows where the form puts it
             marks.append(self._marker(p["plan_x"] * width, p["plan_y"] * height, str(n), p["kind"]))
         if self.placing.plan_x is not None and self.placing.plan_y is not None:
             marks.append(
@@ -400,6 +425,7 @@ class PlacesScreen(ScreenView):
             if p.plan_x is not None and p.plan_y is not None
             else self.c.t("tap_plan")
         )
+        editing = p.point_id is not None
 
         def set_kind(e: Any) -> None:
             p.kind = (list(e.control.selected) or ["checkpoint"])[0]
@@ -408,9 +434,12 @@ class PlacesScreen(ScreenView):
                 p.template_id = "six-clean-three-none" if "six-clean-three-none" in ids else ids[0]
 
         controls: list[ft.Control] = [
-            ft.Text(where, size=16),
+            ft.Text(self.c.t("editing_point", name=p.name), size=16, weight=ft.FontWeight.BOLD)
+            if editing
+            else ft.Text(where, size=16),
             _field(self.c.t("point_name"), p.name, lambda v: setattr(p, "name", v)),
             ft.SegmentedButton(
+                disabled=editing,  # a point's kind never changes: retire it instead
                 selected=[p.kind],
                 segments=[
                     ft.Segment(
@@ -442,27 +471,78 @@ class PlacesScreen(ScreenView):
                 p.requires_photo,
                 lambda on: setattr(p, "requires_photo", on),
             ),
-            big_button(
-                self.c.t("add_point"), guarded(self.c, self._add_point), icon=ft.Icons.ADD_LOCATION
-            ),
         ]
+        if editing:
+            controls.append(
+                ft.Row(
+                    [
+                        big_button(
+                            self.c.t("save_point"),
+                            guarded(self.c, self._save_point),
+                            icon=ft.Icons.SAVE,
+                        ),
+                        big_button(
+                            self.c.t("cancel_edit"),
+                            self.c.act(self._cancel_edit),
+                            filled=False,
+                        ),
+                    ],
+                    wrap=True,
+                )
+            )
+        else:
+            controls.append(
+                big_button(
+                    self.c.t("add_point"),
+                    guarded(self.c, self._save_point),
+                    icon=ft.Icons.ADD_LOCATION,
+                )
+            )
         return ft.Column(controls, spacing=8)
 
     def _point_list(self, points: list[dict[str, Any]]) -> ft.Control:
         rows: list[ft.Control] = [ft.Text(self.c.t("points_count", n=len(points)), size=16)]
         for n, p in enumerate(points, start=1):
             kind = self.c.t(f"setup_kind_{p['kind']}")
+            retire = guarded(self.c, lambda e, pid=p["id"]: self._retire(pid))
+            if self.retiring == p["id"]:
+                rows.append(
+                    ft.Row(
+                        [
+                            ft.Text(
+                                self.c.t("confirm_retire", name=p["name"]),
+                                expand=True,
+                                color=RED,
+                            ),
+                            big_button(self.c.t("retire"), retire, colour=RED),
+                            big_button(
+                                self.c.t("cancel_edit"),
+                                self.c.act(lambda e: setattr(self, "retiring", None)),
+                                filled=False,
+                            ),
+                        ],
+                        wrap=True,
+                    )
+                )
+                continue
             rows.append(
                 ft.Row(
                     [
                         ft.Text(f"{n}. {p['name']}", expand=True, size=15),
                         ft.Text(f"{kind} · {p['short_code']}", color=GREY),
                         ft.IconButton(
+                            ft.Icons.EDIT_OUTLINED,
+                            tooltip=self.c.t("edit_point"),
+                            width=BIG,
+                            height=BIG,
+                            on_click=self.c.act(lambda e, point=p: self._edit(point)),
+                        ),
+                        ft.IconButton(
                             ft.Icons.DELETE_OUTLINE,
                             tooltip=self.c.t("retire"),
                             width=BIG,
                             height=BIG,
-                            on_click=guarded(self.c, lambda e, pid=p["id"]: self._retire(pid)),
+                            on_click=retire,
                         ),
                     ]
                 )
