@@ -157,6 +157,8 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
         c.tap_text("二维码签名无效", exact=False)
         c.sees("同一人前后30分钟的扫码")
         c.shot("console-05-review")
+        page.get_by_role("button", name="驳回").first.click()  # no reason: refused, in Chinese
+        c.sees("驳回须填写原因")
         page.get_by_role("textbox", name="理由（驳回必填）").click()
         page.keyboard.type("标签破损，已现场核实")
         page.get_by_role("button", name="通过").first.click()

@@ -17,6 +17,7 @@ from domain.trust import Standing
 from server.console.i18n import duration, register
 from server.console.models.coverage import load_detail, load_map, plan_image
 from server.console.views.base import BIG, GREY, RED, ScreenView, message, toggle
+from server.console.views.review import flag_names
 from server.coverage_map import CoverageMap, MapFilter, Marker, PointDetail
 from server.plan_render import (
     BAND_COLOURS,
@@ -384,7 +385,7 @@ class CoverageScreen(ScreenView):
         for s in d.scans:
             line = f"{hm(s.at)} · {s.by} · {t('standing_' + s.standing.value)}"
             if s.flags:
-                line += " · " + t("flags", flags=", ".join(s.flags))
+                line += " · " + t("flags", flags=flag_names(s.flags, self.c.session.lang))
             rows.append(ft.Text(line, color=RED if s.standing is not Standing.COUNTED else None))
             thumbs = self.thumbnails(s.photos, 96, limit=4)
             if thumbs is not None:

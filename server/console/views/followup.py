@@ -14,6 +14,7 @@ import flet as ft
 
 from server.console.i18n import register
 from server.console.models.followup import ListRow
+from server.console.refusals import refusal_text
 from server.console.views.base import GREY, RED, ScreenView, big_button, message, two_panes
 from server.photos import PhotoRejected
 
@@ -36,7 +37,7 @@ class FollowUpScreen(ScreenView):
     # counts line, "<words>empty" an empty list, "<words>pick" the detail before a choice.
     words: ClassVar[str]
     list_width: ClassVar[int] = 420
-    # What a step may raise to say "not now" (the message is shown as it is).
+    # What a step may raise to say "not now" (shown in the console's language).
     refused: ClassVar[tuple[type[Exception], ...]] = ()
 
     def __init__(self, console: Any) -> None:
@@ -164,7 +165,7 @@ class FollowUpScreen(ScreenView):
             try:
                 run()
             except self.refused as refused:
-                self.c.toast(str(refused), error=True)
+                self.c.toast(refusal_text(refused, self.c.session.lang), error=True)
                 return
             except KeyError:
                 self.c.toast(self.c.t("not_found"), error=True)
@@ -199,7 +200,8 @@ class FollowUpScreen(ScreenView):
             try:
                 self.photo = upload(files[0].bytes)
             except caught as rejected:
-                self.c.toast(t("fu_photo_bad", why=str(rejected)), error=True)
+                why = refusal_text(rejected, self.c.session.lang)
+                self.c.toast(t("fu_photo_bad", why=why), error=True)
                 return
             except KeyError:
                 self.c.toast(self.c.t("not_found"), error=True)

@@ -11,6 +11,7 @@ import flet as ft
 from domain.coverage import RoundState
 from server.console.i18n import register
 from server.console.models.live import acknowledge, load_live
+from server.console.refusals import refusal_text
 from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
 from server.live import Alert, AlertKind, AlertRefused, LiveRound
 
@@ -144,7 +145,7 @@ class LiveScreen(ScreenView):
             except LookupError:
                 self.c.toast(t("alert_gone"), error=True)
             except AlertRefused as refused:
-                self.c.toast(str(refused), error=True)
+                self.c.toast(refusal_text(refused, self.c.session.lang), error=True)
 
         dialog = ft.AlertDialog(
             modal=True,

@@ -4,14 +4,16 @@ recorded as a new review record."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
 import flet as ft
 
-from server.console.i18n import duration, register
+from server.console.i18n import duration, register, t
 from server.console.models.coverage import plan_image
 from server.console.models.review import PAGE, decide, load_counts, load_item, load_queue
+from server.console.refusals import refusal_text
 from server.console.views.base import (
     BIG,
     GREY,
@@ -24,7 +26,7 @@ from server.console.views.base import (
 )
 from server.review import ReviewRefused
 
-__all__ = ["ReviewScreen"]
+__all__ = ["ReviewScreen", "flag_names"]
 
 register(
     {
@@ -52,6 +54,7 @@ register(
         "flag_foreign_label": ("其他项目的二维码", "another site's label"),
         "flag_not_a_label": ("不是本系统二维码", "not a Rounds label"),
         "flag_typed_code": ("手动输入编码", "code typed in"),
+        "flag_revoked_label": ("已作废的旧标签（已重印）", "label replaced by a reprint"),
         "kind_scan": ("扫码", "scan"),
         "kind_inspection": ("检查", "inspection"),
         "kind_anomaly": ("异常", "anomaly"),
@@ -79,6 +82,17 @@ register(
 )
 
 State = Literal["unreviewed", "reviewed", "all"]
+
+
+def flag_names(flags: Iterable[str], lang: str) -> str:
+    """The flags' names in `lang` (`domain.signals.Flag` values; one this console has no
+    name for shows as it is), for every screen that lists a record's flags."""
+    names = []
+    for flag in flags:
+        key = f"flag_{flag}"
+        name = t(key, lang)
+        names.append(flag if name == key else name)
+    return ("、" if lang == "zh" else ", ").join(names)
 
 
 class ReviewScreen(ScreenView):
@@ -184,7 +198,7 @@ class ReviewScreen(ScreenView):
         return f"{at.astimezone(self.c.session.tz()):%m-%d %H:%M:%S}"
 
     def _flags(self, flags: list[str]) -> str:
-        return "、".join(self.c.t(f"flag_{f}") for f in flags)
+        return flag_names(flags, self.c.session.lang)
 
     def _row(self, item: dict[str, Any]) -> ft.Control:
         point = item.get("point") or {}
@@ -337,7 +351,7 @@ class ReviewScreen(ScreenView):
                     self.c.forget_draft(form)
                     self.c.toast(t("review_saved"))
                 except ReviewRefused as refused:
-                    self.c.toast(str(refused), error=True)
+                    self.c.toast(refusal_text(refused, self.c.session.lang), error=True)
                 except KeyError:
                     self.c.toast(t("not_found"), error=True)
 

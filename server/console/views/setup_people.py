@@ -16,6 +16,7 @@ from domain.models import Role
 from server import admin, imports, people
 from server.console.i18n import register
 from server.console.models.setup import ImportDraft, audit_line
+from server.console.refusals import refusal_text
 from server.console.views.base import (
     BIG,
     GREEN,
@@ -336,7 +337,8 @@ class PeopleScreen(ScreenView):
                 values = " · ".join(str(v) for v in r["values"].values() if v)
                 text = f"{self.c.t('row', n=r['row'])}: {values}"
                 if not r["ok"]:
-                    text += " — " + "; ".join(r["errors"])
+                    problems = "; ".join(r["errors"])
+                    text += " — " + refusal_text(problems, self.c.session.lang)
                 controls.append(ft.Text(text, color=None if r["ok"] else RED, size=14))
             if report["token"]:
                 controls.append(

@@ -22,6 +22,7 @@ from server import admin
 from server.access import AccessDenied
 from server.console.i18n import register
 from server.console.models.setup import PlacedPoint, label_sheet_link, labels_for, plan_fraction
+from server.console.refusals import refusal_text
 from server.console.views.base import (
     BIG,
     GREY,
@@ -94,7 +95,7 @@ register(
 
 def guarded(c: Console, fn: Callable[..., Any]) -> Callable[[Any], Any]:
     """An event handler like `c.act`, that also shows a refused change (422/409/...) as
-    a red toast with the server's words instead of failing."""
+    a red toast in the console's language instead of failing."""
 
     async def run(event: Any) -> None:
         try:
@@ -104,7 +105,7 @@ def guarded(c: Console, fn: Callable[..., Any]) -> Callable[[Any], Any]:
         except AccessDenied:
             raise
         except HTTPException as exc:
-            c.toast(str(exc.detail), error=True)
+            c.toast(refusal_text(exc, c.session.lang), error=True)
 
     return c.act(run)
 

@@ -21,6 +21,7 @@ from server import access
 from server.console.i18n import t
 from server.console.models.period import PERIOD_KINDS, Period
 from server.console.models.session import ConsoleSession
+from server.console.refusals import refusal_text as worded_refusal
 from server.console.views.base import (
     BIG,
     FONT,
@@ -99,7 +100,7 @@ class Console:
         if denied.status_code == 404:
             return self.t("not_found")
         if denied.status_code == 403:
-            return f"{self.t('forbidden')} ({denied.detail})"
+            return f"{self.t('forbidden')} ({worded_refusal(denied, self.session.lang)})"
         return self.t("signed_out")
 
     def act(self, fn: Callable[..., Awaitable[Any] | Any]) -> Callable[[Any], Awaitable[None]]:
