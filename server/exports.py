@@ -172,7 +172,7 @@ class _Context:
     lang: str
     progress: Progress | None
     points: dict[str, tuple[str, str]]  # id → (name, short code)
-    names: SiteNames
+    names: SiteNames  # templates, their items and people by name
     routes: dict[str, str]
 
     def local(self, at: datetime | None) -> datetime | None:
@@ -182,7 +182,7 @@ class _Context:
         return status_word(value, self.lang)
 
     def user(self, user_id: str | None) -> str:
-        return self.names.person(user_id)
+        return self.names.people.get(user_id, user_id) if user_id else ""  # per row: inline
 
     def report(self, share: float) -> None:
         if self.progress is not None:

@@ -192,7 +192,7 @@ def monthly_report_pdf(
     pdf.set_font("cjk", size=18)
     pdf.cell(0, 12, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=9)
-    pdf.line_text(f"生成时间：{now.astimezone(tz):%Y-%m-%d %H:%M}（{site['tz']}）", 9)
+    pdf.line_text(f"生成时间：{now.astimezone(tz):%Y-%m-%d %H:%M}", 9)
     records, head = storage.chain_head(site_id)
     pdf.line_text(f"记录链：{records} 条记录；链头：{head}", 8)
 

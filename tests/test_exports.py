@@ -70,6 +70,8 @@ def test_visits_xlsx_has_real_dates_numbers_and_filters(server: str) -> None:
 def test_all_tables_on_their_own_sheets(server: str) -> None:
     mgr = login(server, "mgr")
     response = mgr.get("/api/v1/sites/tiny/exports/all.xlsx", params={"month": "2026-03"})
+    # named by the site's first day, not UTC's (28 February 16:00)
+    assert response.headers["content-disposition"].endswith("tiny-all-20260301.xlsx")
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["巡检记录", "品质检查", "整改", "异常", "月度考核"]
     inspections = list(wb["品质检查"].iter_rows(values_only=True))
