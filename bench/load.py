@@ -44,7 +44,7 @@ import uvloop
 
 from domain.labels import label_payload, public_key_of
 from domain.models import Point, PointKind
-from server.api.deps import hash_token
+from server.login import hash_token
 from server.ingest import ingest_batch
 from server.serve import ServerProcess
 from server.settings import Settings

@@ -37,6 +37,17 @@ cat <<MSG
   Manager console (leads, supervisors, manager): http://$HOST:$PORT/console/
   Field app (phone screen, open in a browser):  http://$HOST:$APP_PORT
   Server API and its documentation:             http://$HOST:$PORT/docs
+MSG
+if [ "${ROUNDS_DEMO:-1}" = "0" ]; then
+    cat <<MSG
+
+  An empty server: sign in to the console as the admin made above (ROUNDS_ADMIN) and
+  create the first site; labels are printed from 站点与点位.
+
+  Ctrl-C stops both.
+MSG
+else
+    cat <<MSG
   QR labels to print or hold up to the camera:  $ROUNDS_DATA_DIR/labels/
   (the short code under each QR can be typed in instead)
 
@@ -47,4 +58,5 @@ cat <<MSG
 
   Ctrl-C stops both.
 MSG
+fi
 wait

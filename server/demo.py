@@ -338,10 +338,24 @@ def _build(
             TargetKind.ROUTE,
             "perimeter",
             history_start,
-            fixed_times=(time(9), time(15), time(21)),
+            fixed_times=(time(9), time(15)),
             window_minutes=60,
             grace_minutes=30,
-            name="周界 9时、15时、21时",
+            name="周界 9时、15时",
+            responsible_user_id="u-guard1",
+        ),
+        Schedule(
+            "perimeter-evening",
+            1,
+            SITE_ID,
+            TargetKind.ROUTE,
+            "perimeter",
+            history_start,
+            fixed_times=(time(21),),
+            window_minutes=60,
+            grace_minutes=30,
+            name="周界 21时",
+            responsible_user_id="u-guard2",
         ),
         Schedule(
             "buildings-day",
@@ -354,6 +368,7 @@ def _build(
             window_minutes=90,
             grace_minutes=30,
             name="楼栋 10时、16时",
+            responsible_user_id="u-guard1",
         ),
         Schedule(
             "night-key-2h",
@@ -368,6 +383,7 @@ def _build(
             window_minutes=45,
             grace_minutes=15,
             name="夜巡 20时至次日6时每2小时",
+            responsible_user_id="u-guard2",
         ),
     ]
     for i, (*_, times) in enumerate(AREAS, start=1):
@@ -383,6 +399,7 @@ def _build(
                 window_minutes=60,
                 grace_minutes=30,
                 name=f"保洁 {' '.join(times)}",
+                responsible_user_id="u-cleaner1" if i % 2 else "u-cleaner2",
             )
         )
     for s in schedules:
@@ -557,7 +574,7 @@ def _simulate_cleaning(
     while day + timedelta(days=1) <= now:
         for n in range(rng.randint(3, 6)):
             area = points[f"A{rng.randint(1, len(AREAS)):02d}"]
-            at = day + timedelta(hours=2 + n * 1.5, minutes=rng.uniform(0, 30))  # 10:00+ local
+            at = day + timedelta(hours=10 + n * 1.5, minutes=rng.uniform(0, 30))  # 10:00+ local
             template = templates[area.template_id or ""]
             results = {i.key: ("fail" if rng.random() < 0.08 else "pass") for i in template.items}
             results[template.items[-1].key] = (

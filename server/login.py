@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import secrets
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import anyio
@@ -25,7 +28,14 @@ from server.settings import Settings
 from server.storage import Storage, UserRow
 from server.throttle import LoginThrottle
 
-__all__ = ["LoginRefused", "check_login", "wait_text"]
+__all__ = [
+    "LoginRefused",
+    "check_login",
+    "hash_token",
+    "issue_token",
+    "token_user",
+    "wait_text",
+]
 
 T = TypeVar("T")
 
@@ -84,3 +94,27 @@ async def check_login(
         new_hash = await _off_loop(limiter, queue, lambda: hash_password(password))
         storage.set_password_hash(user.id, new_hash)
     return user
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored hashed: a copy of the database signs nobody in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    storage: Storage, settings: Settings, user_id: str, device_id: str, now: datetime
+) -> str:
+    """A new sign-in token for `user_id` on `device_id` (a phone, or a console browser):
+    valid for `settings.token_days` unless revoked ("sign out this device")."""
+    token = secrets.token_urlsafe(settings.token_bytes)
+    storage.add_token(hash_token(token), user_id, device_id, now)
+    return token
+
+
+def token_user(storage: Storage, settings: Settings, token: str, now: datetime) -> UserRow | None:
+    """Whom a token signs in: None if it is unknown, revoked, expired, or its user is
+    deactivated."""
+    found = storage.token_info(hash_token(token))
+    if found is None or found[2] < now - timedelta(days=settings.token_days):
+        return None
+    return storage.user(found[0])

@@ -59,12 +59,20 @@ class FlutterPage:
     wait_ms: float = 10_000  # how long `sees` waits by default
 
     def __init__(self, page: Page, url: str, settle_ms: int = 2500) -> None:
-        self.page = page
+        self.page, self.settle_ms = page, settle_ms
         page.goto(url)
-        page.wait_for_selector("#loading", state="detached", timeout=60_000)
-        page.wait_for_timeout(settle_ms)
-        page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
-        page.wait_for_timeout(500)
+        self._settle()
+
+    def reload(self) -> None:
+        """The browser's reload (F5): a new Flet session in the same browser."""
+        self.page.reload()
+        self._settle()
+
+    def _settle(self) -> None:
+        self.page.wait_for_selector("#loading", state="detached", timeout=60_000)
+        self.page.wait_for_timeout(self.settle_ms)
+        self.page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
+        self.page.wait_for_timeout(500)
 
     def tap_until(
         self, name: str, shown: str, exact: bool = False, tries: int = 3, nth: int = 0

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from server.login import hash_token, issue_token, token_user
 from server.serve import ServerThread
+from server.settings import Settings
+from server.storage import Storage
 from tests.conftest import LiveServer
-from tests.factory import PASSWORD
+from tests.factory import PASSWORD, build_company
 
 
 def test_wrong_password_and_unknown_user_get_the_same_401(live_server):
@@ -179,3 +183,24 @@ def test_old_tokens_expire(live_server):
     with sqlite3.connect(live_server.settings.db_path) as db:
         db.execute("update tokens set created_at = '2020-01-01T00:00:00.000000+00:00'")
     assert guard.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_kept_token_signs_in_until_revoked_expired_or_deactivated(tmp_path):
+    """The console's reload path: `token_user` is the API's token check, whole."""
+    settings = Settings(data_dir=tmp_path)
+    build_company(settings)
+    storage = Storage(settings.db_path)
+    now = datetime.now(UTC)
+    manager = storage.user_by_name("manager")
+    assert manager is not None
+    token = issue_token(storage, settings, manager.id, "console", now)
+    assert token_user(storage, settings, token, now) == manager
+    assert token_user(storage, settings, token + "x", now) is None
+    late = now + timedelta(days=settings.token_days, seconds=1)
+    assert token_user(storage, settings, token, late) is None  # expired
+    storage.revoke_token(hash_token(token), now)
+    assert token_user(storage, settings, token, now) is None  # signed out
+    again = issue_token(storage, settings, manager.id, "console", now)
+    storage.update_person(manager.id, {"active": 0})
+    assert token_user(storage, settings, again, now) is None  # deactivated
+    storage.close()

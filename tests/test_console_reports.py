@@ -153,6 +153,7 @@ def test_screens_build_from_the_view_models(tmp_path: Path) -> None:
     appraisal = AppraisalScreen(console)
     texts = _texts(appraisal.build())
     assert "G1" in texts and "38.1" in texts and "83.3%" in texts
+    assert "整改按时率" in texts and "返工" in texts  # every weighted figure has a column
     console.wide = False  # on a phone: the same figures, each under its label
     phone = _texts(appraisal.build())
     assert "G1" in phone and "38.1" in phone and "83.3%" in phone and "覆盖率" in phone

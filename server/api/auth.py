@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from server.api.deps import AppSettings, CurrentCaller, Store, hash_token
-from server.login import check_login
+from server.api.deps import AppSettings, CurrentCaller, Store
+from server.login import check_login, issue_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -57,8 +56,7 @@ async def login(
         password=body.password,
         address=client_address(request),
     )
-    token = secrets.token_urlsafe(settings.token_bytes)
-    storage.add_token(hash_token(token), user.id, body.device_id, datetime.now(UTC))
+    token = issue_token(storage, settings, user.id, body.device_id, datetime.now(UTC))
     return LoginResponse(
         token=token,
         user=UserPublic(

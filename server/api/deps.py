@@ -6,7 +6,6 @@ loop, which is how one SQLite connection is shared safely.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -17,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from domain.models import Role
 from server import access
 from server.blobs import BlobStore
+from server.login import hash_token
 from server.settings import Settings
 from server.storage import Storage, UserRow
 
@@ -27,17 +27,12 @@ __all__ = [
     "Caller",
     "CurrentCaller",
     "Store",
-    "hash_token",
     "read_body",
     "require_admin",
     "require_reports",
     "require_reviewer",
     "require_site",
 ]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def _storage(request: Request) -> Storage:

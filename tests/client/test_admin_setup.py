@@ -174,6 +174,7 @@ def test_from_an_empty_server_an_admin_sets_a_site_up_in_the_console(tmp_path: P
             c.tap_until("预览未来7天", "未来7天共 168 次")
             c.shot("admin-03-schedule-preview")
             c.tap_until("保存排班", "停止")
+            c.sees("· 夜间巡逻 · ")  # the saved schedule names its route, not the route's id
 
             # The inspection template: reword an item, add one, publish version 2.
             c.tap_until("巡检模板", "本项目使用的模板")

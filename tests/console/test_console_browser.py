@@ -187,6 +187,11 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
         (alert,) = [a for a in alerts if a["kind"] == "not_started" and a["ack"]]
         assert alert["ack"]["by"] == "王建国" and alert["ack"]["comment"] == "已电话联系，马上开始"
 
+        # A reload (F5) keeps the lead signed in, on the same screen.
+        c.reload()
+        c.sees("王建国 已于")
+        assert page.get_by_role("textbox", name="密码").count() == 0
+
         # English, then a guard is sent to the phone app.
         c.tap_text("English")
         c.sees("Live")
@@ -197,6 +202,10 @@ def test_manager_reads_last_weeks_map_and_a_lead_acknowledges_a_round_not_starte
         c.sign_in("guard")
         c.sees("请使用手机App")
         c.shot("console-09-field-role")
+        page.get_by_role("button", name="退出登录").click()
+        page.wait_for_timeout(1500)
+        c.reload()  # signed out: the reload asks who it is
+        c.sees("用户名")
 
         # A phone: the menu opens a drawer.
         phone = browser.new_context(viewport=PHONE).new_page()

@@ -113,21 +113,25 @@ def _field(
 
 def first_site_form(c: Console) -> ft.Control:
     """What an admin with no site sees first: one form, one button."""
-    draft = {"name": "", "tz": "Asia/Shanghai", "address": ""}
+    draft = c.draft("first_site", name="", tz="Asia/Shanghai", address="")
 
     def create(_: Any) -> None:
         user = c.session.user()
         site = admin.create_site(c.session.storage, user, draft, datetime.now(UTC))
+        c.forget_draft("first_site")
         c.session.site_id = site["id"]
         c.current = "places"
+
+    def field(key: str, label: str) -> ft.TextField:
+        return _field(c.t(label), draft[key], lambda v: draft.__setitem__(key, v), 360)
 
     return ft.Container(
         ft.Column(
             [
                 ft.Text(c.t("first_site"), size=24, weight=ft.FontWeight.BOLD),
-                _field(c.t("site_name"), "", lambda v: draft.__setitem__("name", v), 360),
-                _field(c.t("site_tz"), draft["tz"], lambda v: draft.__setitem__("tz", v), 360),
-                _field(c.t("site_address"), "", lambda v: draft.__setitem__("address", v), 360),
+                field("name", "site_name"),
+                field("tz", "site_tz"),
+                field("address", "site_address"),
                 big_button(c.t("create_site"), guarded(c, create), icon=ft.Icons.ADD),
             ],
             spacing=16,
@@ -274,30 +278,35 @@ class PlacesScreen(ScreenView):
         )
 
     def _site_row(self, site: dict[str, Any]) -> ft.Control:
-        draft: dict[str, Any] = {}
+        form = f"site:{site['id']}"
+        draft = self.c.draft(form)  # only what was changed
 
         def save(_: Any) -> None:
             admin.update_site(
                 self.c.session.storage, self.c.session.user(), self.c.site_id, draft, self._now()
             )
+            self.c.forget_draft(form)
             self.c.toast(self.c.t("saved"))
 
-        new: dict[str, Any] = {"name": "", "tz": "Asia/Shanghai"}
+        new = self.c.draft("new_site", name="", tz="Asia/Shanghai")
 
         def create(_: Any) -> None:
             made = admin.create_site(
                 self.c.session.storage, self.c.session.user(), new, self._now()
             )
+            self.c.forget_draft("new_site")
             self.c.session.site_id = made["id"]
 
         row = ft.Row(
             [
                 _field(
-                    self.c.t("site_name"), site.get("name"), lambda v: draft.__setitem__("name", v)
+                    self.c.t("site_name"),
+                    draft.get("name", site.get("name")),
+                    lambda v: draft.__setitem__("name", v),
                 ),
                 _field(
                     self.c.t("site_address"),
-                    site.get("address"),
+                    draft.get("address", site.get("address")),
                     lambda v: draft.__setitem__("address", v),
                     320,
                 ),
@@ -311,7 +320,9 @@ class PlacesScreen(ScreenView):
                     icon=ft.Icons.QR_CODE,
                     filled=False,
                 ),
-                _field(self.c.t("site_name"), "", lambda v: new.__setitem__("name", v), 180),
+                _field(
+                    self.c.t("site_name"), new["name"], lambda v: new.__setitem__("name", v), 180
+                ),
                 big_button(
                     self.c.t("create_site"),
                     guarded(self.c, create),
@@ -461,22 +472,29 @@ class PlacesScreen(ScreenView):
     def _settings_row(self) -> ft.Control:
         storage, user = self.c.session.storage, self.c.session.user()
         current = admin.site_settings(storage, user, self.c.site_id)
-        draft: dict[str, Any] = {}
+        form = f"settings:{self.c.site_id}"
+        typed = self.c.draft(form)  # the text of each changed field, as typed
+        casts: dict[str, type] = {}
 
         def number(key: str, cast: type) -> Callable[[str], None]:
-            def set_value(text: str) -> None:
-                try:
-                    draft[key] = cast(text)
-                except ValueError:
-                    draft[key] = text  # named by the settings check
-
-            return set_value
+            casts[key] = cast
+            return lambda text: typed.__setitem__(key, text)
 
         def save(_: Any) -> None:
+            changes: dict[str, Any] = {}
+            for key, text in typed.items():
+                try:
+                    changes[key] = casts[key](text)
+                except ValueError:
+                    changes[key] = text  # named by the settings check
             admin.update_settings(
-                storage, self.c.session.user(), self.c.site_id, draft, self._now()
+                storage, self.c.session.user(), self.c.site_id, changes, self._now()
             )
+            self.c.forget_draft(form)
             self.c.toast(self.c.t("saved"))
+
+        def shown(key: str) -> Any:
+            return typed.get(key, current[key])
 
         return ft.Column(
             [
@@ -485,43 +503,43 @@ class PlacesScreen(ScreenView):
                     [
                         _field(
                             self.c.t("grace"),
-                            current["grace_minutes"],
+                            shown("grace_minutes"),
                             number("grace_minutes", int),
                             160,
                         ),
                         _field(
                             self.c.t("early"),
-                            current["early_minutes"],
+                            shown("early_minutes"),
                             number("early_minutes", int),
                             160,
                         ),
                         _field(
                             self.c.t("radius"),
-                            current["gps_radius_m"],
+                            shown("gps_radius_m"),
                             number("gps_radius_m", float),
                             160,
                         ),
                         _field(
                             self.c.t("threshold"),
-                            current["completion_threshold"],
+                            shown("completion_threshold"),
                             number("completion_threshold", float),
                             180,
                         ),
                         _field(
                             self.c.t("deadline"),
-                            current["rectification_deadline_hours"],
+                            shown("rectification_deadline_hours"),
                             number("rectification_deadline_hours", int),
                             180,
                         ),
                         _field(
                             self.c.t("response_hours"),
-                            current["anomaly_response_hours"],
+                            shown("anomaly_response_hours"),
                             number("anomaly_response_hours", int),
                             180,
                         ),
                         _field(
                             self.c.t("escalate_hours"),
-                            current["rectification_escalate_hours"],
+                            shown("rectification_escalate_hours"),
                             number("rectification_escalate_hours", int),
                             180,
                         ),

@@ -256,6 +256,7 @@ class RoutesScreen(ScreenView):
             for p in points
             if p["kind"] == "area"
         ]
+        names = {x["id"]: x["name"] for x in routes} | {p["id"]: p["name"] for p in points}
         people = [ft.DropdownOption(key="", text=self.c.t("nobody"))] + [
             ft.DropdownOption(key=p["id"], text=f"{p['name']} ({p['username']})")
             for p in self._people()
@@ -300,7 +301,8 @@ class RoutesScreen(ScreenView):
             ft.Row(
                 [
                     ft.Text(
-                        f"{x['name'] or x['id']} · {x['target_id']} · {_when(x)}",
+                        f"{x['name'] or x['id']} · {names.get(x['target_id'], x['target_id'])}"
+                        f" · {_when(x)}",
                         expand=True,
                     ),
                     ft.TextButton(

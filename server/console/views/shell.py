@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import flet as ft
@@ -32,12 +32,25 @@ from server.console.views.base import (
     big_button,
     message,
 )
-from server.login import LoginRefused, check_login, wait_text
+from server.login import (
+    LoginRefused,
+    check_login,
+    hash_token,
+    issue_token,
+    token_user,
+    wait_text,
+)
+from server.storage import UserRow
 
 __all__ = ["Console"]
 
 WIDE = 900  # px: at least this wide gets the navigation rail
 RAIL_DESTINATION_HEIGHT = 72  # px: one rail destination with its label, with room to spare
+# What the browser keeps (its local storage) so that a reload finds the same person on the
+# same screen and site: a sign-in token like a phone's, revoked by signing out or by
+# "sign out this device" (device `CONSOLE_DEVICE`) on the people screen.
+KEPT = "rounds.console."
+CONSOLE_DEVICE = "console"
 
 
 class Console:
@@ -49,8 +62,12 @@ class Console:
         self.current: str | None = None
         self.views: dict[str, ScreenView] = {}
         self.refusal: str | None = None  # why the signed-in user has no console
+        self.drafts: dict[str, dict[str, Any]] = {}
         self.wide = (page.width or 1280) >= WIDE
         self._tick: asyncio.Task[None] | None = None
+        self.prefs: ft.SharedPreferences | None = None  # the browser's keeping
+        self.token: str | None = None
+        self._kept: dict[str, str] = {}
 
     # -- for screens ---------------------------------------------------------------------
 
@@ -64,6 +81,14 @@ class Console:
         site_id = self.session.site_id or ""
         access.require_site(user, site_id)
         return site_id
+
+    def draft(self, form: str, **defaults: Any) -> dict[str, Any]:
+        """What is typed into `form`, kept across redraws (a refused save, a refresh) until
+        `forget_draft(form)` once it is saved."""
+        return self.drafts.setdefault(form, dict(defaults))
+
+    def forget_draft(self, form: str) -> None:
+        self.drafts.pop(form, None)
 
     def toast(self, text: str, error: bool = False) -> None:
         self.page.show_dialog(
@@ -128,6 +153,48 @@ class Console:
                 body = message(self.refusal_text(denied), error=True)
         self.page.controls = [ft.SafeArea(body, expand=True)]
         self.page.update()
+        if self.session.signed_in:
+            self._keep("screen", self.current or "")
+            self._keep("site", self.session.site_id or "")
+
+    def _keep(self, key: str, value: str) -> None:
+        """Have the browser keep `value` (only when it changed: each is a round trip)."""
+        if self.prefs is not None and self._kept.get(key) != value:
+            self._kept[key] = value
+            self.page.run_task(self.prefs.set, KEPT + key, value)
+
+    async def restore_sign_in(self) -> None:
+        """After a reload: the token the browser kept signs the same person in again, on
+        the screen and site they had. Anything amiss leaves the sign-in form."""
+        if self.prefs is None:
+            return
+        try:
+            token, screen, site = [
+                await self.prefs.get(KEPT + key) for key in ("token", "screen", "site")
+            ]
+        except Exception:  # a browser that keeps nothing: sign in as usual
+            return
+        if not isinstance(token, str) or self.session.signed_in:
+            return
+        user = token_user(self.state.storage, self.state.settings, token, datetime.now(UTC))
+        if user is None:  # revoked, expired, or the person deactivated
+            await self.prefs.remove(KEPT + "token")
+            return
+        self.token = token
+        self._signed_in(user)
+        if isinstance(site, str) and site in user.site_ids:
+            self.session.site_id = site
+        if isinstance(screen, str) and screen:
+            self.current = screen
+        self.render()
+
+    def _signed_in(self, user: UserRow) -> None:
+        self.session.sign_in(user)
+        try:
+            access.require_console(user)
+            self.refusal = None
+        except access.AccessDenied:
+            self.refusal = user.role
 
     def _frame(self) -> ft.Control:
         if not self.session.signed_in:
@@ -377,6 +444,12 @@ class Console:
         set_locale(self.page, self.session.lang)
 
     def _sign_out(self, _: Any) -> None:
+        if self.token is not None:
+            self.state.storage.revoke_token(hash_token(self.token), _now())
+            self.token = None
+        if self.prefs is not None:
+            self._kept.clear()
+            self.page.run_task(self.prefs.remove, KEPT + "token")
         self.session.sign_out()
         self.views.clear()
         self.current = None
@@ -418,12 +491,12 @@ class Console:
                     error.value = self.t("wrong_login")
                 self.page.update()
                 return
-            self.session.sign_in(user)
-            try:
-                access.require_console(user)
-                self.refusal = None
-            except access.AccessDenied:
-                self.refusal = user.role
+            self._signed_in(user)
+            if self.prefs is not None:
+                storage, settings = self.state.storage, self.state.settings
+                self.token = issue_token(storage, settings, user.id, CONSOLE_DEVICE, _now())
+                self._kept.clear()
+                self._keep("token", self.token)
             self.render()
 
         password.on_submit = submit
@@ -515,8 +588,14 @@ async def run_console(page: ft.Page, state: Any, screens: list[Screen]) -> Conso
     )
     page.padding = 0
     console = Console(page, state, screens)
+    console.prefs = ft.SharedPreferences()
     set_locale(page, console.session.lang)
     page.on_resize = console.on_resize
     console.render()
+    page.run_task(console.restore_sign_in)
     page.run_task(console.ticker)
     return console
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
