@@ -52,6 +52,7 @@ __all__ = [
     "TEAM_NAMES",
     "TEAM_PREFIX",
     "UNASSIGNED",
+    "UNASSIGNED_NAMES",
     "AnomalyFact",
     "Appraisal",
     "AppraisalInputs",
@@ -72,6 +73,7 @@ __all__ = [
     "score",
     "settings_from_dict",
     "settings_to_dict",
+    "subject_label",
     "team_label",
 ]
 
@@ -99,6 +101,20 @@ TEAM_NAMES: Mapping[str, tuple[str, str]] = {
     "cleaning": ("保洁组", "Cleaning"),
     "management": ("管理组", "Management"),
 }
+
+
+# How the UI languages (zh, en) name `UNASSIGNED`, on screen and in every file.
+UNASSIGNED_NAMES = ("（未指派）", "(unassigned)")
+
+
+def subject_label(subject_id: str, name: str, lang: str = "zh") -> str:
+    """An appraisal row (a person, a team ``team:<key>`` or `UNASSIGNED`) as the UI
+    language names it: the person's `name`, the team's name, or （未指派）."""
+    if subject_id == UNASSIGNED:
+        return UNASSIGNED_NAMES[0 if lang == "zh" else 1]
+    if subject_id.startswith(TEAM_PREFIX):
+        return team_label(subject_id, lang)
+    return name
 
 
 def team_label(team: str | None, lang: str = "zh") -> str:

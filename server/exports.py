@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.appraisal import TEAM_PREFIX, attribute, team_label
+from domain.appraisal import TEAM_PREFIX, attribute, subject_label, team_label
 from domain.schedules import local_day_bounds
 from domain.scoring import inspection_score
 from domain.wire import RecordKind
 from server import appraisal, reports
+from server.names import SiteNames, site_names
 from server.storage import Storage
 from server.xlsx_stream import SheetSpec, write_workbook
 
@@ -37,6 +38,7 @@ __all__ = [
     "ExportFilters",
     "Table",
     "csv_chunks",
+    "status_word",
     "table",
     "temp_path",
     "write_xlsx",
@@ -105,6 +107,7 @@ _STATUS_ZH = {
     "open": "待整改",
     "fixed": "待复检",
     "closed": "已关闭",
+    "void": "已作废",
     "walker": "巡逻人",
     "handed_over": "代巡(原责任人)",
     "rostered": "排班",
@@ -119,6 +122,14 @@ _STATUS_ZH = {
     "admin": "管理员",
     "quality": "品质部",
 }
+
+
+def status_word(value: str, lang: str = "zh") -> str:
+    """A stored state, status or role (``open``, ``missed``, ``guard``…) as files name it in
+    the language; an unknown value as stored."""
+    return _STATUS_ZH.get(value, value) if lang == "zh" else value
+
+
 _TITLE = {
     "visits": ("巡检记录", "Visits"),
     "inspections": ("品质检查", "Inspections"),
@@ -161,17 +172,17 @@ class _Context:
     lang: str
     progress: Progress | None
     points: dict[str, tuple[str, str]]  # id → (name, short code)
-    users: dict[str, str]
+    names: SiteNames  # templates, their items and people by name
     routes: dict[str, str]
 
     def local(self, at: datetime | None) -> datetime | None:
         return at.astimezone(self.tz).replace(tzinfo=None) if at else None
 
     def word(self, value: str) -> str:
-        return _STATUS_ZH.get(value, value) if self.lang == "zh" else value
+        return status_word(value, self.lang)
 
     def user(self, user_id: str | None) -> str:
-        return self.users.get(user_id, user_id) if user_id else ""
+        return self.names.people.get(user_id, user_id) if user_id else ""  # per row: inline
 
     def report(self, share: float) -> None:
         if self.progress is not None:
@@ -209,7 +220,7 @@ def _context(
         lang,
         progress,
         {p.id: (p.name, p.short_code) for p in storage.points(site_id)},
-        {u["id"]: u["name"] for u in storage.site_users(site_id)},
+        site_names(storage, site_id),
         routes,
     )
 
@@ -269,17 +280,22 @@ def _inspections(ctx: _Context) -> Iterator[tuple[Any, ...]]:
         if f.point_id is not None and r.point_id != f.point_id:
             continue
         results = r.body["results"]
-        failed = sorted(k for k, v in results.items() if v == "fail")
+        template_id, version = r.body["template_id"], r.body.get("template_version")
+        failed = [
+            ctx.names.item(template_id, version, k, ctx.lang)
+            for k, v in results.items()
+            if v == "fail"
+        ]
         yield (
             ctx.local(r.device_time),
             ctx.points.get(r.point_id or "", (r.point_id or "", ""))[0],
             ctx.user(r.user_id),
-            r.body["template_id"],
+            ctx.names.template(template_id, ctx.lang),
             sum(1 for v in results.values() if v == "pass"),
             len(failed),
             sum(1 for v in results.values() if v == "na"),
             inspection_score(results),
-            ", ".join(failed),
+            ("、" if ctx.lang == "zh" else ", ").join(failed),
         )
     ctx.report(1.0)
 
@@ -300,7 +316,7 @@ def _rectifications(ctx: _Context) -> Iterator[tuple[Any, ...]]:
         yield (
             ctx.local(opened),
             rect["point_name"],
-            rect["item"],
+            ctx.names.item(rect["template_id"], rect["template_version"], rect["item"], ctx.lang),
             ctx.user(rect["opened_by"]),
             ctx.user(rect["assignee_id"]),
             ctx.local(datetime.fromisoformat(rect["deadline"])),
@@ -339,9 +355,9 @@ def _appraisal(ctx: _Context) -> Iterator[tuple[Any, ...]]:
         if ctx.filters.user_id is not None and row["id"] != ctx.filters.user_id:
             continue
         fig, visits = row["figures"], row["figures"]["visits"]
-        team = row["team"] or row["id"]
+        team = row["team"] or (row["id"] if row["id"].startswith(TEAM_PREFIX) else None)
         yield (
-            team_label(row["id"], ctx.lang) if row["id"].startswith(TEAM_PREFIX) else row["name"],
+            subject_label(row["id"], row["name"], ctx.lang),
             ctx.word(row["role"] or ""),
             team_label(team, ctx.lang),
             visits["expected"],

@@ -5,20 +5,27 @@ changes it), coverage totals, a bar chart of coverage by day, tables of coverage
 and by person (with each person's appraisal score), inspection pass rate by area and the
 items that fail most (with bars), rectifications, anomalies by type, and the coverage map.
 An empty month says so instead of printing empty tables.
+
+A Chinese document that leaves the company: every time in the site's time, every person,
+template item and state by the names the console shows (`server.names`,
+`domain.appraisal.subject_label`, `server.exports.status_word`).
 """
 
 from __future__ import annotations
 
 import io
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from domain.appraisal import team_label
+from domain.appraisal import subject_label, team_label
 from server import appraisal, dashboards
 from server.blobs import BlobStore
+from server.exports import status_word
 from server.label_images import FONT_FILE
+from server.names import site_names
 from server.storage import Storage
 
 __all__ = ["monthly_report_pdf", "simple_map_png"]
@@ -77,23 +84,38 @@ class _Report(FPDF):
             if self.get_y() > 270:
                 self.add_page()
             for value, w in zip(row, widths, strict=True):
-                self.cell(w, 6, value[:40], border=1)
+                self.cell(w, 6, self.fit(value, w - 2), border=1)
             self.ln()
         self.set_font("cjk", size=10)
 
+    def fit(self, text: str, width: float) -> str:
+        """`text` in the current font, cut with "…" so it takes at most `width` mm."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text + "…"
+
     def bars(
-        self, items: list[tuple[str, float | None]], *, scale: float = 1.0, unit: str = "%"
+        self,
+        items: list[tuple[str, float | None]],
+        *,
+        scale: float = 1.0,
+        unit: str = "%",
+        label_width: float = 28,
     ) -> None:
-        """Horizontal bars, one per item: value / scale of the width, coloured by level."""
+        """Horizontal bars, one per item: value / scale of the width, coloured by level.
+        Labels are cut to `label_width` mm so they never run into the bars."""
         if not items:
             return
         self.set_font("cjk", size=8)
-        left, width = self.l_margin + 28, self.w - self.l_margin - self.r_margin - 45
+        left = self.l_margin + label_width
+        width = self.w - self.l_margin - self.r_margin - label_width - 17
         for label, value in items:
             if self.get_y() > 272:
                 self.add_page()
             y = self.get_y()
-            self.cell(28, 4.5, label[:14])
+            self.cell(label_width, 4.5, self.fit(label, label_width - 1.5))
             share = 0.0 if value is None else max(0.0, min(1.0, value / scale))
             colour = _colour(value) if unit == "%" else _RED
             self.set_fill_color(*colour)
@@ -112,6 +134,7 @@ def simple_map_png(storage: Storage, site_id: str, by_point: dict[str, float | N
     w, h = 1200, 800
     img = Image.new("RGB", (w, h), (245, 245, 245))
     d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT_FILE), 20)
     unplaced = 0
     for p in storage.points(site_id):
         if p.plan_x is None or p.plan_y is None:
@@ -122,7 +145,7 @@ def simple_map_png(storage: Storage, site_id: str, by_point: dict[str, float | N
             [x - 12, y - 12, x + 12, y + 12], fill=_colour(by_point.get(p.id)), outline="white"
         )
     if unplaced:
-        d.text((10, h - 24), f"not placed: {unplaced}", fill=(80, 80, 80))
+        d.text((10, h - 30), f"未放置在平面图上的点位：{unplaced}", fill=(80, 80, 80), font=font)
     out = io.BytesIO()
     img.save(out, format="PNG")
     return out.getvalue()
@@ -159,7 +182,8 @@ def monthly_report_pdf(
     site = storage.site(site_id)
     if site is None:
         raise KeyError(site_id)
-    tz = month.start.tzinfo
+    tz = ZoneInfo(site["tz"])
+    names = site_names(storage, site_id)
     dash = dashboards.site_dashboard(storage, site_id, month.start, month.end, now)
     apr = appraisal.month_appraisal(storage, site_id, month, now)
     title = f"{site['name']} 月度报告 {month.label}"
@@ -168,16 +192,15 @@ def monthly_report_pdf(
     pdf.set_font("cjk", size=18)
     pdf.cell(0, 12, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=9)
-    local_now = now.astimezone(tz) if tz else now
-    pdf.line_text(f"生成时间 Generated: {local_now:%Y-%m-%d %H:%M}", 9)
+    pdf.line_text(f"生成时间：{now.astimezone(tz):%Y-%m-%d %H:%M}", 9)
     records, head = storage.chain_head(site_id)
-    pdf.line_text(f"记录链 Record chain: {records} 条记录 records; 链头 head: {head}", 8)
+    pdf.line_text(f"记录链：{records} 条记录；链头：{head}", 8)
 
     cov = dash["coverage"]
     total = cov["total"]
-    pdf.heading("一、巡更与保洁覆盖 Coverage")
+    pdf.heading("一、巡更与保洁覆盖")
     if not total["expected"]:
-        pdf.line_text("本月没有应到的巡更或保洁。No visits were due this month.")
+        pdf.line_text("本月没有应到的巡更或保洁。")
     else:
         pdf.line_text(
             f"应到 {total['expected']} 次；准时 {total['on_time']}，迟到 {total['late']}，"
@@ -185,10 +208,10 @@ def monthly_report_pdf(
             f"覆盖率 {_pct(total['coverage'])}，准时率 {_pct(total['punctuality'])}。"
         )
         pdf.ln(1)
-        pdf.line_text("按日覆盖率 Coverage by day", 9)
+        pdf.line_text("按日覆盖率", 9)
         pdf.bars([(d["key"][5:], d["coverage"]) for d in cov["by_day"]])
         pdf.ln(2)
-        pdf.line_text("按路线/区域 By route or area", 9)
+        pdf.line_text("按路线/区域", 9)
         pdf.table_rows(
             ["路线/区域", "应到", "准时", "迟到", "漏检", "覆盖率", "准时率"],
             [
@@ -205,12 +228,12 @@ def monthly_report_pdf(
             ],
             [50, 20, 20, 20, 20, 25, 25],
         )
-    pdf.heading("二、人员考核 Appraisal")
+    pdf.heading("二、人员考核")
     pdf.table_rows(
         ["人员", "班组", "应到", "漏检", "覆盖率", "准时率", "合格率", "得分"],
         [
             [
-                p["name"],
+                subject_label(p["id"], p["name"]),
                 team_label(p["team"], "zh"),
                 str(p["figures"]["visits"]["expected"]),
                 str(p["figures"]["visits"]["missed"]),
@@ -225,9 +248,9 @@ def monthly_report_pdf(
     )
 
     ins = dash["inspections"]
-    pdf.heading("三、品质检查 Inspections")
+    pdf.heading("三、品质检查")
     if not ins["inspections"]:
-        pdf.line_text("本月没有品质检查。No inspections this month.")
+        pdf.line_text("本月没有品质检查。")
     else:
         pdf.line_text(f"检查 {ins['inspections']} 次，合格率 {_pct(ins['pass_rate'])}。")
         pdf.table_rows(
@@ -247,12 +270,17 @@ def monthly_report_pdf(
         failing = [r for r in ins["by_item"] if r["failed"]][:10]
         if failing:
             pdf.ln(2)
-            pdf.line_text("不合格最多的检查项 Items failing most", 9)
+            pdf.line_text("不合格最多的检查项", 9)
             most = max(r["failed"] for r in failing)
-            pdf.bars([(r["label"], float(r["failed"])) for r in failing], scale=most, unit="")
+            pdf.bars(
+                [(r["label"], float(r["failed"])) for r in failing],
+                scale=most,
+                unit="",
+                label_width=70,
+            )
 
     rect = dash["rectifications"]
-    pdf.heading("四、整改 Rectifications")
+    pdf.heading("四、整改")
     pdf.line_text(
         f"本月开单 {rect['opened']}，已关闭 {rect['closed']}（超期关闭 {rect['closed_late']}），"
         f"未关闭 {rect['open']}（超期 {rect['overdue']}），退回 {rect['reopened']} 次。"
@@ -262,17 +290,17 @@ def monthly_report_pdf(
         [
             [
                 r["point_name"],
-                r["item"],
-                r["assignee_id"] or "—",
-                r["deadline"][:16].replace("T", " "),
-                ("超期 " if r["overdue"] else "") + r["state"],
+                names.item(r["template_id"], r["template_version"], r["item"]),
+                names.person(r["assignee_id"]) or "—",
+                f"{datetime.fromisoformat(r['deadline']).astimezone(tz):%Y-%m-%d %H:%M}",
+                status_word(r["state"]) + (" · 超期" if r["overdue"] else ""),
             ]
             for r in rect["open_list"][:40]
         ],
-        [45, 35, 35, 40, 25],
+        [40, 55, 30, 35, 25],
     )
     anomalies = dash["anomalies"]
-    pdf.heading("五、异常 Anomalies")
+    pdf.heading("五、异常")
     pdf.line_text(f"上报 {anomalies['reported']} 起。")
     pdf.table_rows(
         ["类型", "数量"],
@@ -283,9 +311,9 @@ def monthly_report_pdf(
     by_point = _point_coverage(storage, site_id, month, now)
     png, kind = _map_png(storage, blobs, site_id, month, now, by_point)
     pdf.add_page()
-    pdf.heading("六、覆盖地图 Coverage map")
+    pdf.heading("六、覆盖地图")
     if kind == "simple":
-        pdf.line_text("（简图：按点位覆盖率着色 — plain map coloured by each point's coverage）", 8)
+        pdf.line_text("（简图：按点位覆盖率着色）", 8)
     pdf.image(io.BytesIO(png), w=pdf.w - pdf.l_margin - pdf.r_margin)
     return bytes(pdf.output())
 

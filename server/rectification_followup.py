@@ -24,6 +24,7 @@ from domain.wire import RecordKind
 from server import reports
 from server.access import AccessDenied
 from server.ingest import INSPECTORS, rectification_events
+from server.names import site_names
 from server.storage import Storage, StoredRecord, UserRow
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -62,32 +63,17 @@ def split_id(rect_id: str) -> tuple[str, str]:
     return inspection_id, item
 
 
-def _labels(storage: Storage, site_id: str) -> dict[tuple[Any, ...], tuple[str, str]]:
-    """Item labels by (template, version, item) — what the inspection was made with, so
-    a later rewording never changes a past inspection — and by (template, item), the
-    newest, for a record that names no version."""
-    labels: dict[tuple[Any, ...], tuple[str, str]] = {}
-    for template in sorted(storage.templates(site_id), key=lambda t: t.version):
-        for it in template.items:
-            labels[(template.id, it.key)] = (it.label_zh, it.label_en)
-            labels[(template.id, template.version, it.key)] = (it.label_zh, it.label_en)
-    return labels
-
-
 def _decorate(
     items: Iterable[dict[str, Any]], storage: Storage, site_id: str, now: datetime
 ) -> list[dict[str, Any]]:
     delay = escalate_after(storage.site_settings_json(site_id))
-    names = storage.user_names(site_id)
-    labels = _labels(storage, site_id)
+    site = site_names(storage, site_id)
+    names = site.people
     out = []
     for item in items:
         deadline = datetime.fromisoformat(item["deadline"])
         up = escalated(deadline, item["state"] in ("closed", reports.VOID), now, delay)
-        zh, en = labels.get(
-            (item["template_id"], item.get("template_version"), item["item"]),
-            labels.get((item["template_id"], item["item"]), (item["item"], item["item"])),
-        )
+        zh, en = site.item_pair(item["template_id"], item.get("template_version"), item["item"])
         out.append(
             item
             | {

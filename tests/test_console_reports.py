@@ -75,7 +75,11 @@ def test_exports_report_progress_and_download_once(tmp_path: Path) -> None:
     token, name = vm.make_export(
         storage, _user(storage, "mgr"), "tiny", "all_xlsx", *MARCH, NOW, seen.append
     )
-    assert name.endswith(".xlsx") and seen[-1] == pytest.approx(1.0)
+    assert name == "tiny-all-2026-03.xlsx" and seen[-1] == pytest.approx(1.0)
+    # walk4 bug 4: a month east of UTC starts the day before in UTC; the file is named
+    # after the site's month, like the PDF
+    _, csv_name = vm.make_export(storage, _user(storage, "mgr"), "tiny", "visits_csv", *MARCH, NOW)
+    assert csv_name == "tiny-visits-2026-03.csv"
     pdf_token, pdf_name = vm.make_export(
         storage, _user(storage, "mgr"), "tiny", "report_pdf", *MARCH, NOW
     )

@@ -3,14 +3,18 @@ the schedule form, audit lines, and labels behind the same permission check."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from server import admin, people
 from server.access import AccessDenied
 from server.console.models.setup import (
     ScheduleDraft,
     audit_line,
+    audit_names,
+    audit_time,
     labels_for,
     move,
     parse_times,
@@ -56,21 +60,67 @@ def test_saving_a_schedule_needs_a_preview_of_the_fields_as_they_are():
     assert not draft.preview_current
 
 
-def test_an_audit_line_names_what_changed():
-    line = audit_line(
+def test_audit_lines_read_in_chinese_in_site_time_by_name(tmp_path: Path):
+    """walk4 bug 9: the log showed UTC and raw dicts with ids and English keys, cut
+    mid-word; each line now says what changed, by name, in the console's words, while the
+    API keeps the whole before/after."""
+    import server.console.views  # noqa: F401  (the screens' words the lines reuse)
+
+    settings = Settings(data_dir=tmp_path)
+    build_company(settings)
+    storage = Storage(settings.db_path)
+    manager = storage.user_by_name("manager")
+    assert manager is not None
+    now = datetime(2026, 11, 27, 4, 54, 42, tzinfo=UTC)  # 12:54:42 in Shanghai
+    made = people.create_person(
+        storage, manager, "alpha", {"username": "zhangsan", "name": "张三", "role": "guard"}, now
+    )
+    people.update_person(
+        storage, manager, "alpha", made["id"], {"name": "张三丰", "role": "guard_lead"}, now
+    )
+    admin.update_settings(storage, manager, "alpha", {"grace_minutes": 20}, now)
+    point = admin.save_point(
+        storage,
+        manager,
+        "alpha",
+        None,
+        {"name": "东门岗", "kind": "checkpoint", "zone": "东区", "checks": ["灭火器"]},
+        now,
+    )
+    admin.retire_point(storage, manager, "alpha", point["id"], now)
+
+    entries = admin.audit_log(storage, manager, "alpha")
+    names = audit_names(storage, "alpha")
+    lines = [audit_line(e, names) for e in entries]
+    assert [audit_time(e["at"], names) for e in entries] == ["2026-11-27 12:54:42"] * 5
+    assert lines[2:] == [
+        "修改项目设置 Alpha：迟到宽限（分钟） 15 → 20",
+        "修改人员 张三丰：姓名 张三 → 张三丰；岗位 秩序维护员 → 保安队长",
+        "新增人员 张三丰：姓名 张三；登录名 zhangsan；岗位 秩序维护员；所属项目 Alpha",
+    ]
+    assert lines[1].startswith("新增点位 东门岗：点位名称 东门岗；类型 巡更点；区域/楼栋 东区")
+    assert lines[0] in ("删除点位 东门岗", "停用点位 东门岗：已停用 是")
+    for line in lines:
+        assert made["id"] not in line and point["id"] not in line
+        assert not any(c in line for c in "{}'[]") and "None" not in line
+    # the whole change stays in the entry the API returns
+    update = entries[3]
+    assert (update["before"]["role"], update["after"]["role"]) == ("guard", "guard_lead")
+    assert update["after"]["id"] == made["id"] and update["after"]["site_ids"] == ["alpha"]
+    # English on the English console, and long values cut with "…", never mid-character
+    english = audit_line(entries[3], audit_names(storage, "alpha", "en"))
+    assert english == "person changed 张三丰：Name 张三 → 张三丰；Role guard → guard lead"
+    long = audit_line(
         {
-            "action": "point.update",
-            "target": "c01",
-            "before": {"name": "A", "zone": "Z"},
-            "after": {"name": "B", "zone": "Z"},
-        }
+            "action": "site.update",
+            "target": "alpha",
+            "before": {"address": ""},
+            "after": {"address": "湖" * 300},
+        },
+        names,
     )
-    assert line == "point.update c01: name: 'A' → 'B'"
-    worded = audit_line(
-        {"action": "point.retire", "target": "c02", "before": None, "after": {"retired": True}},
-        lambda action: {"point.retire": "停用点位"}[action],
-    )
-    assert worded == "停用点位 c02: {'retired': True}"
+    assert long == f"修改项目 Alpha：地址 — → {'湖' * 39}…"
+    storage.close()
 
 
 def test_labels_print_only_for_admins_of_the_site(tmp_path: Path):

@@ -70,16 +70,21 @@ def test_visits_xlsx_has_real_dates_numbers_and_filters(server: str) -> None:
 def test_all_tables_on_their_own_sheets(server: str) -> None:
     mgr = login(server, "mgr")
     response = mgr.get("/api/v1/sites/tiny/exports/all.xlsx", params={"month": "2026-03"})
+    # named by the site's first day, not UTC's (28 February 16:00)
+    assert response.headers["content-disposition"].endswith("tiny-all-20260301.xlsx")
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["巡检记录", "品质检查", "整改", "异常", "月度考核"]
     inspections = list(wb["品质检查"].iter_rows(values_only=True))
-    assert [(r[1], r[4], r[5], r[6], r[8]) for r in inspections[1:]] == [
-        ("一号楼大堂", 2, 1, 1, "glass"),
-        ("一号楼大堂", 2, 0, 0, None),  # an empty cell
+    # templates and their items by name, never by id or key
+    assert [(r[1], r[3], r[4], r[5], r[6], r[8]) for r in inspections[1:]] == [
+        ("一号楼大堂", "六清三无", 2, 1, 1, "门窗玻璃清洁"),
+        ("一号楼大堂", "六清三无", 2, 0, 0, None),  # an empty cell
     ]
     assert inspections[1][7] == pytest.approx(2 / 3)
     rect = list(wb["整改"].iter_rows(values_only=True))[1:]
-    assert [(r[2], r[4], r[6], r[7], r[8]) for r in rect] == [("glass", "CL1", "已关闭", False, 1)]
+    assert [(r[2], r[4], r[6], r[7], r[8]) for r in rect] == [
+        ("门窗玻璃清洁", "CL1", "已关闭", False, 1)
+    ]
     anomalies = list(wb["异常"].iter_rows(values_only=True))[1:]
     assert [(r[1], r[2], r[3], r[4]) for r in anomalies] == [("G1", "东门", "消防", "灭火器过期")]
     appraisal_ws = wb["月度考核"]

@@ -128,7 +128,9 @@ async def export(
     filters = exports.ExportFilters(route_id, point_id, user_id, status)
     names = list(exports.TABLES) if name == "all" else [name]
     now = datetime.now(UTC)
-    stem = f"{site_id}-{name}-{lo.astimezone(UTC):%Y%m%d}"
+    site = storage.site(site_id)
+    assert site is not None
+    stem = f"{site_id}-{name}-{lo.astimezone(ZoneInfo(site['tz'])):%Y%m%d}"  # the site's day
     disposition = f"attachment; filename*=UTF-8''{quote(stem)}.{kind}"
     path = storage.path
 

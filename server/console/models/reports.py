@@ -194,11 +194,12 @@ def make_export(
     permission check runs here, on the user as stored now."""
     access.require_reports(user, site_id)
     table, kind = EXPORT_CHOICES[choice]
-    stem = f"{site_id}-{table}-{month_label(start, ZoneInfo('UTC'))}"
+    site = storage.site(site_id)
+    assert site is not None
+    label = month_label(start, ZoneInfo(site["tz"]))  # the site's month, not UTC's
+    stem = f"{site_id}-{table}-{label}"
     if kind == "pdf":
-        site = storage.site(site_id)
-        assert site is not None
-        month = _month(storage, site_id, month_label(start, ZoneInfo(site["tz"])))
+        month = _month(storage, site_id, label)
         path = exports.temp_path(".pdf")
         path.write_bytes(monthly_report_pdf(storage, site_id, month, now))
         if progress:

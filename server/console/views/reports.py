@@ -11,7 +11,7 @@ from typing import Any
 import flet as ft
 import flet_charts as fch
 
-from domain.appraisal import TEAM_PREFIX, UNASSIGNED, team_label
+from domain.appraisal import subject_label, team_label
 from server.console.i18n import register
 from server.console.models import reports as vm
 from server.console.views.base import BIG, GREEN, GREY, RED, ScreenView, big_button, message
@@ -77,7 +77,6 @@ register(
         "rep_col_self": ("自检合格率", "Self-check pass rate"),
         "rep_col_company": ("抽检合格率", "Spot-check pass rate"),
         "rep_col_gap": ("差距", "Gap"),
-        "rep_unassigned": ("（未指派）", "(unassigned)"),
     }
 )
 
@@ -207,13 +206,7 @@ class AppraisalScreen(ScreenView):
         rows, cards = [], []
         for p in [*data["people"], *data["teams"]]:
             f = p["figures"]
-            name = (
-                t("rep_unassigned")
-                if p["id"] == UNASSIGNED
-                else team_label(p["id"], s.lang)
-                if p["id"].startswith(TEAM_PREFIX)
-                else p["name"]
-            )
+            name = subject_label(p["id"], p["name"], s.lang)
             missed = ft.TextButton(
                 str(f["visits"]["missed"]),
                 key=f"missed-{p['id']}",
@@ -270,10 +263,7 @@ class AppraisalScreen(ScreenView):
         s = self.c.session
         count, lines = vm.fact_lines(s.storage, user, site_id, label, s.now(), who, figure, s.lang)
         name = next((u["name"] for u in s.storage.site_users(site_id) if u["id"] == who), who)
-        if who == UNASSIGNED:
-            name = self.c.t("rep_unassigned")
-        elif who.startswith(TEAM_PREFIX):
-            name = team_label(who, s.lang)
+        name = subject_label(who, name, s.lang)
         tiles = [
             ft.ListTile(
                 title=ft.Text(line.text, color=RED if line.bad else None),

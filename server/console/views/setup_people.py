@@ -15,7 +15,7 @@ import flet as ft
 from domain.models import Role
 from server import admin, imports, people
 from server.console.i18n import register
-from server.console.models.setup import ImportDraft, audit_line
+from server.console.models.setup import ImportDraft, audit_line, audit_names, audit_time
 from server.console.refusals import refusal_text
 from server.console.views.base import (
     BIG,
@@ -354,22 +354,16 @@ class PeopleScreen(ScreenView):
 
 
 class AuditScreen(ScreenView):
-    def _action(self, action: str) -> str:
-        """An audit action in the console's language ("point.create" → "新增点位")."""
-        key = "audit_" + action.replace(".", "_")
-        text = self.c.t(key)
-        return action if text == key else text
-
     def build(self) -> ft.Control:
-        entries = admin.audit_log(
-            self.c.session.storage, self.c.session.user(), self.c.site_id, 300
-        )
+        s = self.c.session
+        entries = admin.audit_log(s.storage, s.user(), self.c.site_id, 300)
         if not entries:
             return message(self.c.t("audit_empty"), icon=ft.Icons.HISTORY)
+        names = audit_names(s.storage, self.c.site_id, s.lang)
         rows: list[ft.Control] = []
         for e in entries:
-            at, who = e["at"][:19].replace("T", " "), e["user_name"]
-            what = audit_line(e, self._action)
+            at, who = audit_time(e["at"], names), e["user_name"]
+            what = audit_line(e, names)
             if self.c.wide:
                 rows.append(
                     ft.Row(
