@@ -42,6 +42,7 @@ def create_admin(storage: Storage, username: str, company: str) -> str:
         role="admin",
         password_hash=hash_password(password),
         site_ids=[],
+        password_to_change=True,
     )
     return password
 

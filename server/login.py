@@ -23,6 +23,8 @@ import anyio
 import anyio.to_thread
 from fastapi import HTTPException
 
+from domain.admin import credential_problem, parse_role
+from domain.models import Role
 from server.passwords import hash_password, needs_rehash, verify_password
 from server.settings import Settings
 from server.storage import Storage, UserRow
@@ -30,6 +32,7 @@ from server.throttle import LoginThrottle
 
 __all__ = [
     "LoginRefused",
+    "change_own_password",
     "check_login",
     "hash_token",
     "issue_token",
@@ -94,6 +97,42 @@ async def check_login(
         new_hash = await _off_loop(limiter, queue, lambda: hash_password(password))
         storage.set_password_hash(user.id, new_hash)
     return user
+
+
+async def change_own_password(
+    *,
+    storage: Storage,
+    settings: Settings,
+    throttle: LoginThrottle,
+    limiter: anyio.CapacityLimiter,
+    user: UserRow,
+    current: str,
+    new: str,
+    address: str,
+    keep_token_hash: str | None,
+    now: datetime,
+) -> int:
+    """The signed-in person sets their own password: the current one is checked as a
+    login is (same throttle, same worker threads), the new one by the rules an admin's
+    must follow, and every other sign-in of theirs is revoked. How many were revoked."""
+    await check_login(
+        storage=storage,
+        settings=settings,
+        throttle=throttle,
+        limiter=limiter,
+        username=user.username,
+        password=current,
+        address=address,
+    )
+    problem = credential_problem(new, parse_role(user.role) or Role.GUARD)
+    if problem is None and new == current:
+        problem = "the new password must differ from the current one"
+    if problem is not None:
+        raise LoginRefused(422, problem)
+    new_hash = await _off_loop(limiter, settings.login_queue, lambda: hash_password(new))
+    with storage.transaction():
+        storage.set_own_password(user.id, new_hash)
+        return storage.revoke_tokens_except(user.id, keep_token_hash, now)
 
 
 def hash_token(token: str) -> str:

@@ -163,6 +163,7 @@ def add_people(
                 role=d["role"],
                 password_hash=password_hash,
                 site_ids=d["site_ids"],
+                password_to_change=True,
             )
             public = {k: v for k, v in d.items() if k != "password"} | {"id": person_id}
             audit(storage, user, site_id, "person.create", person_id, None, public, now)
@@ -242,7 +243,9 @@ def reset_secret(
         raise AdminError(422, error)
     plain = secret or new_password()
     with storage.transaction():
-        storage.update_person(person_id, {"password_hash": hash_password(plain)})
+        storage.update_person(
+            person_id, {"password_hash": hash_password(plain), "password_to_change": 1}
+        )
         revoked = storage.revoke_device(person_id, None, now)
         audit(storage, user, site_id, "person.password", person_id, None, {"revoked": revoked}, now)
     return {"id": person_id, "one_time_password": None if secret else plain, "signed_out": revoked}

@@ -434,6 +434,13 @@ def m014_point_scans_index(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m016_password_to_change(db: sqlite_utils.Database) -> None:
+    """A password an admin set or generated (a new account, a reset, the first admin) is
+    known to someone else: its owner must choose their own at the next console sign-in."""
+    db.execute("alter table users add column password_to_change integer not null default 0")
+
+
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: str
@@ -644,6 +651,7 @@ class Storage(
         role: str,
         password_hash: str,
         site_ids: Sequence[str],
+        password_to_change: bool = False,
     ) -> None:
         with self.db.atomic():
             self.db.table("users").insert(
@@ -655,6 +663,7 @@ class Storage(
                     "role": role,
                     "password_hash": password_hash,
                     "active": 1,
+                    "password_to_change": int(password_to_change),
                 }
             )
             self.db.table("user_sites").insert_all(

@@ -333,6 +333,26 @@ class AdminQueries:
             )
         ]
 
+    def password_to_change(self, user_id: str) -> bool:
+        """Whether the person's password was set by someone else (see m016)."""
+        row = self.db.execute(
+            "select password_to_change from users where id = ?", [user_id]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def set_own_password(self, user_id: str, password_hash: str) -> None:
+        self.db.table("users").update(
+            user_id, {"password_hash": password_hash, "password_to_change": 0}
+        )
+
+    def revoke_tokens_except(self, user_id: str, keep_hash: str | None, at: datetime) -> int:
+        """Sign the person out everywhere but the token `keep_hash`; how many."""
+        return self.db.execute(
+            "update tokens set revoked_at = ? where user_id = ? and revoked_at is null"
+            " and token_hash is not ?",
+            [_storage.iso(at), user_id, keep_hash],
+        ).rowcount
+
     def revoke_device(self, user_id: str, device_id: str | None, at: datetime) -> int:
         """Revoke the person's tokens on one device (all devices if None); how many."""
         sql = "update tokens set revoked_at = ? where user_id = ? and revoked_at is null"

@@ -204,3 +204,48 @@ def test_a_kept_token_signs_in_until_revoked_expired_or_deactivated(tmp_path):
     storage.update_person(manager.id, {"active": 0})
     assert token_user(storage, settings, again, now) is None  # deactivated
     storage.close()
+
+
+def test_an_admin_set_password_must_be_changed_and_changing_it_signs_out_other_devices(
+    live_server,
+):
+    manager = live_server.login("manager")
+    made = manager.post(
+        "/api/v1/sites/alpha/people",
+        json={"username": "newlead", "name": "新队长", "role": "guard_lead"},
+    )
+    assert made.status_code == 201, made.text
+    one_time = made.json()["one_time_password"]
+
+    def login(password: str, device: str) -> httpx.Response:
+        return httpx.post(
+            f"{live_server.url}/api/v1/auth/login",
+            json={"username": "newlead", "password": password, "device_id": device},
+        )
+
+    first = login(one_time, "phone").json()
+    assert first["must_change_password"] is True
+    other = login(one_time, "tablet").json()["token"]
+    me = httpx.Client(
+        base_url=live_server.url, headers={"Authorization": f"Bearer {first['token']}"}
+    )
+    change = "/api/v1/auth/password"
+    wrong = me.post(change, json={"current_password": "nope", "new_password": "x" * 10})
+    assert wrong.status_code == 401
+    short = me.post(change, json={"current_password": one_time, "new_password": "short"})
+    assert short.status_code == 422 and "8-128" in short.json()["detail"]
+    same = me.post(change, json={"current_password": one_time, "new_password": one_time})
+    assert same.status_code == 422
+    done = me.post(change, json={"current_password": one_time, "new_password": "only-mine-2026"})
+    assert done.status_code == 204
+    assert me.get("/api/v1/auth/me").status_code == 200  # this device stays signed in
+    tablet = httpx.get(
+        f"{live_server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {other}"}
+    )
+    assert tablet.status_code == 401  # every other device is signed out
+    assert login(one_time, "phone").status_code == 401
+    again = login("only-mine-2026", "phone").json()
+    assert again["must_change_password"] is False
+    # A manager's reset hands out a new one-time password: to be changed again.
+    reset = manager.post(f"/api/v1/sites/alpha/people/{made.json()['id']}/password", json={})
+    assert login(reset.json()["one_time_password"], "phone").json()["must_change_password"]

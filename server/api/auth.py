@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server.api.deps import AppSettings, CurrentCaller, Store
-from server.login import check_login, issue_token
+from server.login import change_own_password, check_login, issue_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -30,6 +30,14 @@ class UserPublic(BaseModel):
 class LoginResponse(BaseModel):
     token: str
     user: UserPublic
+    must_change_password: bool = Field(
+        description="the password was set by an admin: the owner should choose their own"
+    )
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
 
 
 def client_address(request: Request) -> str:
@@ -66,6 +74,39 @@ async def login(
             role=user.role,
             site_ids=list(user.site_ids),
         ),
+        must_change_password=storage.password_to_change(user.id),
+    )
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    responses={
+        401: {"description": "the current password is wrong, or the login expired"},
+        422: {"description": "the new password breaks the rules (8-128 characters, or a PIN)"},
+        429: {"description": "too many failed attempts from this address, wait"},
+        503: {"description": "too many logins at once, try again"},
+    },
+)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
+    caller: CurrentCaller,
+    storage: Store,
+    settings: AppSettings,
+) -> None:
+    """Choose one's own password: every other device of this person is signed out."""
+    await change_own_password(
+        storage=storage,
+        settings=settings,
+        throttle=request.app.state.login_throttle,
+        limiter=request.app.state.hash_limiter,
+        user=caller.user,
+        current=body.current_password,
+        new=body.new_password,
+        address=client_address(request),
+        keep_token_hash=caller.token_hash,
+        now=datetime.now(UTC),
     )
 
 

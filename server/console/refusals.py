@@ -240,6 +240,11 @@ MESSAGES: tuple[Message, ...] = (
         "password must be 8-128 characters (or a 6-digit PIN for field staff)",
         "密码须为 8-128 个字符（一线员工可用 6 位数字 PIN）",
     ),
+    # -- sign-in and one's own password (server/login.py) ---------------------------------
+    _M("wrong username or password", "用户名或密码错误"),
+    _M("too many failed logins: try again in {wait}", "失败次数过多，请 {wait} 后再试"),
+    _M("the server is busy: try again", "服务器繁忙，请稍后再试"),
+    _M("the new password must differ from the current one", "新密码不能与当前密码相同"),
     # -- imports (server/imports.py) ------------------------------------------------------
     _M("the file is over {n} MB", "文件超过 {n} MB"),
     _M("the file has no header row", "文件没有表头行"),

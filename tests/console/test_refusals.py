@@ -46,6 +46,7 @@ RAISING = sorted(
                 "server/images.py",
                 "server/imports.py",
                 "server/live.py",
+                "server/login.py",
                 "server/people.py",
                 "server/photos.py",
                 "server/rectification_followup.py",

@@ -35,6 +35,7 @@ from server.console.views.base import (
 )
 from server.login import (
     LoginRefused,
+    change_own_password,
     check_login,
     hash_token,
     issue_token,
@@ -66,6 +67,7 @@ class Console:
         self.drafts: dict[str, dict[str, Any]] = {}
         self.wide = (page.width or 1280) >= WIDE
         self._tick: asyncio.Task[None] | None = None
+        self.changing_password = False  # the person asked to (an admin-set one: always)
         self.prefs: ft.SharedPreferences | None = None  # the browser's keeping
         self.token: str | None = None
         self._kept: dict[str, str] = {}
@@ -203,6 +205,9 @@ class Console:
         user = self.session.user()
         if self.refusal is not None:
             return self._field_role()
+        forced = self.state.storage.password_to_change(user.id)
+        if forced or self.changing_password:
+            return self._password_form(user, forced)
         screens = self.screens()
         role = self.role()
         if not user.site_ids and role is not None and role.administers:
@@ -327,8 +332,80 @@ class Console:
         return [
             ft.Text(name, color=GREY),
             ft.TextButton(self.t("language"), on_click=self.act(self._switch_language), height=BIG),
+            ft.TextButton(
+                self.t("change_password"),
+                on_click=self.act(lambda _: setattr(self, "changing_password", True)),
+                height=BIG,
+            ),
             ft.TextButton(self.t("sign_out"), on_click=self.act(self._sign_out), height=BIG),
         ]
+
+    def _password_form(self, user: UserRow, forced: bool) -> ft.Control:
+        """Choose one's own password; first of all when an admin set the current one."""
+        self.page.drawer = None
+        fields = {
+            key: ft.TextField(label=self.t(key), password=True, can_reveal_password=True, width=320)
+            for key in ("current_password", "new_password", "repeat_password")
+        }
+        error = ft.Text("", color=RED, size=16)
+
+        async def save(_: Any) -> None:
+            current, new, again = (fields[k].value or "" for k in fields)
+            if new != again:
+                error.value = self.t("passwords_differ")
+                self.page.update()
+                return
+            try:
+                await change_own_password(
+                    storage=self.state.storage,
+                    settings=self.state.settings,
+                    throttle=self.state.login_throttle,
+                    limiter=self.state.hash_limiter,
+                    user=user,
+                    current=current[:128],
+                    new=new[:128],
+                    address=self.page.client_ip or "console",
+                    keep_token_hash=hash_token(self.token) if self.token else None,
+                    now=_now(),
+                )
+            except LoginRefused as refused:
+                error.value = (
+                    self.t("wrong_current_password")
+                    if refused.status_code == 401
+                    else worded_refusal(refused, self.session.lang)
+                )
+                self.page.update()
+                return
+            self.changing_password = False
+            self.toast(self.t("password_changed"))
+            self.render()
+
+        buttons: list[ft.Control] = [big_button(self.t("save_password"), save, key="save-password")]
+        if forced:
+            buttons.append(
+                ft.TextButton(self.t("sign_out"), on_click=self.act(self._sign_out), height=BIG)
+            )
+        else:
+            buttons.append(
+                ft.TextButton(
+                    self.t("cancel"),
+                    on_click=self.act(lambda _: setattr(self, "changing_password", False)),
+                    height=BIG,
+                )
+            )
+        column: list[ft.Control] = [
+            ft.Text(self.t("change_password"), size=24, weight=ft.FontWeight.BOLD),
+            ft.Text(user.name, color=GREY),
+        ]
+        if forced:
+            column.append(ft.Text(self.t("password_set_by_admin"), size=16))
+        column += [*fields.values(), error, ft.Row(buttons, wrap=True)]
+        return ft.Container(
+            ft.Column(column, spacing=16, horizontal_alignment=ft.CrossAxisAlignment.CENTER),
+            alignment=ft.Alignment.TOP_CENTER,
+            expand=True,
+            padding=24,
+        )
 
     async def _open_drawer(self, _: Any) -> None:
         with contextlib.suppress(ValueError):
