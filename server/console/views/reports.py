@@ -58,8 +58,8 @@ register(
         "rep_coverage_by_hour": ("各时段覆盖率", "Coverage by hour"),
         "rep_failing_items": ("不合格最多的检查项", "Items failing most"),
         "rep_open_rects": (
-            "未关闭整改 {open}，超期 {overdue}",
-            "Open rectifications {open}, overdue {overdue}",
+            "本期开出的整改：未关闭 {open}，超期 {overdue}",
+            "Rectifications opened in the period: open {open}, overdue {overdue}",
         ),
         "rep_anomalies_n": ("上报异常 {n} 起", "{n} anomalies reported"),
         "rep_no_visits_period": (
@@ -71,8 +71,11 @@ register(
             "Self-checks vs spot checks",
         ),
         "rep_pareto": ("各项目不合格项排行", "Failing items across sites"),
-        "rep_col_overdue": ("超期整改", "Overdue rectifications"),
-        "rep_col_flagged": ("待审核", "Flagged"),
+        "rep_col_overdue": (
+            "超期整改（本期开出）",
+            "Overdue rectifications (opened in the period)",
+        ),
+        "rep_col_flagged": ("本期被标记", "Flagged in the period"),
         "rep_col_area": ("区域", "Area"),
         "rep_col_self": ("自检合格率", "Self-check pass rate"),
         "rep_col_company": ("抽检合格率", "Spot-check pass rate"),
