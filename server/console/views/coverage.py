@@ -46,7 +46,7 @@ register(
         "band_upcoming": ("未到时间", "Not yet due"),
         "band_none": ("无任务", "Nothing due"),
         "band_legend": ("按完成率", "By share covered"),
-        "covered_share": ("完成 {p}%", "{p} % covered"),
+        "covered_share": ("已到期 {n} 次，完成 {p}%", "{p} % of the {n} due so far covered"),
         "all": ("全部", "All"),
         "route": ("路线", "Route"),
         "point_kind": ("点位类型", "Kind"),
@@ -293,10 +293,11 @@ class CoverageScreen(ScreenView):
     def _summary(self, m: Marker) -> str:
         t = self.c.t
         parts = [t(f"status_{m.status.value}"), t("expected_visits", n=m.expected)]
+        # The share counts the visits already judged, not those to come or held for review.
         judged = m.expected - m.upcoming - m.held
         if m.band is not None and judged > 0:
             met = m.on_time + m.late + m.early
-            parts.insert(1, t("covered_share", p=round(100 * met / judged)))
+            parts.insert(1, t("covered_share", n=judged, p=round(100 * met / judged)))
         if m.responsible:
             parts.append(t("missed_by", who="、".join(m.responsible)))
         return " · ".join(parts)
