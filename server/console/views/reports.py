@@ -109,8 +109,9 @@ def _table(headers: list[str], rows: list[list[Any]]) -> ft.Control:
     )
 
 
-def _bars(items: list[tuple[str, float | None]], max_y: float = 1.0) -> ft.Control:
-    """A flet-charts bar chart, one bar per item."""
+def _bars(items: list[tuple[str, float | None]]) -> ft.Control:
+    """Shares (0-1) as a flet-charts bar chart: one bar per item, each labelled with its
+    value under its name, a 0-100 % scale on the left; a tap shows the bar's value."""
     return fch.BarChart(
         groups=[
             fch.BarChartGroup(
@@ -120,22 +121,68 @@ def _bars(items: list[tuple[str, float | None]], max_y: float = 1.0) -> ft.Contr
                         from_y=0,
                         to_y=value or 0,
                         width=14,
-                        color=_level(value) if max_y == 1 else RED,
+                        color=_level(value),
+                        tooltip=f"{label} {_pct(value)}",
                     )
                 ],
             )
-            for i, (_, value) in enumerate(items)
+            for i, (label, value) in enumerate(items)
         ],
         bottom_axis=fch.ChartAxis(
             labels=[
-                fch.ChartAxisLabel(value=i, label=ft.Text(label, size=10))
-                for i, (label, _) in enumerate(items)
-            ]
+                fch.ChartAxisLabel(
+                    value=i,
+                    label=ft.Text(
+                        f"{label}\n{'—' if value is None else round(value * 100)}",
+                        size=10,
+                        text_align=ft.TextAlign.CENTER,
+                    ),
+                )
+                for i, (label, value) in enumerate(items)
+            ],
+            label_size=32,
         ),
-        max_y=max_y,
-        height=220,
+        left_axis=fch.ChartAxis(
+            labels=[
+                fch.ChartAxisLabel(value=v / 100, label=ft.Text(f"{v}%", size=10))
+                for v in (0, 50, 100)
+            ],
+            label_size=40,
+        ),
+        max_y=1.0,
+        height=240,
         expand=True,
     )
+
+
+def _ranked(items: list[tuple[str, int]], cumulative: bool = False) -> ft.Control:
+    """Counts, largest first, as labelled horizontal bars: whole names (items' names are
+    long), the count beside each bar and, for a Pareto chart, the running share."""
+    top = max((n for _, n in items), default=0) or 1
+    total = sum(n for _, n in items) or 1
+    rows: list[ft.Control] = []
+    running = 0
+    for label, n in items:
+        running += n
+        tail = f"{n}" + (f"  ·  {round(100 * running / total)}%" if cumulative else "")
+        rows.append(
+            ft.Row(
+                [
+                    ft.Text(label, width=220, size=14),
+                    ft.Container(width=max(4, round(240 * n / top)), height=18, bgcolor=RED),
+                    ft.Text(tail, size=14),
+                ],
+                spacing=8,
+            )
+        )
+    return ft.Column(rows, spacing=6)
+
+
+def _every_hour(by_hour: list[dict[str, Any]]) -> list[tuple[str, float | None]]:
+    """The day's 24 hours in order, those with nothing due empty: evenly spaced bars
+    then mean evenly spaced hours."""
+    shares = {str(h["key"]).zfill(2): h["coverage"] for h in by_hour}
+    return [(f"{hour:02d}", shares.get(f"{hour:02d}")) for hour in range(24)]
 
 
 def _person_card(
@@ -389,14 +436,13 @@ class DashboardScreen(ScreenView):
                 ft.Text(t("rep_coverage_by_day"), size=16),
                 _bars([(d["key"][5:], d["coverage"]) for d in cov["by_day"]]),
                 ft.Text(t("rep_coverage_by_hour"), size=16),
-                _bars([(h["key"], h["coverage"]) for h in cov["by_hour"]]),
+                _bars(_every_hour(cov["by_hour"])),
             ]
         failing = [r for r in ins["by_item"] if r["failed"]][:10]
         if failing:
-            top = max(r["failed"] for r in failing)
             parts += [
                 ft.Text(t("rep_failing_items"), size=16),
-                _bars([(r["label"][:6], float(r["failed"])) for r in failing], max_y=float(top)),
+                _ranked([(r["label"], r["failed"]) for r in failing]),
             ]
         rect = data["rectifications"]
         parts += [
@@ -459,9 +505,6 @@ class CompanyScreen(ScreenView):
         if pareto:
             parts += [
                 ft.Text(t("rep_pareto"), size=16),
-                _bars(
-                    [(p["label"][:6], float(p["failures"])) for p in pareto],
-                    max_y=float(pareto[0]["failures"]),
-                ),
+                _ranked([(p["label"], p["failures"]) for p in pareto], cumulative=True),
             ]
         return ft.Column(parts, scroll=ft.ScrollMode.AUTO, expand=True, spacing=12)
