@@ -103,6 +103,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> ft.Control:
                 ],
                 rows=[ft.DataRow(cells=[ft.DataCell(c) for c in row]) for row in rows],
                 data_row_min_height=BIG,
+                column_spacing=32,  # the appraisal's 12 columns fit a 1366 px screen
             )
         ],
         scroll=ft.ScrollMode.AUTO,
@@ -241,6 +242,7 @@ class AppraisalScreen(ScreenView):
             for k in (
                 "rep_col_person",
                 "rep_col_team",
+                "rep_col_score",
                 "rep_col_expected",
                 "rep_col_missed",
                 "rep_col_coverage",
@@ -250,7 +252,6 @@ class AppraisalScreen(ScreenView):
                 "rep_col_reopened",
                 "rep_col_anomalies",
                 "rep_col_fraud",
-                "rep_col_score",
             )
         ]
         rows, cards = [], []
@@ -288,9 +289,9 @@ class AppraisalScreen(ScreenView):
             ]
             team = team_label(p["team"], s.lang)
             if self.c.wide:
-                rows.append([ft.Text(name), ft.Text(team), *figures, score])
+                rows.append([ft.Text(name), ft.Text(team), score, *figures])
             else:
-                cards.append(_person_card(name, team, score, headers[2:-1], figures))
+                cards.append(_person_card(name, team, score, headers[3:], figures))
         shown = _table(headers, rows) if self.c.wide else ft.Column(cards, spacing=8)
         return ft.Column(
             [ft.Text(t("rep_appraisal_month", month=label), size=20), shown],
