@@ -13,8 +13,9 @@ from domain.models import PointKind
 from domain.presence import MapStatus, ShareBand
 from domain.trust import Standing
 from server.blobs import LocalBlobStore
+from server.console.models.coverage import nearest_marker
 from server.console.models.period import Period
-from server.coverage_map import MapFilter, coverage_map, point_detail
+from server.coverage_map import MapFilter, Marker, coverage_map, point_detail
 from server.plan_render import (
     BAND_COLOURS,
     GAP_COLOURS,
@@ -255,3 +256,14 @@ def test_the_api_serves_the_png_to_those_who_read_reports(live):
     assert other.get("/api/v1/sites/nowhere/coverage-map.png").status_code == 404
     bad = manager.get("/api/v1/sites/alpha/coverage-map.png", params={"route": "x" * 100})
     assert bad.status_code == 422
+
+
+def test_a_tap_opens_the_nearest_marker_not_the_one_drawn_last() -> None:
+    def marker(point_id: str, x: float | None, y: float | None) -> Marker:
+        return Marker(point_id, point_id, PointKind.CHECKPOINT, "", x, y, MapStatus.ON_TIME)
+
+    # On a 390 px phone plan, B01 and A01 are 7 px apart; A01 is drawn after B01.
+    markers = [marker("B01", 0.50, 0.50), marker("A01", 0.518, 0.50), marker("X", None, None)]
+    assert nearest_marker(markers, 195, 150, 390, 300, 36) == "B01"  # on B01's dot
+    assert nearest_marker(markers, 203, 150, 390, 300, 36) == "A01"  # on A01's dot
+    assert nearest_marker(markers, 195, 190, 390, 300, 36) is None  # 40 px away: nothing

@@ -5,14 +5,29 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
+from collections.abc import Sequence
 
 from PIL import Image
 
 from server import access
 from server.console.models.session import ConsoleSession
-from server.coverage_map import CoverageMap, MapFilter, PointDetail, coverage_map, point_detail
+from server.coverage_map import (
+    CoverageMap,
+    MapFilter,
+    Marker,
+    PointDetail,
+    coverage_map,
+    point_detail,
+)
 
-__all__ = ["THUMB_PX", "load_detail", "load_map", "photo_thumbnail", "plan_image"]
+__all__ = [
+    "THUMB_PX",
+    "load_detail",
+    "load_map",
+    "nearest_marker",
+    "photo_thumbnail",
+    "plan_image",
+]
 
 THUMB_PX = 240
 
@@ -24,6 +39,22 @@ def load_map(session: ConsoleSession, flt: MapFilter) -> CoverageMap:
     access.require_reports(user, site_id)
     start, end = session.bounds()
     return coverage_map(session.storage, site_id, start, end, session.now(), flt)
+
+
+def nearest_marker(
+    markers: Sequence[Marker], x: float, y: float, width: float, height: float, reach: float
+) -> str | None:
+    """The point whose marker is nearest a tap at (x, y) px on a plan drawn `width` ×
+    `height`, if within `reach` px. Markers a few px apart have overlapping tap targets:
+    the nearest dot wins, not whichever was drawn last."""
+    best, best_d2 = None, reach * reach
+    for m in markers:
+        if m.x is None or m.y is None:
+            continue
+        d2 = (m.x * width - x) ** 2 + (m.y * height - y) ** 2
+        if d2 <= best_d2:
+            best, best_d2 = m.point_id, d2
+    return best
 
 
 def load_detail(session: ConsoleSession, point_id: str, flt: MapFilter) -> PointDetail | None:

@@ -15,7 +15,7 @@ from domain.models import PointKind
 from domain.presence import COVERED_SHARE, GAP_LEVELS, MapStatus, ShareBand
 from domain.trust import Standing
 from server.console.i18n import duration, register
-from server.console.models.coverage import load_detail, load_map, plan_image
+from server.console.models.coverage import load_detail, load_map, nearest_marker, plan_image
 from server.console.views.base import BIG, GREY, RED, ScreenView, message, toggle
 from server.console.views.review import flag_names
 from server.coverage_map import CoverageMap, MapFilter, Marker, PointDetail
@@ -141,6 +141,7 @@ class CoverageScreen(ScreenView):
             parts.append(self._marker_list(cmap.markers))
         else:
             parts.append(self._map(cmap, plan, width))
+            map_at = len(parts)
             if cmap.unplaced:
                 parts.append(message(self.c.t("unplaced", n=len(cmap.unplaced))))
                 parts.append(self._marker_list(cmap.unplaced))
@@ -152,7 +153,11 @@ class CoverageScreen(ScreenView):
                 expand=True,
                 vertical_alignment=ft.CrossAxisAlignment.START,
             )
-        return ft.Column([*parts, detail], scroll=ft.ScrollMode.AUTO, expand=True, spacing=8)
+        if plan is not None and self.selected is not None:
+            parts.insert(map_at, detail)  # a phone: the tapped point's detail under the map
+        else:
+            parts.append(detail)
+        return ft.Column(parts, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8)
 
     def _map_width(self, wide: bool) -> float:
         page_width = self.c.page.width or 1280
@@ -259,11 +264,24 @@ class CoverageScreen(ScreenView):
                     height=BIG,
                     alignment=ft.Alignment.CENTER,
                     tooltip=m.name,
-                    on_click=self.c.act(lambda _, pid=m.point_id: self._select(pid)),
                 )
             )
+
+        def tap(event: Any) -> None:
+            """The nearest marker within reach of the tap (see `nearest_marker`)."""
+            pos = event.local_position
+            if pos is not None:
+                hit = nearest_marker(cmap.placed, pos.x, pos.y, width, height, BIG * 0.75)
+                if hit is not None:
+                    self._select(hit)
+
         return ft.Container(
-            ft.Stack(layers, width=width, height=height, clip_behavior=ft.ClipBehavior.NONE),
+            ft.GestureDetector(
+                content=ft.Stack(
+                    layers, width=width, height=height, clip_behavior=ft.ClipBehavior.NONE
+                ),
+                on_tap_down=self.c.act(tap),
+            ),
             key="coverage-map",
         )
 
