@@ -47,6 +47,11 @@ register(
         "first_site": ("欢迎！先创建您的第一个项目（小区）", "Welcome! Create your first site"),
         "site_name": ("项目名称", "Site name"),
         "site_tz": ("时区", "Time zone"),
+        "tz_Asia/Shanghai": ("北京时间（中国大陆）", "Beijing time (mainland China)"),
+        "tz_Asia/Hong_Kong": ("香港时间", "Hong Kong"),
+        "tz_Asia/Macau": ("澳门时间", "Macau"),
+        "tz_Asia/Taipei": ("台北时间", "Taipei"),
+        "tz_Asia/Singapore": ("新加坡时间", "Singapore"),
         "site_address": ("地址", "Address"),
         "create_site": ("创建项目", "Create site"),
         "save": ("保存", "Save"),
@@ -121,6 +126,10 @@ def _field(
     )
 
 
+# The zones a site picks from (a list, not typing: "北京" is not a zone name).
+TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore")
+
+
 def first_site_form(c: Console) -> ft.Control:
     """What an admin with no site sees first: one form, one button."""
     draft = c.draft("first_site", name="", tz="Asia/Shanghai", address="")
@@ -135,12 +144,20 @@ def first_site_form(c: Console) -> ft.Control:
     def field(key: str, label: str) -> ft.TextField:
         return _field(c.t(label), draft[key], lambda v: draft.__setitem__(key, v), 360)
 
+    time_zone = ft.Dropdown(
+        label=c.t("site_tz"),
+        value=draft["tz"],
+        width=360,
+        options=[ft.DropdownOption(key=z, text=c.t(f"tz_{z}")) for z in TIME_ZONES],
+        on_select=lambda e: draft.__setitem__("tz", e.control.value or draft["tz"]),
+    )
+
     return ft.Container(
         ft.Column(
             [
                 ft.Text(c.t("first_site"), size=24, weight=ft.FontWeight.BOLD),
                 field("name", "site_name"),
-                field("tz", "site_tz"),
+                time_zone,
                 field("address", "site_address"),
                 big_button(c.t("create_site"), guarded(c, create), icon=ft.Icons.ADD),
             ],
