@@ -16,7 +16,16 @@ import pytest
 
 from domain.coverage import RoundState
 from server.alert_push import AlertPusher, backoff_delays
-from server.live import AlertKind, acknowledge, completion_threshold, live_view, webhook_url
+from server.console.models.live import alerts_to_show
+from server.live import (
+    Ack,
+    Alert,
+    AlertKind,
+    acknowledge,
+    completion_threshold,
+    live_view,
+    webhook_url,
+)
 from server.serve import free_port
 
 
@@ -233,3 +242,18 @@ def test_an_unreachable_robot_times_out_then_the_site_waits_out_a_backoff(scenar
     assert next_round == 0  # the site backs off before trying again
     assert pusher.claimed["alpha"] == set() and pusher.failures["alpha"] == 1
     assert pushed_rows(scenario) == []  # nothing counts as pushed
+
+
+def test_a_lead_sees_every_round_alert_and_only_the_first_overdue_rectifications():
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    ack = Ack("王建国", at, "")
+
+    def alert(key: str, kind: AlertKind, acked: bool = False) -> Alert:
+        return Alert(key, kind, at, key, "", ack=ack if acked else None)
+
+    fixes = [alert(f"r{i}", AlertKind.OVERDUE_RECTIFICATION, acked=i < 2) for i in range(6)]
+    rounds = [alert("late", AlertKind.NOT_STARTED), alert("low", AlertKind.LOW_COMPLETION)]
+    shown, left_out = alerts_to_show([fixes[0], rounds[0], *fixes[1:], rounds[1]])
+    assert [a.key for a in shown] == ["late", "low", "r2", "r3", "r4"]  # unacknowledged first
+    assert left_out == 3
+    assert alerts_to_show(rounds) == (rounds, 0)

@@ -10,7 +10,7 @@ import flet as ft
 
 from domain.coverage import RoundState
 from server.console.i18n import register
-from server.console.models.live import acknowledge, load_live
+from server.console.models.live import acknowledge, alerts_to_show, load_live
 from server.console.refusals import refusal_text
 from server.console.views.base import BIG, GREY, RED, ScreenView, big_button, message
 from server.live import Alert, AlertKind, AlertRefused, LiveRound
@@ -24,6 +24,8 @@ register(
         "alert_not_started": ("未按时开始", "Not started"),
         "alert_low_completion": ("完成率低于 {p}%", "Completion below {p}%"),
         "alert_overdue_rectification": ("整改超期", "Rectification overdue"),
+        "more_overdue": ("另有 {n} 项整改超期", "{n} more overdue rectifications"),
+        "open_rectifications": ("到整改跟进查看", "See them in Rectifications"),
         "expected_person": ("应由 {who}", "expected: {who}"),
         "assigned_person": ("负责人 {who}", "assigned to {who}"),
         "acknowledge": ("确认", "Acknowledge"),
@@ -62,8 +64,20 @@ class LiveScreen(ScreenView):
         ]
         if not view.alerts:
             parts.append(message(t("no_alerts"), icon=ft.Icons.CHECK_CIRCLE_OUTLINE))
-        for alert in view.alerts:
+        shown, left_out = alerts_to_show(view.alerts)
+        for alert in shown:
             parts.append(self._alert(alert, view.threshold, hm))
+        if left_out:
+            more: list[ft.Control] = [ft.Text(t("more_overdue", n=left_out), color=RED, size=16)]
+            if "rectifications" in {s.key for s in self.c.screens()}:
+                more.append(
+                    ft.TextButton(
+                        t("open_rectifications"),
+                        height=BIG,
+                        on_click=lambda _: self.c.open("rectifications"),
+                    )
+                )
+            parts.append(ft.Row(more, wrap=True))
         parts.append(ft.Text(t("in_progress"), size=20, weight=ft.FontWeight.BOLD))
         if not view.in_progress:
             parts.append(ft.Text(t("nothing_in_progress"), color=GREY))
