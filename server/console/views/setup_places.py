@@ -54,6 +54,7 @@ register(
         "tz_Asia/Singapore": ("新加坡时间", "Singapore"),
         "site_address": ("地址", "Address"),
         "create_site": ("创建项目", "Create site"),
+        "new_site_name": ("新项目名称", "New site's name"),
         "save": ("保存", "Save"),
         "saved": ("已保存", "Saved"),
         "upload_plan": ("上传平面图", "Upload plan"),
@@ -364,7 +365,10 @@ class PlacesScreen(ScreenView):
                     filled=False,
                 ),
                 _field(
-                    self.c.t("site_name"), new["name"], lambda v: new.__setitem__("name", v), 180
+                    self.c.t("new_site_name"),
+                    new["name"],
+                    lambda v: new.__setitem__("name", v),
+                    180,
                 ),
                 big_button(
                     self.c.t("create_site"),

@@ -592,7 +592,8 @@ class Console:
                             on_click=self.act(self._switch_language),
                             height=BIG,
                         ),
-                    ]
+                    ],
+                    alignment=ft.MainAxisAlignment.CENTER,  # under the centred fields
                 ),
             ],
             spacing=16,
