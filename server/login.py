@@ -36,6 +36,7 @@ __all__ = [
     "check_login",
     "hash_token",
     "issue_token",
+    "token_holder",
     "token_user",
     "wait_text",
 ]
@@ -132,7 +133,7 @@ async def change_own_password(
     new_hash = await _off_loop(limiter, settings.login_queue, lambda: hash_password(new))
     with storage.transaction():
         storage.set_own_password(user.id, new_hash)
-        return storage.revoke_tokens_except(user.id, keep_token_hash, now)
+        return storage.revoke_device(user.id, None, now, keep_hash=keep_token_hash)
 
 
 def hash_token(token: str) -> str:
@@ -150,10 +151,22 @@ def issue_token(
     return token
 
 
-def token_user(storage: Storage, settings: Settings, token: str, now: datetime) -> UserRow | None:
-    """Whom a token signs in: None if it is unknown, revoked, expired, or its user is
-    deactivated."""
-    found = storage.token_info(hash_token(token))
+def token_holder(
+    storage: Storage, settings: Settings, token_hash: str, now: datetime
+) -> tuple[UserRow, str] | None:
+    """(user, device id) a hashed token signs in; None if it is unknown, revoked, expired,
+    or its user is deactivated. The API checks every request with it (`api.deps`), the
+    console a kept sign-in. Reads are cached until the next write other than a record
+    insert (a login, a logout, a user changed...): the server is the only process writing
+    its data folder."""
+    found = storage.cached(("token", token_hash), lambda: storage.token_info(token_hash))
     if found is None or found[2] < now - timedelta(days=settings.token_days):
         return None
-    return storage.user(found[0])
+    user = storage.cached(("user", found[0]), lambda: storage.user(found[0]))
+    return None if user is None else (user, found[1])
+
+
+def token_user(storage: Storage, settings: Settings, token: str, now: datetime) -> UserRow | None:
+    """Whom a token signs in (see `token_holder`)."""
+    held = token_holder(storage, settings, hash_token(token), now)
+    return None if held is None else held[0]

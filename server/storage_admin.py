@@ -345,21 +345,20 @@ class AdminQueries:
             user_id, {"password_hash": password_hash, "password_to_change": 0}
         )
 
-    def revoke_tokens_except(self, user_id: str, keep_hash: str | None, at: datetime) -> int:
-        """Sign the person out everywhere but the token `keep_hash`; how many."""
-        return self.db.execute(
-            "update tokens set revoked_at = ? where user_id = ? and revoked_at is null"
-            " and token_hash is not ?",
-            [_storage.iso(at), user_id, keep_hash],
-        ).rowcount
-
-    def revoke_device(self, user_id: str, device_id: str | None, at: datetime) -> int:
-        """Revoke the person's tokens on one device (all devices if None); how many."""
+    def revoke_device(
+        self, user_id: str, device_id: str | None, at: datetime, keep_hash: str | None = None
+    ) -> int:
+        """Revoke the person's tokens on one device (all devices if None), but the token
+        `keep_hash` (the one in use, when the person signs out their other devices); how
+        many."""
         sql = "update tokens set revoked_at = ? where user_id = ? and revoked_at is null"
         args: list[Any] = [_storage.iso(at), user_id]
         if device_id is not None:
             sql += " and device_id = ?"
             args.append(device_id)
+        if keep_hash is not None:
+            sql += " and token_hash != ?"
+            args.append(keep_hash)
         return self.db.execute(sql, args).rowcount
 
     # -- audit log -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ loop, which is how one SQLite connection is shared safely.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from domain.models import Role
 from server import access
 from server.blobs import BlobStore
-from server.login import hash_token
+from server.login import hash_token, token_holder
 from server.settings import Settings
 from server.storage import Storage, UserRow
 
@@ -78,16 +78,10 @@ async def _caller(
     if credentials is None:
         raise unauthorised
     token_hash = hash_token(credentials.credentials)
-    issued_after = datetime.now(UTC) - timedelta(days=settings.token_days)
-    # Cached until the next write other than a record insert (a login, a logout, a user
-    # changed...): the server is the only process writing its data folder.
-    found = storage.cached(("token", token_hash), lambda: storage.token_info(token_hash))
-    if found is None or found[2] < issued_after:
+    held = token_holder(storage, settings, token_hash, datetime.now(UTC))
+    if held is None:
         raise unauthorised
-    user = storage.cached(("user", found[0]), lambda: storage.user(found[0]))
-    if user is None:
-        raise unauthorised
-    return Caller(user, found[1], token_hash)
+    return Caller(held[0], held[1], token_hash)
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]

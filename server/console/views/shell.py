@@ -179,7 +179,7 @@ class Console:
             return
         if not isinstance(token, str) or self.session.signed_in:
             return
-        user = token_user(self.state.storage, self.state.settings, token, datetime.now(UTC))
+        user = token_user(self.state.storage, self.state.settings, token, _now())
         if user is None:  # revoked, expired, or the person deactivated
             await self.prefs.remove(KEPT + "token")
             return
