@@ -160,7 +160,9 @@ def test_every_screen_in_chinese_is_translated_touchable_and_named(settings, tmp
         walk.check("guard-today")
         server.stop()  # the server goes away: the phone must say so in Chinese
         phone.page.get_by_role("button", name="开始", exact=True).first.click()
-        phone.sees("进度 0/20")
+        # The first screen after the server went away: a loaded CI machine once stalled the
+        # browser here for over 30 s (even a screenshot timed out), so it may take a while.
+        phone.sees("进度 0/20", timeout=45_000)
         walk.check("round")
         phone.tap("扫码")
         phone.page.wait_for_timeout(1500)
