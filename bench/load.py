@@ -51,8 +51,12 @@ from server.settings import Settings
 from server.storage import Storage
 from tests.factory import PASSWORD, build_company, label
 
-SITES = 20  # the sites the devices sync to, 20 checkpoints each
-GUARDS = 5  # per site, one device each
+# The sites the devices sync to (20 checkpoints each) and the guards of each (one device
+# each). 2,000 devices: at 800 syncs/s each syncs every 2.5 s (a phone's routine is 30 s),
+# so a person's and a point's stored scans stay within a busy real site's density. With
+# 100 devices (--sites 20 --guards 5) each would "scan" 60 points a second.
+SITES = 200
+GUARDS = 10
 CONNECTIONS = 128  # per client process; a request waits for a free one (and it shows)
 DEFAULT_SERVER_ARGS = "--no-access-log"
 
@@ -101,9 +105,11 @@ def _sync_body(rng: random.Random, labels: list[str]) -> bytes:
     return orjson.dumps({"sent_at": now.isoformat(), "records": records})
 
 
-def build_load_company(settings: Settings) -> list[Device]:
+def build_load_company(
+    settings: Settings, sites: int = SITES, guards: int = GUARDS
+) -> list[Device]:
     """The test company (alpha: the site the managers read, with today's rounds walked
-    every half hour), and SITES more sites of 20 checkpoints and GUARDS guards each, whose
+    every half hour), and `sites` more sites of 20 checkpoints and `guards` guards each, whose
     devices sync. Tokens are made directly (the login's password hash is not measured)."""
     build_company(settings)
     storage = Storage(settings.db_path)
@@ -126,7 +132,7 @@ def build_load_company(settings: Settings) -> list[Device]:
         assert all(r["status"] == "accepted" for r in results), results[:2]
     hashed = guard.password_hash
     devices: list[Device] = []
-    for n in range(SITES):
+    for n in range(sites):
         site = f"s{n:02d}"
         key = hashlib.sha256(f"load-{site}".encode()).digest()
         storage.add_site(
@@ -154,7 +160,7 @@ def build_load_company(settings: Settings) -> list[Device]:
         ]
         storage.add_points(points)
         labels = [label_payload(site, p.id, key) for p in points]
-        for g in range(GUARDS):
+        for g in range(guards):
             user_id = f"u-{site}-g{g}"
             storage.add_user(
                 user_id=user_id,
@@ -350,6 +356,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--read-share", type=float, default=0.2)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--sites", type=int, default=SITES, help="sites the devices sync to")
+    parser.add_argument("--guards", type=int, default=GUARDS, help="devices per site")
     parser.add_argument(
         "--server-args", default=DEFAULT_SERVER_ARGS, help="uvicorn arguments (quote them)"
     )
@@ -372,7 +380,7 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
-        devices = build_load_company(settings)
+        devices = build_load_company(settings, args.sites, args.guards)
         server = ServerProcess(settings.data_dir, None, *args.server_args.split()).start()
         try:
             with httpx.Client(base_url=server.url, timeout=30) as c:
@@ -396,7 +404,7 @@ def main() -> None:
                 print("baseline: /healthz")
                 base, _ = saturate(run("healthz"), rates)
                 print(
-                    f"mixed: {SITES * GUARDS} devices syncing 10 scans,"
+                    f"mixed: {len(devices)} devices syncing 10 scans,"
                     f" {args.read_share:.0%} reads of today's coverage"
                 )
                 best, _ = saturate(run("mixed", args.read_share), rates)

@@ -61,7 +61,7 @@ class BatchError(ValueError):
     """The batch as a whole is malformed; nothing in it was looked at."""
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65_536)  # a company's every label: ~30 MB at most
 def _read_label(payload: str, site_id: str, public_key: str) -> tuple[str | None, str, int]:
     """(the point a genuine label of this site names, "", its serial) or (None, what is
     wrong with it, 0).

@@ -524,8 +524,14 @@ class Storage(
         )
 
     def site(self, site_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.table("sites").rows_where("id = ?", [site_id]))
-        return rows[0] if rows else None
+        """The site's row (a copy: callers may change it), read on most requests."""
+        row = self.cached(("site", site_id), lambda: self._site_row(site_id))
+        return dict(row) if row is not None else None
+
+    def _site_row(self, site_id: str) -> dict[str, Any] | None:
+        cursor = self.db.execute("select * from sites where id = ?", [site_id])
+        row = cursor.fetchone()
+        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
 
     def sites(self, site_ids: Iterable[str]) -> list[dict[str, Any]]:
         ids = list(site_ids)

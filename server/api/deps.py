@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.models import Role
@@ -122,3 +124,9 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def json_response(content: Any) -> Response:
+    """JSON by orjson, for the large free-form replies managers poll (a day's coverage is
+    ~65 KB): about 3x faster than FastAPI's generic encoding of `dict[str, Any]`."""
+    return Response(orjson.dumps(content), media_type="application/json")

@@ -133,7 +133,7 @@ class ReportPeriod:
     now: datetime
 
 
-def _report_period(
+async def _report_period(
     site_id: str,
     caller: CurrentCaller,
     storage: Store,

@@ -6,26 +6,35 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from server import reports
-from server.api.deps import CurrentCaller, Store, require_site
+from server.api.deps import CurrentCaller, Store, json_response, require_site
 from server.api.params import IsoDateTime, SiteReportPeriod
 
 router = APIRouter(prefix="/sites/{site_id}", tags=["reports"])
 
 
-@router.get("/coverage", responses={403: {"description": "field staff do not read reports"}})
+@router.get(
+    "/coverage",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {"schema": {"type": "object"}}}},
+        403: {"description": "field staff do not read reports"},
+    },
+)
 async def coverage(
     site_id: str, storage: Store, period: SiteReportPeriod, visits: bool = True
-) -> dict[str, Any]:
+) -> Response:
     """Expected visits with their status, rounds with their state, and totals.
 
     Give either a `period` around `date` (site time), or an explicit `start` and `end`
     (with UTC offsets; at most 31 days).
     """
-    return reports.coverage_report(
+    report = reports.coverage_report(
         storage, site_id, period.start, period.end, period.now, include_visits=visits
     )
+    return json_response(report)
 
 
 @router.get("/rectifications")
