@@ -75,6 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         address_free=settings.login_address_attempts,
         base_delay=settings.login_base_delay,
     )
+    # Routes are matched in order: the health probe first, as load balancers call it often.
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
     app.include_router(api_router)
     install_openapi(app)
     mount_console(app)
@@ -86,9 +91,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get(CONSOLE_PATH, include_in_schema=False)
     async def console_slash() -> RedirectResponse:
         return RedirectResponse(f"{CONSOLE_PATH}/")
-
-    @app.get("/healthz", include_in_schema=False)
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app
