@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         address_free=settings.login_address_attempts,
         base_delay=settings.login_base_delay,
     )
+
     # Routes are matched in order: the health probe first, as load balancers call it often.
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
