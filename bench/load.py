@@ -69,6 +69,8 @@ class Step:
     errors: int
     seconds: float
     latencies: list[float]
+    client_cpu: float = 0.0  # CPU seconds the load generator's processes used
+    busy_cores: float = 0.0  # of the machine's, on average over the step
 
     @property
     def throughput(self) -> float:
@@ -247,7 +249,7 @@ async def _run(
     seconds: float,
     mix: str,
     share: float,
-) -> tuple[int, int, int, float, list[float]]:
+) -> tuple[int, int, int, float, list[float], float]:
     rng = random.Random()
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
@@ -275,6 +277,7 @@ async def _run(
         else _sync(rng, rng.choice(devices))
         for _ in range(n)
     ]
+    cpu_before = time.process_time()
     started = time.perf_counter() + 0.05
     tasks = []
     for i, request in enumerate(requests):
@@ -286,7 +289,8 @@ async def _run(
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
     await pool.close()
-    return n, counts["ok"], counts["errors"], elapsed, latencies
+    cpu = time.process_time() - cpu_before
+    return n, counts["ok"], counts["errors"], elapsed, latencies, cpu
 
 
 def _sync(rng: random.Random, device: Device) -> bytes:
@@ -294,7 +298,7 @@ def _sync(rng: random.Random, device: Device) -> bytes:
     return _request("POST", "/api/v1/sync", token, _sync_body(rng, labels))
 
 
-def _client(args: tuple) -> tuple[int, int, int, float, list[float]]:
+def _client(args: tuple) -> tuple[int, int, int, float, list[float], float]:
     return uvloop.run(_run(*args))
 
 
@@ -311,7 +315,9 @@ def step(
 ) -> Step:
     """`rate` requests/s in all, shared by `clients` client processes."""
     jobs = [(port, devices, manager, rate / clients, seconds, mix, share)] * clients
+    busy_before = machine_busy_seconds()
     parts = list(pool.map(_client, jobs))
+    busy = machine_busy_seconds() - busy_before
     return Step(
         rate,
         sum(p[0] for p in parts),
@@ -319,6 +325,8 @@ def step(
         sum(p[2] for p in parts),
         max(p[3] for p in parts),
         [lat for p in parts for lat in p[4]],
+        sum(p[5] for p in parts),
+        busy / max(p[3] for p in parts),
     )
 
 
@@ -336,6 +344,13 @@ def saturate(run, rates: list[float]) -> tuple[Step, list[Step]]:
         if s.throughput < 0.9 * rate or s.p(0.99) > 2.0 or s.errors:
             break
     return max(steps, key=lambda s: s.throughput), steps
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all of the machine's cores have spent not idle, since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -418,6 +433,12 @@ def main() -> None:
             server.stop()
     print(f"/healthz saturated:   {base.throughput:7.0f} requests/s")
     print(f"mixed load saturated: {best.throughput:7.0f} requests/s")
+    print(
+        f"  at that step the machine's cores were busy {best.busy_cores:.2f} of"
+        f" {os.cpu_count()}; the load generator's own CPU:"
+        f" {best.client_cpu * 1000 / max(best.ok, 1):.2f}"
+        " ms per request"
+    )
     print(
         f"at half that ({half_rate}/s): p50 {half.p(0.5) * 1000:.1f} ms,"
         f" p95 {half.p(0.95) * 1000:.1f} ms, p99 {half.p(0.99) * 1000:.1f} ms,"
