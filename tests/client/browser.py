@@ -43,6 +43,16 @@ def y4m_from_png(png: bytes, path: Path, size: tuple[int, int] = (640, 480)) -> 
     return path
 
 
+def show_to_camera(camera: Path, video: Path) -> None:
+    """Put another still of the same size in front of chromium's fake camera while it plays
+    `camera`: overwritten in place, never truncated, since chromium reading a file that
+    is shorter for a moment stops the camera for good (a frozen preview, no scan)."""
+    frames = video.read_bytes()
+    assert len(frames) == camera.stat().st_size, "the camera keeps playing only the same size"
+    with camera.open("r+b") as playing:
+        playing.write(frames)
+
+
 CONTROLS_JS = """
 () => {
   const roles = ['button', 'checkbox', 'radio', 'link', 'slider', 'switch', 'tab',

@@ -17,7 +17,15 @@ import pytest
 from PIL import Image, ImageChops, ImageOps, ImageStat
 
 from app.store import LocalStore
-from tests.client.browser import CHROMIUM, PHONE, Phone, WebClient, chromium, y4m_from_png
+from tests.client.browser import (
+    CHROMIUM,
+    PHONE,
+    Phone,
+    WebClient,
+    chromium,
+    show_to_camera,
+    y4m_from_png,
+)
 from tests.client.helpers import camera_photo, label_image
 from tests.factory import PASSWORD
 
@@ -110,7 +118,7 @@ def test_a_label_in_front_of_the_camera_is_saved_in_about_a_second(live_server, 
         # the label comes into view: same size of file, so the camera keeps playing it
         label_frame = y4m_from_png(label_image("alpha", "c01"), tmp_path / "label.y4m")
         shown = time.monotonic()
-        camera.write_bytes(label_frame.read_bytes())
+        show_to_camera(camera, label_frame)
         phone.page.get_by_text("点位检查").first.wait_for(timeout=10_000)
         seconds = time.monotonic() - shown
         print(f"\ntime to scan: label in view -> scan saved and checks shown: {seconds:.2f} s")
