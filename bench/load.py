@@ -359,6 +359,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_ms(pid: int, run, rate: float) -> float:
+    """The server's CPU per request over one step of `run` at `rate`."""
+    before = cpu_seconds(pid)
+    done = run(rate)
+    return (cpu_seconds(pid) - before) * 1000 / max(done.ok, 1)
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     fields = dict(
         line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
@@ -429,6 +436,10 @@ def main() -> None:
                 half = run("mixed", args.read_share)(half_rate)
                 cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(half.ok, 1)
                 rss, peak = rss_mb(pid)
+                # Each kind alone at the same rate: where the mixed request's CPU goes.
+                sync_ms, read_ms = (
+                    server_cpu_ms(pid, run("mixed", share), half_rate) for share in (0.0, 1.0)
+                )
         finally:
             server.stop()
     print(f"/healthz saturated:   {base.throughput:7.0f} requests/s")
@@ -445,6 +456,9 @@ def main() -> None:
         f" errors {half.errors} of {half.sent}"
     )
     print(f"server CPU per mixed request: {cpu_ms:.2f} ms (≈ {1000 / cpu_ms:.0f}/s per core)")
+    print(
+        f"  each kind alone at that rate: a sync {sync_ms:.2f} ms, a coverage read {read_ms:.2f} ms"
+    )
     print(f"server RSS: {rss:.0f} MB now, {peak:.0f} MB peak")
     print(f"ratio mixed/healthz saturated: {best.throughput / base.throughput:.2f}")
 
