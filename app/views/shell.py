@@ -39,6 +39,7 @@ __all__ = [
 
 BIG = 60  # button height, px
 TOUCH = 48  # the least touch target, px, either way
+SYNC_BUTTON_WIDTH = 140  # fits 立即同步 / Sync now with its icon at 16 px
 # Pass/fail and yes/no segments: tall enough to hit with a gloved thumb.
 SEGMENT_STYLE = ft.ButtonStyle(
     padding=ft.Padding.symmetric(horizontal=16, vertical=16),
@@ -106,11 +107,15 @@ class Shell(ABC):
             ft.Row(
                 [
                     self.status_text,
+                    # A set width: once (a fresh-clone CI run) the button was laid out
+                    # wider than the screen and the status line squeezed to one character
+                    # a line; whatever its cause, the line keeps the rest of the row.
                     ft.OutlinedButton(
                         self.t("sync_now"),
                         icon=ft.Icons.SYNC,
                         on_click=self.sync_now,
                         height=TOUCH,
+                        width=SYNC_BUTTON_WIDTH,
                         style=ft.ButtonStyle(text_style=ft.TextStyle(size=16, font_family=FONT)),
                     ),
                 ],
