@@ -16,8 +16,9 @@ import math
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -31,6 +32,7 @@ from server.storage import Storage, UserRow
 from server.throttle import LoginThrottle
 
 __all__ = [
+    "LoginGate",
     "LoginRefused",
     "change_own_password",
     "check_login",
@@ -57,6 +59,22 @@ class LoginRefused(HTTPException):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True, slots=True)
+class LoginGate:
+    """What every password check goes through: the store, the limits, the server's one
+    throttle and its hash worker slots (kept on the app's state)."""
+
+    storage: Storage
+    settings: Settings
+    throttle: LoginThrottle
+    limiter: anyio.CapacityLimiter
+
+    @classmethod
+    def of(cls, state: Any) -> LoginGate:
+        """The gate of a running server, from its `app.state`."""
+        return cls(state.storage, state.settings, state.login_throttle, state.hash_limiter)
+
+
 async def _off_loop(limiter: anyio.CapacityLimiter, queue: int, fn: Callable[[], T]) -> T:
     """Run a password hash in a worker thread; argon2 takes ~0.2 s of CPU and on the
     event loop would stall every other request."""
@@ -69,17 +87,9 @@ def wait_text(seconds: float) -> str:
     return f"{math.ceil(seconds)} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
 
 
-async def check_login(
-    *,
-    storage: Storage,
-    settings: Settings,
-    throttle: LoginThrottle,
-    limiter: anyio.CapacityLimiter,
-    username: str,
-    password: str,
-    address: str,
-) -> UserRow:
+async def check_login(gate: LoginGate, *, username: str, password: str, address: str) -> UserRow:
     """The active user with this name and password, or `LoginRefused`."""
+    storage, settings, throttle, limiter = gate.storage, gate.settings, gate.throttle, gate.limiter
     now = time.monotonic()
     wait = throttle.wait_seconds(username, address, now)
     if wait > 0:
@@ -101,11 +111,8 @@ async def check_login(
 
 
 async def change_own_password(
+    gate: LoginGate,
     *,
-    storage: Storage,
-    settings: Settings,
-    throttle: LoginThrottle,
-    limiter: anyio.CapacityLimiter,
     user: UserRow,
     current: str,
     new: str,
@@ -116,24 +123,16 @@ async def change_own_password(
     """The signed-in person sets their own password: the current one is checked as a
     login is (same throttle, same worker threads), the new one by the rules an admin's
     must follow, and every other sign-in of theirs is revoked. How many were revoked."""
-    await check_login(
-        storage=storage,
-        settings=settings,
-        throttle=throttle,
-        limiter=limiter,
-        username=user.username,
-        password=current,
-        address=address,
-    )
+    await check_login(gate, username=user.username, password=current, address=address)
     problem = credential_problem(new, parse_role(user.role) or Role.GUARD)
     if problem is None and new == current:
         problem = "the new password must differ from the current one"
     if problem is not None:
         raise LoginRefused(422, problem)
-    new_hash = await _off_loop(limiter, settings.login_queue, lambda: hash_password(new))
-    with storage.transaction():
-        storage.set_own_password(user.id, new_hash)
-        return storage.revoke_device(user.id, None, now, keep_hash=keep_token_hash)
+    new_hash = await _off_loop(gate.limiter, gate.settings.login_queue, lambda: hash_password(new))
+    with gate.storage.transaction():
+        gate.storage.set_own_password(user.id, new_hash)
+        return gate.storage.revoke_device(user.id, None, now, keep_hash=keep_token_hash)
 
 
 def hash_token(token: str) -> str:

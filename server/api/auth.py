@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server.api.deps import AppSettings, CurrentCaller, Store
-from server.login import change_own_password, check_login, issue_token
+from server.login import LoginGate, change_own_password, check_login, issue_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -56,10 +56,7 @@ async def login(
     body: LoginRequest, request: Request, storage: Store, settings: AppSettings
 ) -> LoginResponse:
     user = await check_login(
-        storage=storage,
-        settings=settings,
-        throttle=request.app.state.login_throttle,
-        limiter=request.app.state.hash_limiter,
+        LoginGate.of(request.app.state),
         username=body.username,
         password=body.password,
         address=client_address(request),
@@ -92,15 +89,10 @@ async def change_password(
     body: PasswordChange,
     request: Request,
     caller: CurrentCaller,
-    storage: Store,
-    settings: AppSettings,
 ) -> None:
     """Choose one's own password: every other device of this person is signed out."""
     await change_own_password(
-        storage=storage,
-        settings=settings,
-        throttle=request.app.state.login_throttle,
-        limiter=request.app.state.hash_limiter,
+        LoginGate.of(request.app.state),
         user=caller.user,
         current=body.current_password,
         new=body.new_password,

@@ -34,6 +34,7 @@ from server.console.views.base import (
     message,
 )
 from server.login import (
+    LoginGate,
     LoginRefused,
     change_own_password,
     check_login,
@@ -357,10 +358,7 @@ class Console:
                 return
             try:
                 await change_own_password(
-                    storage=self.state.storage,
-                    settings=self.state.settings,
-                    throttle=self.state.login_throttle,
-                    limiter=self.state.hash_limiter,
+                    LoginGate.of(self.state),
                     user=user,
                     current=current[:128],
                     new=new[:128],
@@ -552,10 +550,7 @@ class Console:
                 return
             try:
                 user = await check_login(
-                    storage=self.state.storage,
-                    settings=self.state.settings,
-                    throttle=self.state.login_throttle,
-                    limiter=self.state.hash_limiter,
+                    LoginGate.of(self.state),
                     username=name,
                     password=secret,
                     address=self.page.client_ip or "console",
