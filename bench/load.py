@@ -359,11 +359,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def server_cpu_ms(pid: int, run, rate: float) -> float:
-    """The server's CPU per request over one step of `run` at `rate`."""
+def with_server_cpu(pid: int, run, rate: float) -> tuple[Step, float]:
+    """One step of `run` at `rate`, and the server's CPU per request over it (ms)."""
     before = cpu_seconds(pid)
     done = run(rate)
-    return (cpu_seconds(pid) - before) * 1000 / max(done.ok, 1)
+    return done, (cpu_seconds(pid) - before) * 1000 / max(done.ok, 1)
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -432,13 +432,11 @@ def main() -> None:
                 best, _ = saturate(run("mixed", args.read_share), rates)
                 half_rate = round(best.throughput / 2)
                 pid = server.process.pid  # type: ignore[union-attr]
-                cpu_before = cpu_seconds(pid)
-                half = run("mixed", args.read_share)(half_rate)
-                cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(half.ok, 1)
+                half, cpu_ms = with_server_cpu(pid, run("mixed", args.read_share), half_rate)
                 rss, peak = rss_mb(pid)
                 # Each kind alone at the same rate: where the mixed request's CPU goes.
                 sync_ms, read_ms = (
-                    server_cpu_ms(pid, run("mixed", share), half_rate) for share in (0.0, 1.0)
+                    with_server_cpu(pid, run("mixed", share), half_rate)[1] for share in (0.0, 1.0)
                 )
         finally:
             server.stop()

@@ -525,13 +525,11 @@ class Storage(
 
     def site(self, site_id: str) -> dict[str, Any] | None:
         """The site's row (a copy: callers may change it), read on most requests."""
-        row = self.cached(("site", site_id), lambda: self._site_row(site_id))
+        row = self.cached(
+            ("site", site_id),
+            lambda: next(self.db.query("select * from sites where id = ?", [site_id]), None),
+        )
         return dict(row) if row is not None else None
-
-    def _site_row(self, site_id: str) -> dict[str, Any] | None:
-        cursor = self.db.execute("select * from sites where id = ?", [site_id])
-        row = cursor.fetchone()
-        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
 
     def sites(self, site_ids: Iterable[str]) -> list[dict[str, Any]]:
         ids = list(site_ids)

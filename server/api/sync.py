@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from server.api.deps import AppSettings, CurrentCaller, Store, read_body
+from server.api.deps import AppSettings, CurrentCaller, Store, json_response, read_body
 from server.api.schemas import SyncReply
 from server.ingest import BatchError, ingest_batch
 
@@ -51,5 +51,4 @@ async def push(
         raise HTTPException(422, str(exc)) from exc
     # Plain JSON: the results are already simple dicts, so FastAPI's response
     # validation would only cost time on the hottest route.
-    body = {"results": results, "server_time": datetime.now(UTC).isoformat()}
-    return Response(orjson.dumps(body), media_type="application/json")
+    return json_response({"results": results, "server_time": datetime.now(UTC).isoformat()})
